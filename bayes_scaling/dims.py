@@ -1,0 +1,26 @@
+"""The fixed vocabulary of dimension names used in every result.
+
+Every variable, table and plot in ``bayes_scaling`` uses these names, so a result
+from any model can be selected the same way (``fit.posterior["beta"].sel(curve=...)``).
+PyMC is never allowed to auto-name a dimension (``x_dim_0``).
+"""
+
+from __future__ import annotations
+
+CHAIN = "chain"
+DRAW = "draw"
+OBS = "obs"
+CURVE = "curve"
+DOMAIN = "domain"
+RESOURCE = "resource"
+TARGET = "target"
+CI_BOUND = "ci_bound"
+MODEL = "model"
+SIZE = "size"  # grid of training-set sizes used for curve bands and plots
+QUANTILE = "quantile"
+
+SAMPLE_DIMS: tuple[str, str] = (CHAIN, DRAW)
+
+ALL_DIMS: frozenset[str] = frozenset(
+    {CHAIN, DRAW, OBS, CURVE, DOMAIN, RESOURCE, TARGET, CI_BOUND, MODEL, SIZE, QUANTILE}
+)

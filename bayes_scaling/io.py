@@ -1,0 +1,182 @@
+"""Save and load fits as NetCDF (never pickle), atomically and verified.
+
+A fit file is an ArviZ ``DataTree`` written with ``DataTree.to_netcdf`` (h5netcdf).
+Its root attrs identify what was fitted: ``model_type``, ``bayes_scaling_version``,
+``model_config`` (JSON), ``priors`` (JSON), ``data_sha256``, ``model_id`` and a
+``content_sha256`` over the posterior and observed values. :func:`load_fit` checks
+them all: a truncated, tampered-with or incompatible file raises
+:class:`~bayes_scaling.errors.FitFileError`.
+
+Writes go to a temporary file in the destination folder and are renamed into
+place, so an interrupted run never leaves a half-written file; an existing file is
+only replaced with ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from bayes_scaling import __version__
+from bayes_scaling.errors import FitFileError, OutputExistsError
+
+REQUIRED_ATTRS = ("model_type", "bayes_scaling_version", "model_config", "priors",
+                  "data_sha256", "model_id", "content_sha256")
+REQUIRED_GROUPS = ("posterior", "log_likelihood", "observed_data", "constant_data")
+_HASHED_GROUPS = ("posterior", "observed_data", "constant_data")
+
+
+def content_hash(tree: xr.DataTree) -> str:
+    """SHA-256 over the values of the posterior, observed and constant data."""
+    digest = hashlib.sha256()
+    for group in _HASHED_GROUPS:
+        if group not in tree.children:
+            continue
+        ds = tree[group].to_dataset()
+        for name in sorted(map(str, ds.variables)):
+            values = np.asarray(ds[name].values)
+            text = values.dtype.kind in "OUS"  # str dtype changes (U <-> O) on reload
+            kind = "text" if text else values.dtype.str
+            digest.update(f"{group}/{name}/{kind}/{values.shape}".encode())
+            if text:
+                digest.update("\x1f".join(map(str, values.ravel())).encode())
+            else:
+                digest.update(np.ascontiguousarray(values).tobytes())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it into place on success.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Final destination.
+    overwrite : bool, default False
+        Replace an existing file; otherwise :class:`OutputExistsError` is raised
+        before anything is written.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} already exists; pass overwrite=True (CLI: --force) "
+                                "to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_atomic(path: str | Path, writer: Callable[[Path], None], *,
+                 overwrite: bool = False) -> Path:
+    """Call ``writer(tmp_path)`` and atomically move the result to ``path``."""
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def save_fit(tree: xr.DataTree, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Save a fit to NetCDF, atomically, with a content hash.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A fit returned by a model's ``fit()``.
+    path : str or pathlib.Path
+        Destination (``.nc``).
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    missing = [a for a in REQUIRED_ATTRS if a != "content_sha256" and a not in tree.attrs]
+    if missing:
+        raise FitFileError(f"not a bayes_scaling fit (missing attrs {missing}); save the "
+                           "result of a model's fit()")
+    tree = tree.copy()
+    tree.attrs["content_sha256"] = content_hash(tree)
+    return write_atomic(path, lambda tmp: tree.to_netcdf(tmp, engine="h5netcdf"),
+                        overwrite=overwrite)
+
+
+def load_fit(path: str | Path, *, verify: bool = True) -> xr.DataTree:
+    """Load a fit saved by :func:`save_fit` and verify it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.nc`` file.
+    verify : bool, default True
+        Check attrs, groups, version compatibility and the content hash.
+
+    Returns
+    -------
+    xarray.DataTree
+        Fully loaded into memory (the file is closed).
+
+    Raises
+    ------
+    FitFileError
+        If the file is missing, unreadable/truncated, lacks groups or attrs, was made
+        by an incompatible major version, or its content hash does not match.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FitFileError(f"fit file {path} does not exist")
+    try:
+        with xr.open_datatree(path, engine="h5netcdf") as handle:
+            tree = handle.load()
+    except Exception as exc:  # any reader failure means the file is unusable
+        raise FitFileError(
+            f"cannot read fit file {path}: it is truncated, corrupt or not NetCDF "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    if verify:
+        verify_fit(tree, source=str(path))
+    return tree
+
+
+def verify_fit(tree: xr.DataTree, *, source: str = "fit") -> None:
+    """Raise :class:`FitFileError` unless ``tree`` is an intact, compatible fit."""
+    from bayes_scaling.models import MODELS
+
+    missing = [a for a in REQUIRED_ATTRS if a not in tree.attrs]
+    if missing:
+        raise FitFileError(f"{source} is not a bayes_scaling fit: missing attrs {missing}")
+    model_type = tree.attrs["model_type"]
+    if model_type not in MODELS:
+        raise FitFileError(f"{source}: unknown model_type {model_type!r}; this version knows "
+                           f"{sorted(MODELS)}")
+    saved = str(tree.attrs["bayes_scaling_version"])
+    if saved.split(".")[:1] != __version__.split(".")[:1] or (
+        saved.startswith("0.") and saved.split(".")[:2] != __version__.split(".")[:2]
+    ):
+        raise FitFileError(f"{source} was written by bayes_scaling {saved}, which is not "
+                           f"compatible with the installed {__version__}; refit the model")
+    groups = [g for g in REQUIRED_GROUPS if g not in tree.children]
+    if groups:
+        raise FitFileError(f"{source} lacks group(s) {groups}")
+    for key in ("model_config", "priors"):
+        try:
+            json.loads(tree.attrs[key])
+        except (TypeError, ValueError) as exc:
+            raise FitFileError(f"{source}: attribute {key!r} is not valid JSON") from exc
+    if content_hash(tree) != tree.attrs["content_sha256"]:
+        raise FitFileError(f"{source}: content hash mismatch; the posterior or data were "
+                           "modified after saving (or the file is damaged); refit the model")

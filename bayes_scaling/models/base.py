@@ -1,0 +1,195 @@
+"""The fit lifecycle shared by every model.
+
+``Model(data, ...)`` is cheap: it validates settings and reads priors. ``build_model()``
+creates the PyMC model; ``fit()`` samples (nutpie by default, PyMC's own NUTS as
+fallback), adds the ``log_likelihood`` group, checks diagnostics and stamps the
+result with attributes that identify the model (type, package version, config,
+data hash, model id). :mod:`bayes_scaling.io` saves and verifies such results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import warnings
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal
+
+import pymc as pm
+import xarray as xr
+
+from bayes_scaling import __version__
+from bayes_scaling.data import ScalingData
+from bayes_scaling.diagnostics import check_fit
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.priors import Prior, resolve_priors
+
+logger = logging.getLogger(__name__)
+
+SamplerName = Literal["nutpie", "pymc"]
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """NUTS settings.
+
+    Parameters
+    ----------
+    draws, tune : int
+        Posterior draws and tuning steps per chain.
+    chains : int
+        Independent chains (>= 2 so that R-hat is defined).
+    target_accept : float
+        Step-size adaptation target in (0, 1); raise it (0.95, 0.99) if there are divergences.
+    sampler : {"nutpie", "pymc"}
+        NUTS implementation; ``"nutpie"`` falls back to ``"pymc"`` if nutpie is missing.
+    seed : int
+        Random seed; the same data, settings and seed give the same draws.
+    progressbar : bool
+        Show sampling progress (on stderr).
+    """
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    target_accept: float = 0.9
+    sampler: SamplerName = "nutpie"
+    seed: int = 2026
+    progressbar: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("draws", "tune"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ModelConfigError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(self.chains, bool) or not isinstance(self.chains, int) or self.chains < 2:
+            raise ModelConfigError(
+                f"chains must be an integer >= 2 (R-hat needs several chains), got {self.chains!r}"
+            )
+        if not 0.0 < float(self.target_accept) < 1.0:
+            raise ModelConfigError(f"target_accept must be in (0, 1), got {self.target_accept!r}")
+        if self.sampler not in ("nutpie", "pymc"):
+            raise ModelConfigError(f"sampler must be 'nutpie' or 'pymc', got {self.sampler!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ModelConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+
+
+class ScalingModel(ABC):
+    """Base class: cheap constructor, explicit :meth:`build_model` and :meth:`fit`.
+
+    Subclasses set :attr:`model_type` (also the name of the packaged priors file),
+    :attr:`prior_names`, and implement :meth:`_build` and :meth:`config`.
+    """
+
+    model_type: ClassVar[str]
+    prior_names: ClassVar[tuple[str, ...]]
+    observed_name: ClassVar[str] = "log_metric"
+
+    def __init__(self, data: ScalingData, *, priors: Any = None) -> None:
+        self.data = data
+        self.user_priors = priors
+        self.priors: dict[str, Prior] = resolve_priors(self.model_type, self.prior_names, priors)
+        self._model: pm.Model | None = None
+
+    @abstractmethod
+    def config(self) -> dict[str, Any]:
+        """JSON-serialisable settings that, with the data, fully determine the model."""
+
+    @abstractmethod
+    def _build(self) -> pm.Model:
+        """Create the PyMC model (called once by :meth:`build_model`)."""
+
+    def build_model(self) -> pm.Model:
+        """Create (once) and return the PyMC model."""
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+    def model_id(self) -> str:
+        """Hash of model type, config, priors and data: identifies what was fitted."""
+        payload = json.dumps(
+            {
+                "model_type": self.model_type,
+                "config": self.config(),
+                "priors": {k: v.to_dict() for k, v in sorted(self.priors.items())},
+                "data": self.data.sha256(),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def fit(self, sampler: SamplerConfig | None = None, **overrides: Any) -> xr.DataTree:
+        """Sample the posterior and return it as an ArviZ ``DataTree``.
+
+        Parameters
+        ----------
+        sampler : SamplerConfig, optional
+            Sampler settings; keyword ``overrides`` replace single fields
+            (``model.fit(draws=500, seed=1)``).
+
+        Returns
+        -------
+        xarray.DataTree
+            Groups ``posterior``, ``sample_stats``, ``log_likelihood``, ``observed_data``,
+            ``constant_data``; root attrs identify the model (see :mod:`bayes_scaling.io`)
+            and hold the diagnostics verdict.
+
+        Warns
+        -----
+        FitDiagnosticsWarning
+            If there are divergences, R-hat > 1.01 or low ESS, with advice.
+        """
+        cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
+        model = self.build_model()
+        name = cfg.sampler
+        if name == "nutpie" and importlib.util.find_spec("nutpie") is None:
+            logger.warning("nutpie is not installed; falling back to PyMC's NUTS sampler")
+            name = "pymc"
+        with model, warnings.catch_warnings():
+            # PyMC's own convergence messages are replaced by check_fit below.
+            warnings.filterwarnings("ignore", message=".*(r_hat|effective sample|diverg).*")
+            tree = pm.sample(
+                draws=cfg.draws,
+                tune=cfg.tune,
+                chains=cfg.chains,
+                cores=min(cfg.chains, 2),
+                target_accept=cfg.target_accept,
+                random_seed=cfg.seed,
+                nuts_sampler=name,
+                progressbar=cfg.progressbar,
+                compute_convergence_checks=False,
+            )
+            pm.compute_log_likelihood(tree, model=model, progressbar=False)
+        tree = self._finalize(tree, cfg, name)
+        return tree
+
+    def _finalize(self, tree: xr.DataTree, cfg: SamplerConfig, sampler_used: str) -> xr.DataTree:
+        """Attach identifying attrs and diagnostics; drop non-portable sampler stats."""
+        if "sample_stats" in tree.children:
+            stats = tree["sample_stats"].to_dataset()
+            object_vars = [v for v in stats.data_vars if stats[v].dtype == object]
+            if object_vars:
+                tree["sample_stats"] = xr.DataTree(stats.drop_vars(object_vars))
+        tree.attrs.update(
+            {
+                "bayes_scaling_version": __version__,
+                "model_type": self.model_type,
+                "model_config": json.dumps(self.config(), sort_keys=True),
+                "priors": json.dumps({k: v.to_dict() for k, v in sorted(self.priors.items())},
+                                     sort_keys=True),
+                "sampler_config": json.dumps({**asdict(cfg), "sampler_used": sampler_used},
+                                             sort_keys=True),
+                "data_sha256": self.data.sha256(),
+                "data_source": self.data.source,
+                "model_id": self.model_id(),
+                "metric": self.data.metric,
+                "size_column": self.data.size,
+                "sampled_vars": json.dumps([rv.name for rv in self.build_model().free_RVs]),
+            }
+        )
+        report = check_fit(tree, warn=True)
+        tree.attrs["diagnostics"] = json.dumps(report.to_dict(), sort_keys=True)
+        return tree

@@ -1,0 +1,232 @@
+"""Hierarchical power law + irreducible error over training-set size.
+
+For curve ``c`` in domain ``d`` and size ``m``::
+
+    eps_c(m)   = A_c * (m / m_ref_c) ** (-beta_c) + gamma_c        (Hestness et al. 2017)
+    log y_i    ~ Normal(log eps_c(m_i), sigma_c)     (Student-t if robust=True)
+
+* **Centred log-size**: ``m_ref_c`` is the geometric mean of the curve's distinct
+  sizes, so ``A_c`` (the reducible part at the middle of the data) and ``beta_c`` are
+  nearly uncorrelated. ``alpha_c = A_c * m_ref_c ** beta_c`` is reported too, in the
+  original units (``eps = alpha * m^-beta + gamma``).
+* **Partial pooling of exponents, non-centred**::
+
+      log beta_d = log_beta_mu + log_beta_domain_sigma * z_d
+      log beta_c = log beta_{d(c)} + log_beta_curve_sigma * z_c
+
+* **Irreducible error bounded below the smallest observation**:
+  ``gamma_c = floor_fraction_c * min_i y_ci``, ``floor_fraction ~ Beta``.
+* **Data-driven centre** (the middle layer of the prior precedence):
+  ``log A_c = log(geometric-mean metric of curve c) + log_scale_offset_c``.
+* When the table has a width sweep (``params``), each shard's best model size is
+  used (:func:`bayes_scaling.data.best_model_size_rows`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+
+from bayes_scaling import dims
+from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
+from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.models.base import ScalingModel
+
+CURVE_SEP = "/"
+
+
+def curve_label(domain: str, curve: str) -> str:
+    """Coordinate label of a curve: ``"domain/curve"`` (unique across domains)."""
+    return f"{domain}{CURVE_SEP}{curve}"
+
+
+class HierarchicalLearningCurve(ScalingModel):
+    """Partially pooled ``alpha * m^-beta + gamma`` learning curves.
+
+    Parameters
+    ----------
+    data : ScalingData, pandas.DataFrame or path
+        Tidy table with ``domain``, ``curve``, ``data`` and ``error`` or ``loss``.
+        Rows with ``split == "holdout"`` are not fitted.
+    priors : mapping or path, optional
+        Overrides of the packaged priors (``priors/hierarchical_learning_curve.yaml``).
+    robust : bool, default False
+        Student-t likelihood on the log scale (``noise_nu`` degrees of freedom),
+        for tables with outliers.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> model = HierarchicalLearningCurve(load_dataset("mlp-learning-curves"))
+    >>> model.coords["domain"]
+    ['digits', 'mnist1d']
+    """
+
+    model_type: ClassVar[str] = "hierarchical_learning_curve"
+    prior_names: ClassVar[tuple[str, ...]] = (
+        "log_beta_mu",
+        "log_beta_domain_sigma",
+        "log_beta_curve_sigma",
+        "log_scale_offset",
+        "floor_fraction",
+        "noise_sigma",
+        "noise_nu",
+    )
+    family = POWER_LAW_IRREDUCIBLE
+
+    def __init__(self, data: Any, *, priors: Any = None, robust: bool = False) -> None:
+        table = load_table(data, size="data")
+        if not isinstance(robust, bool):
+            raise ModelConfigError(f"robust must be True or False, got {robust!r}")
+        self.robust = robust
+        fit_rows = table.split("fit").frame
+        if fit_rows.empty:
+            raise ModelConfigError("no rows with split == 'fit' to fit the model on")
+        selected = best_model_size_rows(fit_rows, metric=table.metric, size="data")
+        super().__init__(ScalingData(selected, size="data", source=table.source), priors=priors)
+        self.source_table = table
+        frame = self.data.frame
+        domains = list(dict.fromkeys(frame["domain"]))
+        labels = [curve_label(d, c) for d, c in zip(frame["domain"], frame["curve"], strict=True)]
+        curves = list(dict.fromkeys(labels))
+        self.curve_domain = [lab.split(CURVE_SEP, 1)[0] for lab in curves]
+        # distinct sizes per curve; centring on their geometric mean
+        per_curve = pd.DataFrame({"curve": labels, "size": frame["data"],
+                                  "y": frame[self.data.metric]})
+        grouped = per_curve.groupby("curve", sort=False)
+        self.ref_size = np.exp(grouped["size"].apply(lambda s: np.log(s.unique()).mean()))[curves]
+        self.max_size = grouped["size"].max()[curves]
+        self.min_metric = grouped["y"].min()[curves]
+        self.geo_metric = np.exp(grouped["y"].apply(lambda y: np.log(y).mean()))[curves]
+        self.obs_curve_idx = np.array([curves.index(lab) for lab in labels])
+        self.coords: dict[str, list[Any]] = {
+            dims.DOMAIN: domains,
+            dims.CURVE: curves,
+            dims.OBS: list(range(len(frame))),
+        }
+
+    def config(self) -> dict[str, Any]:
+        """Model settings (stored in the fit's attrs)."""
+        return {"robust": self.robust, "family": self.family.name, "size": "data"}
+
+    def _build(self) -> pm.Model:
+        frame = self.data.frame
+        metric = self.data.metric
+        domains, curves = self.coords[dims.DOMAIN], self.coords[dims.CURVE]
+        domain_idx = np.array([domains.index(d) for d in self.curve_domain])
+        log_ref = np.log(self.ref_size.to_numpy())
+        size = frame["data"].to_numpy(float)
+        x = np.log(size) - log_ref[self.obs_curve_idx]
+        p = self.priors
+        with pm.Model(coords=self.coords) as model:
+            pm.Data("curve_idx", self.obs_curve_idx, dims=dims.OBS)
+            log_size_c = pm.Data("log_size_centered", x, dims=dims.OBS)
+            pm.Data("size", size, dims=dims.OBS)
+            pm.Data("domain_idx", domain_idx, dims=dims.CURVE)
+            ref_size = pm.Data("ref_size", self.ref_size.to_numpy(), dims=dims.CURVE)
+            pm.Data("max_size", self.max_size.to_numpy(float), dims=dims.CURVE)
+            min_metric = pm.Data("min_metric", self.min_metric.to_numpy(), dims=dims.CURVE)
+            geo_metric = self.geo_metric.to_numpy()
+
+            # exponents: non-centred hierarchy on the log scale
+            log_beta_mu = p["log_beta_mu"].create_variable("log_beta_mu")
+            sd_domain = p["log_beta_domain_sigma"].create_variable("log_beta_domain_sigma")
+            sd_curve = p["log_beta_curve_sigma"].create_variable("log_beta_curve_sigma")
+            z_domain = pm.Normal("z_domain", 0.0, 1.0, dims=dims.DOMAIN)
+            z_curve = pm.Normal("z_curve", 0.0, 1.0, dims=dims.CURVE)
+            log_beta_domain = log_beta_mu + sd_domain * z_domain
+            log_beta = log_beta_domain[domain_idx] + sd_curve * z_curve
+            pm.Deterministic("beta_global", pt.exp(log_beta_mu))
+            pm.Deterministic("beta_domain", pt.exp(log_beta_domain), dims=dims.DOMAIN)
+            beta = pm.Deterministic("beta", pt.exp(log_beta), dims=dims.CURVE)
+
+            # reducible part at the reference size, centred on the data
+            offset = p["log_scale_offset"].create_variable("log_scale_offset", dims=dims.CURVE)
+            scale_ref = pm.Deterministic("scale_ref", geo_metric * pt.exp(offset),
+                                         dims=dims.CURVE)
+            pm.Deterministic("alpha", scale_ref * ref_size**beta, dims=dims.CURVE)
+            fraction = p["floor_fraction"].create_variable("floor_fraction", dims=dims.CURVE)
+            gamma = pm.Deterministic("gamma", fraction * min_metric, dims=dims.CURVE)
+
+            idx = self.obs_curve_idx
+            eps = self.family.function(pt.exp(log_size_c), alpha=scale_ref[idx],
+                                       beta=beta[idx], gamma=gamma[idx])
+            mu = pt.log(eps)
+            sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
+            observed = np.log(frame[metric].to_numpy(float))
+            if self.robust:
+                nu = p["noise_nu"].create_variable("noise_nu")
+                pm.StudentT(self.observed_name, nu=nu, mu=mu, sigma=sigma[idx],
+                            observed=observed, dims=dims.OBS)
+            else:
+                pm.Normal(self.observed_name, mu=mu, sigma=sigma[idx], observed=observed,
+                          dims=dims.OBS)
+        return model
+
+    def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
+        tree = super()._finalize(tree, cfg, sampler_used)
+        frame = self.data.frame
+        extra = {
+            "obs_domain": (dims.OBS, frame["domain"].to_numpy(str)),
+            "obs_curve": (dims.OBS, frame["curve"].to_numpy(str)),
+        }
+        if "seed" in frame:
+            extra["obs_seed"] = (dims.OBS, frame["seed"].to_numpy())
+        if "params" in frame:
+            extra["obs_params"] = (dims.OBS, frame["params"].to_numpy(float))
+        const = tree["constant_data"].to_dataset().assign(
+            {k: xr.Variable(*v) for k, v in extra.items()}
+        )
+        const = const.assign_coords(curve_domain=(dims.CURVE, np.array(self.curve_domain)))
+        tree["constant_data"] = xr.DataTree(const)
+        return tree
+
+
+def fitted_table(tree: xr.DataTree) -> pd.DataFrame:
+    """Rebuild the tidy table a learning-curve fit was made on (from its own groups)."""
+    const = tree["constant_data"].to_dataset()
+    metric = tree.attrs.get("metric", "error")
+    frame = pd.DataFrame(
+        {
+            "domain": const["obs_domain"].values.astype(str),
+            "curve": const["obs_curve"].values.astype(str),
+            "data": const["size"].values.astype(float),
+        }
+    )
+    if "obs_params" in const:
+        frame["params"] = const["obs_params"].values
+    frame[metric] = np.exp(tree["observed_data"]["log_metric"].values)
+    if "obs_seed" in const:
+        frame["seed"] = const["obs_seed"].values.astype("int64")
+    return frame
+
+
+def curve_mean(tree: xr.DataTree, sizes: Any) -> xr.DataArray:
+    """Posterior draws of ``eps_c(m)`` on a grid of sizes.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A :class:`HierarchicalLearningCurve` fit.
+    sizes : array-like or xarray.DataArray
+        Sizes; a plain array becomes a ``size`` dimension shared by all curves, a
+        DataArray may carry a ``curve`` dimension (per-curve grids).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(chain, draw, curve, size)`` (or the DataArray's dims).
+    """
+    post = tree["posterior"]
+    ref = tree["constant_data"]["ref_size"]
+    if not isinstance(sizes, xr.DataArray):
+        sizes = xr.DataArray(np.asarray(sizes, float), dims=dims.SIZE)
+    return POWER_LAW_IRREDUCIBLE.function(
+        sizes / ref, alpha=post["scale_ref"], beta=post["beta"], gamma=post["gamma"]
+    )
