@@ -118,7 +118,7 @@ class HierarchicalLearningCurve(ScalingModel):
     def _build(self) -> pm.Model:
         frame = self.data.frame
         metric = self.data.metric
-        domains, curves = self.coords[dims.DOMAIN], self.coords[dims.CURVE]
+        domains = self.coords[dims.DOMAIN]
         domain_idx = np.array([domains.index(d) for d in self.curve_domain])
         log_ref = np.log(self.ref_size.to_numpy())
         size = frame["data"].to_numpy(float)

@@ -1,0 +1,39 @@
+# bayes_scaling: the two commands of the README, plus the slow tiers.
+#   make demo   set up .venv and run the main job on the embedded dataset
+#   make test   set up .venv and run the default (fast) test tier
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-slow benchmark lint notebooks clean setup
+
+$(STAMP): pyproject.toml
+	@set -e; \
+	python=$$(bash .ci/find-python); \
+	if [ ! -x "$(PY)" ]; then "$$python" -m venv "$(VENV)"; fi; \
+	"$(PY)" -m pip install --quiet --upgrade pip; \
+	"$(PY)" -m pip install --quiet ".[test]"; \
+	touch "$(STAMP)"
+
+setup: $(STAMP)
+
+# Reinstall the package itself (non-editable, so tests run against the built wheel
+# and prove that priors/ and datasets/ ship inside it).
+install: $(STAMP)
+	@"$(PY)" -m pip install --quiet --no-deps --force-reinstall .
+
+demo: install
+	"$(VENV)/bin/bayes-scaling" demo $(DEMO_ARGS)
+
+test: install
+	cd tests && "../$(PY)" -m pytest -p no:cacheprovider $(PYTEST_ARGS) -c ../pyproject.toml --rootdir ..
+
+test-slow: install
+	cd tests && "../$(PY)" -m pytest -p no:cacheprovider -m slow -c ../pyproject.toml --rootdir .. $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	"$(VENV)/bin/ruff" check bayes_scaling tests datasets/experiments
+
+clean:
+	rm -rf "$(VENV)" build dist .pytest_cache

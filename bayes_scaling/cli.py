@@ -1,0 +1,229 @@
+"""``bayes-scaling``: a thin command-line skin over the library API.
+
+Machine-readable results go to files or stdout (CSV/JSON); human messages go to
+stderr; errors exit with status 2 and the validation message, diagnostics problems
+are reported loudly (and with ``--strict`` exit with status 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from bayes_scaling import __version__
+from bayes_scaling.errors import BayesScalingError, FitDiagnosticsWarning
+from bayes_scaling.models import SamplerConfig
+
+EXIT_ERROR = 2
+EXIT_DIAGNOSTICS = 3
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _add_sampler_args(parser: argparse.ArgumentParser) -> None:
+    d = SamplerConfig()
+    g = parser.add_argument_group("sampler")
+    g.add_argument("--draws", type=int, default=d.draws, help="draws per chain (%(default)s)")
+    g.add_argument("--tune", type=int, default=d.tune, help="tuning steps per chain (%(default)s)")
+    g.add_argument("--chains", type=int, default=d.chains, help="chains (%(default)s)")
+    g.add_argument("--target-accept", type=float, default=d.target_accept,
+                   help="NUTS target acceptance (%(default)s); raise it on divergences")
+    g.add_argument("--sampler", choices=["nutpie", "pymc"], default=d.sampler,
+                   help="NUTS implementation (%(default)s)")
+    g.add_argument("--seed", type=int, default=d.seed, help="random seed (%(default)s)")
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _sampler(args: argparse.Namespace) -> SamplerConfig:
+    return SamplerConfig(draws=args.draws, tune=args.tune, chains=args.chains,
+                         target_accept=args.target_accept, sampler=args.sampler, seed=args.seed,
+                         progressbar=not args.no_progress and sys.stderr.isatty())
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bayes-scaling",
+        description="Bayesian inference of neural scaling laws.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="fit the embedded dataset and write a results folder")
+    demo.add_argument("--out", default="results/demo", help="results folder (%(default)s)")
+    demo.add_argument("--force", action="store_true", help="replace existing results")
+    demo.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
+    _add_sampler_args(demo)
+
+    fit = sub.add_parser("fit", help="fit hierarchical learning curves to a tidy CSV")
+    fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
+    fit.add_argument("--out", required=True, help="fit file to write (.nc)")
+    fit.add_argument("--robust", action="store_true", help="Student-t likelihood")
+    fit.add_argument("--priors", help="YAML file overriding the packaged priors")
+    fit.add_argument("--mirror", help="offline mirror folder for public datasets")
+    fit.add_argument("--force", action="store_true", help="replace an existing fit file")
+    fit.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
+    _add_sampler_args(fit)
+
+    project = sub.add_parser("project", help="data growth needed to reach target errors")
+    project.add_argument("fit", help="fit file (.nc)")
+    project.add_argument("--target", action="append", required=True,
+                         help="absolute (0.05) or relative (x0.5) target; repeatable")
+    project.add_argument("--out", help="CSV file to write (default: CSV on stdout)")
+    project.add_argument("--ci-prob", type=float, default=None,
+                         help="interval probability (default: ArviZ's stats.ci_prob)")
+    project.add_argument("--force", action="store_true", help="replace an existing file")
+
+    plot = sub.add_parser("plot", help="plot learning curves with credible bands")
+    plot.add_argument("fit", help="fit file (.nc)")
+    plot.add_argument("--out", required=True, help="image file (.png, .svg, .pdf)")
+    plot.add_argument("--target", action="append", default=[], help="target line; repeatable")
+    plot.add_argument("--extrapolate", type=float, default=10.0,
+                      help="extend curves to this multiple of the largest size (%(default)s)")
+    plot.add_argument("--force", action="store_true", help="replace an existing file")
+
+    ds = sub.add_parser("datasets", help="registered datasets: list, info, fetch")
+    ds_sub = ds.add_subparsers(dest="action", required=True)
+    ds_sub.add_parser("list", help="list registered datasets (CSV on stdout)")
+    info = ds_sub.add_parser("info", help="describe one dataset (JSON on stdout)")
+    info.add_argument("name")
+    fetch = ds_sub.add_parser("fetch", help="download (or copy from a mirror) and verify")
+    fetch.add_argument("name")
+    fetch.add_argument("--mirror", help="offline mirror folder (default: $BAYES_SCALING_DATA_MIRROR)")
+    return parser
+
+
+def _report_diagnostics(verdict: str, ok: bool, strict: bool) -> int:
+    if ok:
+        _say(f"diagnostics {verdict}")
+        return 0
+    _say(f"WARNING: sampler diagnostics {verdict}")
+    return EXIT_DIAGNOSTICS if strict else 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bayes_scaling.pipeline import DEMO_DATASET, run_demo
+
+    _say(f"bayes-scaling demo: fitting the embedded dataset {DEMO_DATASET!r} "
+         "(compiling the model takes ~15 s, sampling ~30 s on 2 cores) ...")
+    result = run_demo(args.out, sampler=_sampler(args), overwrite=args.force)
+    for name, path in result.files.items():
+        _say(f"  {name:12s} {path}")
+    _say(f"results written to {result.out_dir.resolve()}")
+    print(result.out_dir.resolve())
+    return _report_diagnostics(result.diagnostics, result.diagnostics.startswith("OK"),
+                               args.strict)
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from bayes_scaling.diagnostics import check_fit
+    from bayes_scaling.io import atomic_path, save_fit
+    from bayes_scaling.pipeline import fit_learning_curves, resolve_table
+
+    out = Path(args.out)
+    # refuse before sampling, not after
+    with atomic_path(out, overwrite=args.force):
+        pass
+    data = resolve_table(args.data, mirror=args.mirror)
+    _say(f"fitting {len(data.frame)} rows, {len(data.curves)} curves in "
+         f"{len(data.domains)} domains from {data.source} ...")
+    fit = fit_learning_curves(data, sampler=_sampler(args), robust=args.robust,
+                              priors=args.priors)
+    save_fit(fit, out, overwrite=args.force)
+    report = check_fit(fit, warn=False)
+    _say(f"fit written to {out}")
+    print(out)
+    return _report_diagnostics(report.verdict, report.ok, args.strict)
+
+
+def _cmd_project(args: argparse.Namespace) -> int:
+    from bayes_scaling.io import load_fit, write_atomic
+    from bayes_scaling.projection import project_data_growth, summarize_projection
+
+    fit = load_fit(args.fit)
+    table = summarize_projection(project_data_growth(fit, args.target), ci_prob=args.ci_prob)
+    if args.out:
+        write_atomic(args.out, lambda p: table.to_csv(p, index=False), overwrite=args.force)
+        _say(f"projection table written to {args.out}")
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayes_scaling.io import load_fit, write_atomic
+    from bayes_scaling.plotting import plot_learning_curves
+
+    fit = load_fit(args.fit)
+    fig, _ = plot_learning_curves(fit, targets=args.target, extrapolate=args.extrapolate)
+    fmt = Path(args.out).suffix.lstrip(".").lower() or "png"
+    try:
+        write_atomic(args.out, lambda p: fig.savefig(p, dpi=150, format=fmt),
+                     overwrite=args.force)
+    finally:
+        plt.close(fig)
+    _say(f"plot written to {args.out}")
+    return 0
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from bayes_scaling import datasets
+
+    if args.action == "list":
+        datasets.list_datasets().to_csv(sys.stdout, index=False)
+    elif args.action == "info":
+        print(json.dumps(datasets.dataset_info(args.name), indent=2, default=str))
+    else:
+        path = datasets.fetch(args.name, mirror=args.mirror)
+        _say(f"{args.name}: verified and cached")
+        print(path)
+    return 0
+
+
+COMMANDS = {"demo": _cmd_demo, "fit": _cmd_fit, "project": _cmd_project, "plot": _cmd_plot,
+            "datasets": _cmd_datasets}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayes-scaling`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 success, 2 invalid input or failure, 3 diagnostics problems
+        with ``--strict``.
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        with warnings.catch_warnings():
+            # diagnostics are reported by _report_diagnostics, not as a raw warning
+            warnings.simplefilter("ignore", FitDiagnosticsWarning)
+            return COMMANDS[args.command](args)
+    except BayesScalingError as exc:
+        _say(f"error: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _say("interrupted: no partial output was written")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Small real fits shared by the fast tests (computed once per test session)."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import xarray as xr
+
+from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
+from bayes_scaling.simulate import SimulatedCurves, simulate_learning_curves
+
+#: Small but real NUTS settings for the fast tier (fixed seed).
+FAST_SAMPLER = SamplerConfig(draws=300, tune=400, chains=2, seed=11)
+
+
+@functools.cache
+def simulated_fit() -> tuple[SimulatedCurves, xr.DataTree, tuple[str, ...]]:
+    """Fit 3 domains x 2 curves simulated from known parameters.
+
+    Returns the simulation, the fit and the messages of any diagnostics warnings
+    (recorded, not hidden: tests assert on them).
+    """
+    sim = simulate_learning_curves(n_domains=3, curves_per_domain=2, n_seeds=3, seed=5)
+    model = HierarchicalLearningCurve(sim.frame)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.fit(FAST_SAMPLER)
+    return sim, fit, tuple(str(w.message) for w in caught)

@@ -1,0 +1,167 @@
+"""Hierarchical learning-curve model: graph structure (no sampling) and recovery (sampling)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+from _fits import FAST_SAMPLER, simulated_fit
+
+from bayes_scaling import dims
+from bayes_scaling.errors import ModelConfigError, PriorConfigError
+from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
+from bayes_scaling.simulate import simulate_learning_curves
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_learning_curves(n_domains=2, curves_per_domain=2, seed=1)
+
+
+def test_constructor_is_cheap_and_builds_named_dims(sim):
+    model = HierarchicalLearningCurve(sim.frame)
+    assert model._model is None  # nothing compiled or built in __init__
+    pm_model = model.build_model()
+    assert model.build_model() is pm_model
+    used = {d for ds in pm_model.named_vars_to_dims.values() for d in ds}
+    assert used <= dims.ALL_DIMS
+    assert pm_model.named_vars_to_dims["beta"] == (dims.CURVE,)
+    assert pm_model.named_vars_to_dims["beta_domain"] == (dims.DOMAIN,)
+    assert pm_model.named_vars_to_dims["log_metric"] == (dims.OBS,)
+    assert list(pm_model.coords[dims.CURVE]) == ["domain0/arch0", "domain0/arch1",
+                                                 "domain1/arch0", "domain1/arch1"]
+
+
+def test_non_centred_hierarchy_and_bounded_floor(sim):
+    pm_model = HierarchicalLearningCurve(sim.frame).build_model()
+    free = {rv.name for rv in pm_model.free_RVs}
+    assert {"z_domain", "z_curve", "log_beta_mu"} <= free
+    assert "beta" not in free  # exponents are deterministic transforms of z's
+    # gamma = fraction * min observed, fraction in (0, 1): always below the smallest value
+    draws = pm.draw([pm_model["gamma"], pm_model["min_metric"]], draws=200, random_seed=1)
+    assert np.all(draws[0] < draws[1][None, :])
+    assert np.all(draws[0] > 0)
+
+
+def test_centred_log_size(sim):
+    model = HierarchicalLearningCurve(sim.frame)
+    x = model.build_model()["log_size_centered"].get_value()
+    idx = model.obs_curve_idx
+    for c in np.unique(idx):
+        sizes = np.unique(sim.frame["data"].to_numpy()[idx == c])
+        assert np.isclose(np.mean(np.log(sizes)) - np.log(model.ref_size.iloc[c]), 0)
+        assert x[idx == c].min() < 0 < x[idx == c].max()
+
+
+def test_robust_likelihood_is_student_t(sim):
+    pm_model = HierarchicalLearningCurve(sim.frame, robust=True).build_model()
+    assert "noise_nu" in pm_model.named_vars
+    assert pm_model["log_metric"].owner.op.name == "t"  # StudentT
+    plain = HierarchicalLearningCurve(sim.frame).build_model()
+    assert plain["log_metric"].owner.op.name == "normal"
+    with pytest.raises(ModelConfigError, match="robust must be True or False"):
+        HierarchicalLearningCurve(sim.frame, robust="yes")
+
+
+def test_user_prior_overrides_default(sim):
+    model = HierarchicalLearningCurve(
+        sim.frame, priors={"noise_sigma": {"dist": "HalfNormal", "kwargs": {"sigma": 0.05}}})
+    assert model.priors["noise_sigma"].kwargs == {"sigma": 0.05}
+    assert model.priors["log_beta_mu"].dist == "Normal"  # packaged default kept
+    with pytest.raises(PriorConfigError, match="did you mean 'noise_sigma'"):
+        HierarchicalLearningCurve(sim.frame, priors={"noise_sigm": {"dist": "HalfNormal",
+                                                                    "kwargs": {"sigma": 1}}})
+
+
+def test_model_id_depends_on_data_and_config(sim):
+    base = HierarchicalLearningCurve(sim.frame).model_id()
+    assert base == HierarchicalLearningCurve(sim.frame).model_id()
+    assert base != HierarchicalLearningCurve(sim.frame, robust=True).model_id()
+    changed = sim.frame.copy()
+    changed.loc[0, "error"] *= 1.01
+    assert base != HierarchicalLearningCurve(changed).model_id()
+
+
+def test_width_sweep_uses_best_model_per_shard():
+    rows = []
+    for data, best in ((100, 10), (1000, 100), (10000, 1000)):
+        for params in (10, 100, 1000):
+            for seed in range(2):
+                err = 0.3 / np.log10(data) * (1.0 if params == best else 1.5)
+                rows.append(("d", "c", data, params, seed, err + 0.001 * seed))
+    frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "params", "seed", "error"])
+    model = HierarchicalLearningCurve(frame)
+    chosen = model.data.frame.groupby("data")["params"].unique()
+    assert chosen.to_dict() == {100.0: [10.0], 1000.0: [100.0], 10000.0: [1000.0]}
+    assert len(model.data.frame) == 6  # both seeds kept
+
+
+def test_holdout_rows_are_not_fitted(sim):
+    frame = sim.frame.copy()
+    frame["split"] = np.where(frame["data"] >= 50_000, "holdout", "fit")
+    model = HierarchicalLearningCurve(frame)
+    assert model.data.frame["data"].max() < 50_000
+    frame["split"] = "holdout"
+    with pytest.raises(ModelConfigError, match="no rows with split == 'fit'"):
+        HierarchicalLearningCurve(frame)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [("chains", 1, "chains must be an integer >= 2"), ("draws", 0, "draws must be a positive"),
+     ("target_accept", 1.0, "target_accept must be in"), ("sampler", "hmc", "sampler must be"),
+     ("seed", -1, "seed must be")],
+)
+def test_sampler_config_validation(field, value, match):
+    with pytest.raises(ModelConfigError, match=match):
+        SamplerConfig(**{field: value})
+
+
+def test_fit_result_groups_dims_and_attrs():
+    _, fit, _ = simulated_fit()
+    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data",
+                  "constant_data"):
+        assert group in fit.children
+    post = fit["posterior"]
+    assert post["beta"].dims == (dims.CHAIN, dims.DRAW, dims.CURVE)
+    assert post["beta_domain"].dims == (dims.CHAIN, dims.DRAW, dims.DOMAIN)
+    assert fit["log_likelihood"]["log_metric"].dims == (dims.CHAIN, dims.DRAW, dims.OBS)
+    assert post.sizes[dims.CHAIN] == FAST_SAMPLER.chains
+    assert post.sizes[dims.DRAW] == FAST_SAMPLER.draws
+    assert fit.attrs["model_type"] == "hierarchical_learning_curve"
+    assert json.loads(fit.attrs["model_config"]) == {"family": "power_law_irreducible",
+                                                     "robust": False, "size": "data"}
+    diag = json.loads(fit.attrs["diagnostics"])
+    assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
+
+
+def test_parameter_recovery_in_90_percent_intervals():
+    """Truth inside the 90% interval for the large majority of curve parameters."""
+    sim, fit, _ = simulated_fit()
+    post = fit["posterior"]
+    inside, total = 0, 0
+    for name in ("alpha", "beta", "gamma"):
+        lo = post[name].quantile(0.05, dim=("chain", "draw"))
+        hi = post[name].quantile(0.95, dim=("chain", "draw"))
+        for label in post[dims.CURVE].values:
+            truth = sim.truth.loc[str(label), name]
+            inside += bool(lo.sel(curve=label) <= truth <= hi.sel(curve=label))
+            total += 1
+    assert total == 18
+    assert inside >= 15, f"only {inside}/{total} true values inside their 90% intervals"
+    noise = post["noise_sigma"].median(("chain", "draw")).values
+    assert np.all(np.abs(noise - sim.truth["sigma"].iloc[0]) < 0.02)
+
+
+def test_diagnostics_are_checked_and_reported():
+    _, fit, messages = simulated_fit()
+    diag = json.loads(fit.attrs["diagnostics"])
+    if diag["ok"]:
+        assert not any("Sampler diagnostics failed" in m for m in messages)
+    else:
+        assert any("Sampler diagnostics failed" in m for m in messages)
+    assert diag["divergences"] <= 5
+    assert diag["max_rhat"] < 1.05

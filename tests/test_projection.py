@@ -1,0 +1,116 @@
+"""Data-growth projections: arithmetic, total functions (p_reachable), summaries."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pytest
+from _fits import simulated_fit
+
+from bayes_scaling import dims
+from bayes_scaling.errors import ProjectionError
+from bayes_scaling.models.learning_curve import curve_mean
+from bayes_scaling.projection import (
+    Target,
+    attach_projection,
+    parse_targets,
+    project_data_growth,
+    summarize_projection,
+)
+
+
+@pytest.fixture(scope="module")
+def fit():
+    return simulated_fit()[1]
+
+
+def test_target_parsing():
+    assert Target.parse(0.05) == Target("absolute", 0.05)
+    assert Target.parse("0.05") == Target("absolute", 0.05)
+    assert Target.parse("x0.5") == Target("relative", 0.5)
+    assert Target.parse("0.5x") == Target("relative", 0.5)
+    for bad in ("half", "x", -0.1, 0, float("nan"), True, "xx0.5"):
+        with pytest.raises(ProjectionError):
+            Target.parse(bad)
+    with pytest.raises(ProjectionError, match="duplicate targets"):
+        parse_targets(["x0.5", "0.5x"])
+    with pytest.raises(ProjectionError, match="at least one target"):
+        parse_targets([])
+
+
+def test_growth_reaches_the_target_per_draw(fit):
+    """Plugging the projected size back into the curve gives the target (per draw)."""
+    proj = project_data_growth(fit, ["x0.8", 0.2])
+    size = proj["data_growth"] * proj["current_size"]
+    reached = curve_mean(fit, size.where(proj["reachable"], 1.0))
+    ok = proj["reachable"]
+    np.testing.assert_allclose(reached.where(ok).values[ok.values],
+                               proj["target_value"].values[ok.values], rtol=1e-6)
+
+
+def test_relative_target_growth_is_above_one_and_monotone(fit):
+    proj = project_data_growth(fit, ["x0.9", "x0.8"])
+    g = proj["data_growth"].where(proj["reachable"].all(dims.TARGET))
+    assert float((g.sel(target="x0.9") > 1).mean()) > 0.99
+    # a lower target needs at least as much data, draw by draw
+    assert bool((g.sel(target="x0.8") >= g.sel(target="x0.9")).where(g.notnull(), True).all())
+
+
+def test_target_below_floor_is_unreachable_not_an_error(fit):
+    floor_min = float(fit["posterior"]["gamma"].min())
+    assert floor_min > 0
+    proj = project_data_growth(fit, [floor_min / 2])  # below the floor in every draw
+    assert float(proj["p_reachable"].max()) == 0.0
+    assert np.isinf(proj["data_growth"]).all()
+    table = summarize_projection(proj)
+    assert table["median"].isna().all()
+    assert table["status"].str.startswith("unreachable").all()
+    assert not np.isinf(table[["p_reachable"]].to_numpy(float)).any()
+
+
+def test_partly_reachable_target_reports_probability_and_interval(fit):
+    gamma = fit["posterior"]["gamma"].sel(curve="domain0/arch0")
+    target = float(gamma.quantile(0.5))  # half of the draws have their floor above it
+    label = f"{target:g}"
+    proj = project_data_growth(fit, [target])
+    p = float(proj["p_reachable"].sel(curve="domain0/arch0", target=label))
+    assert 0.3 < p < 0.7
+    row = summarize_projection(proj).query("level == 'curve' and curve == 'domain0/arch0'")
+    assert row["lower"].notna().all() and row["upper"].notna().all()
+    assert (row["lower"] <= row["median"]).all() and (row["median"] <= row["upper"]).all()
+    assert "reachable in" in row["status"].iloc[0]
+
+
+def test_summary_uses_arviz_interval_defaults(fit):
+    proj = project_data_growth(fit, ["x0.8"])
+    table = summarize_projection(proj)
+    assert set(table["ci_prob"]) == {az.rcParams["stats.ci_prob"]}
+    assert set(table["ci_kind"]) == {az.rcParams["stats.ci_kind"]}
+    wide = summarize_projection(proj, ci_prob=0.99)
+    narrow = summarize_projection(proj, ci_prob=0.5)
+    assert ((wide["upper"] - wide["lower"]) > (narrow["upper"] - narrow["lower"])).all()
+    assert set(table["level"]) == {"curve", "domain"}
+    assert len(table) == 6 + 3
+
+
+def test_domain_growth_is_best_curve(fit):
+    proj = project_data_growth(fit, ["x0.8"])
+    g = proj["data_growth"].sel(target="x0.8")
+    gd = proj["data_growth_domain"].sel(target="x0.8", domain="domain1")
+    members = [c for c in g[dims.CURVE].values if c.startswith("domain1/")]
+    np.testing.assert_allclose(gd, g.sel(curve=members).min(dims.CURVE))
+
+
+def test_error_targets_above_one_rejected_and_wrong_model(fit):
+    with pytest.raises(ProjectionError, match=r"error targets must be in \(0, 1\]"):
+        project_data_growth(fit, [1.5])
+    other = fit.copy()
+    other.attrs["model_type"] = "something_else"
+    with pytest.raises(ProjectionError, match="hierarchical_learning_curve"):
+        project_data_growth(other, [0.1])
+
+
+def test_attach_projection_adds_group(fit):
+    tree = attach_projection(fit, project_data_growth(fit, ["x0.8"]))
+    assert "projections" in tree.children
+    assert "projections" not in fit.children
