@@ -95,7 +95,8 @@ def _build_parser() -> argparse.ArgumentParser:
     info.add_argument("name")
     fetch = ds_sub.add_parser("fetch", help="download (or copy from a mirror) and verify")
     fetch.add_argument("name")
-    fetch.add_argument("--mirror", help="offline mirror folder (default: $BAYES_SCALING_DATA_MIRROR)")
+    fetch.add_argument("--mirror",
+                       help="offline mirror folder (default: $BAYES_SCALING_DATA_MIRROR)")
     return parser
 
 

@@ -31,6 +31,8 @@ import csv
 import difflib
 import hashlib
 import io
+import math
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,10 +105,26 @@ def _check_columns(columns: Sequence[str], size: str) -> Metric:
     return metrics[0]  # type: ignore[return-value]
 
 
+def _real_cell(value: object) -> object:
+    """Pre-convert cells that ``pd.to_numeric`` mishandles.
+
+    Complex numbers are not real measurements (and ``pd.to_numeric`` fills later text
+    cells of a complex column with garbage): they become NaN and are reported as
+    non-numeric. Python ints beyond the float range (``OverflowError`` in pandas)
+    become +-inf and are reported as infinite.
+    """
+    if isinstance(value, complex | np.complexfloating):
+        return math.nan
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return math.inf if value > 0 else -math.inf
+    return value
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     """Convert a column to float, naming every non-numeric row."""
     raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    cells = raw.map(_real_cell) if raw.dtype.kind in "cO" else raw
+    values = pd.to_numeric(cells, errors="coerce").astype(float)
     blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaN", "NA", "None"])
     bad = np.flatnonzero(values.isna().to_numpy() & ~blank.to_numpy())
     if bad.size:
@@ -222,7 +240,8 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
     for col in ("seed", "year"):
         if col in frame:
             vals = _numeric(frame, col)
-            _check_finite_range(vals, col, low=-np.inf, high=np.inf, low_open=True,
+            # the int64 range: larger whole numbers would wrap around silently
+            _check_finite_range(vals, col, low=-(2.0**63), high=2.0**63, low_open=False,
                                 high_open=True)
             frac = np.flatnonzero((vals != np.round(vals)).to_numpy()).tolist()
             if frac:

@@ -18,6 +18,7 @@ size); a user override (``priors={...}`` or ``--priors FILE``) replaces both.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ class Prior:
 
     def __post_init__(self) -> None:
         _validate(self.dist, self.kwargs, where=f"{self.dist} prior")
+        # plain floats, so that to_dict() is YAML-safe (numpy scalars are not)
+        object.__setattr__(self, "kwargs", {str(k): float(v) for k, v in self.kwargs.items()})
 
     @classmethod
     def from_dict(cls, spec: Any, *, name: str = "prior") -> Prior:
@@ -125,9 +128,13 @@ def _validate(dist: Any, kwargs: Mapping[str, Any], *, where: str) -> None:
         )
     for key, domain in expected.items():
         value = kwargs[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise PriorConfigError(f"{where}: parameter {key!r} must be a number, got {value!r}")
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int beyond the float range
+            finite = False
+        if not finite:
             raise PriorConfigError(f"{where}: parameter {key!r} must be finite, got {value!r}")
         if domain == _POSITIVE and value <= 0:
             raise PriorConfigError(f"{where}: parameter {key!r} must be > 0, got {value!r}")
