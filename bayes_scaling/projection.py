@@ -204,20 +204,140 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     return out
 
 
-def _interval(values: xr.DataArray, reachable: xr.DataArray, ci_prob: float,
-              ci_kind: str) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
-    """Median and interval of log10(values) over reachable draws (NaN where none)."""
-    any_reach = reachable.any((dims.CHAIN, dims.DRAW))
+def _paired_draws(source: xr.DataArray, like: xr.DataArray, seed: int) -> xr.DataArray:
+    """Put draws of an independent posterior on ``like``'s (chain, draw) grid.
+
+    Two separately fitted posteriors are independent, so pairing draw ``i`` of one with
+    draw ``i`` of the other is a valid joint sample. When the grids differ, draws are
+    resampled (with replacement, seeded) to ``like``'s shape.
+    """
+    sample = (dims.CHAIN, dims.DRAW)
+    if all(source.sizes[d] == like.sizes[d] for d in sample):
+        return source.assign_coords({d: like[d] for d in sample})
+    stacked = source.stack(_sample=sample)
+    n = like.sizes[dims.CHAIN] * like.sizes[dims.DRAW]
+    idx = np.random.default_rng(seed).integers(0, stacked.sizes["_sample"], size=n)
+    picked = stacked.isel(_sample=idx).drop_vars(["_sample", *sample])
+    shape = {dims.CHAIN: like[dims.CHAIN].values, dims.DRAW: like[dims.DRAW].values}
+    picked = picked.assign_coords(_sample=pd.MultiIndex.from_product(
+        list(shape.values()), names=list(shape)))
+    return picked.unstack("_sample")
+
+
+def project_growth(
+    fit: xr.DataTree,
+    targets: Sequence[Target | float | str] | str | float,
+    *,
+    model_size_fit: xr.DataTree | None = None,
+    compute_exponents: tuple[float, float] = (1.0, 1.0),
+    compute_growth_per_year: float | None = None,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Data, model and compute growth to reach targets, and the implied degree k.
+
+    Parameters
+    ----------
+    fit : xarray.DataTree
+        A ``hierarchical_learning_curve`` fit (exponent ``beta_g``).
+    targets : target spec or sequence of them
+        See :class:`Target`.
+    model_size_fit : xarray.DataTree, optional
+        A ``hierarchical_model_size`` fit of the same curves (exponent ``beta_p``).
+        Without it only data growth is projected.
+    compute_exponents : (float, float), default (1, 1)
+        ``compute_growth = data_growth ** a * model_growth ** b``; the default is
+        ``C ∝ N · D`` (compute proportional to model size times data).
+    compute_growth_per_year : float, optional
+        Assumed growth factor of available compute per year (e.g. 4.0); adds
+        ``years_to_target = log(compute_growth) / log(rate)``.
+    seed : int, default 0
+        Seed for resampling draws when the two fits have different draw counts.
+
+    Returns
+    -------
+    xarray.Dataset
+        Everything of :func:`project_data_growth`, plus (with ``model_size_fit``)
+        ``model_growth``, ``compute_growth`` at curve, domain and population level
+        (``model_growth = data_growth ** beta_p``), ``implied_k`` (curve),
+        ``implied_k_domain`` (domain), ``implied_k_global`` with
+        ``k = (1 + beta_p) / beta_g`` (Hestness 2017; ``compute ∝ error^-k`` when
+        the error follows the power law), and ``years_to_target`` if a rate is given.
+        Population level (``*_population``): a new curve at the population-mean
+        exponents, for relative targets only, applied to the power-law part.
+    """
+    out = project_data_growth(fit, targets)
+    post = fit["posterior"]
+    parsed = parse_targets(targets)
+    factor = xr.DataArray([t.value if t.kind == "relative" else np.nan for t in parsed],
+                          dims=dims.TARGET, coords={dims.TARGET: out[dims.TARGET].values})
+    with np.errstate(invalid="ignore"):
+        out["data_growth_population"] = factor ** (-1.0 / post["beta_global"])
+    out["reachable_population"] = out["data_growth_population"].notnull()
+    if model_size_fit is None:
+        return out
+    if model_size_fit.attrs.get("model_type") != "hierarchical_model_size":
+        raise ProjectionError("model_size_fit must be a hierarchical_model_size fit, got "
+                              f"{model_size_fit.attrs.get('model_type')!r}")
+    ms = model_size_fit["posterior"]
+    missing = sorted(set(post[dims.CURVE].values) - set(ms[dims.CURVE].values))
+    if missing:
+        raise ProjectionError(f"the model-size fit lacks curve(s) {missing}; fit both models "
+                              "to the same table")
+    like = post["beta"]
+    beta_p = _paired_draws(ms["beta_p"].sel({dims.CURVE: post[dims.CURVE].values}), like, seed)
+    beta_p_domain = _paired_draws(ms["beta_p_domain"].sel(
+        {dims.DOMAIN: post[dims.DOMAIN].values}), like, seed)
+    beta_p_global = _paired_draws(ms["beta_p_global"], like, seed)
+    a, b = (float(v) for v in compute_exponents)
+    for suffix, bp in (("", beta_p), ("_domain", beta_p_domain),
+                       ("_population", beta_p_global)):
+        data_growth = out[f"data_growth{suffix}"]
+        with np.errstate(over="ignore", invalid="ignore"):
+            model_growth = data_growth**bp
+            out[f"model_growth{suffix}"] = model_growth
+            out[f"compute_growth{suffix}"] = data_growth**a * model_growth**b
+        if compute_growth_per_year is not None:
+            rate = float(compute_growth_per_year)
+            if not rate > 1:
+                raise ProjectionError(f"compute_growth_per_year must be > 1, got {rate}")
+            with np.errstate(divide="ignore"):
+                out[f"years_to_target{suffix}"] = (np.log(out[f"compute_growth{suffix}"])
+                                                  / np.log(rate))
+    out["implied_k"] = (1.0 + beta_p) / post["beta"]
+    out["implied_k_domain"] = (1.0 + beta_p_domain) / post["beta_domain"]
+    out["implied_k_global"] = (1.0 + beta_p_global) / post["beta_global"]
+    out.attrs.update({"compute_exponents": [a, b],
+                      "compute_definition": f"compute_growth = data_growth^{a:g} * "
+                                            f"model_growth^{b:g}"})
+    if compute_growth_per_year is not None:
+        out.attrs["compute_growth_per_year"] = float(compute_growth_per_year)
+    return out
+
+
+#: Lower bound of the compute-polynomial degree from theory (Thompson et al. 2020).
+THOMPSON_THEORY_BOUND_K = 4.0
+
+GROWTH_QUANTITIES: tuple[str, ...] = ("data_growth", "model_growth", "compute_growth",
+                                      "years_to_target")
+
+
+def _interval(values: xr.DataArray, reachable: xr.DataArray, ci_prob: float, ci_kind: str,
+              *, log: bool = True) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Median and interval over reachable draws (log10 scale for growth); NaN where none."""
+    sample = (dims.CHAIN, dims.DRAW)
+    any_reach = reachable.any(sample)
     finite = np.isfinite(values) & reachable
-    logv = np.log10(values.where(finite))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.log10(values.where(finite)) if log else values.where(finite)
     # columns with no reachable draw get a placeholder so ArviZ sees no all-NaN slice
-    logv = logv.where(any_reach, 0.0)
+    scaled = scaled.where(any_reach, 0.0)
     func = az.hdi if ci_kind == "hdi" else az.eti
-    bounds = func(logv, prob=ci_prob, dim=[dims.CHAIN, dims.DRAW], skipna=True)
-    median = logv.median((dims.CHAIN, dims.DRAW), skipna=True)
+    bounds = func(scaled, prob=ci_prob, dim=list(sample), skipna=True)
+    median = scaled.median(sample, skipna=True)
     lower = bounds.sel({dims.CI_BOUND: "lower"}, drop=True)
     upper = bounds.sel({dims.CI_BOUND: "upper"}, drop=True)
-    return tuple(10 ** x.where(any_reach) for x in (median, lower, upper))  # type: ignore[return-value]
+    back = (lambda x: 10**x) if log else (lambda x: x)
+    return tuple(back(x).where(any_reach) for x in (median, lower, upper))  # type: ignore[return-value]
 
 
 def _status(p: float) -> str:
@@ -229,14 +349,24 @@ def _status(p: float) -> str:
             "the rest); interval over reachable draws")
 
 
+def _ci_defaults(ci_prob: float | None, ci_kind: str | None) -> tuple[float, str]:
+    prob = float(az.rcParams["stats.ci_prob"] if ci_prob is None else ci_prob)
+    kind = str(az.rcParams["stats.ci_kind"] if ci_kind is None else ci_kind)
+    if not 0 < prob < 1:
+        raise ProjectionError(f"ci_prob must be in (0, 1), got {prob}")
+    if kind not in ("eti", "hdi"):
+        raise ProjectionError(f"ci_kind must be 'eti' or 'hdi', got {kind!r}")
+    return prob, kind
+
+
 def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None,
                          ci_kind: str | None = None) -> pd.DataFrame:
-    """Tidy summary table of a data-growth projection.
+    """Tidy summary table of a growth projection.
 
     Parameters
     ----------
     projection : xarray.Dataset
-        Output of :func:`project_data_growth`.
+        Output of :func:`project_data_growth` or :func:`project_growth`.
     ci_prob : float, optional
         Interval probability; default ``arviz.rcParams["stats.ci_prob"]``.
     ci_kind : {"eti", "hdi"}, optional
@@ -245,63 +375,105 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
     Returns
     -------
     pandas.DataFrame
-        One row per (level, domain, curve, target): ``p_reachable``, ``median``,
-        ``lower``, ``upper`` (growth factors over reachable draws; missing only when
+        One row per (quantity, level, domain, curve, target): ``p_reachable``,
+        ``median``, ``lower``, ``upper`` (over reachable draws; missing only when
         ``p_reachable == 0``, which ``status`` then states), ``ci_prob``, ``ci_kind``,
-        ``target_value`` (median), ``current_size`` and ``status``.
+        ``target_value`` (median; curve and domain levels), ``current_size`` and
+        ``status``. Levels: ``curve``, ``domain`` (best curve of the domain) and
+        ``population`` (relative targets only).
     """
-    ci_prob = float(az.rcParams["stats.ci_prob"] if ci_prob is None else ci_prob)
-    ci_kind = str(az.rcParams["stats.ci_kind"] if ci_kind is None else ci_kind)
-    if not 0 < ci_prob < 1:
-        raise ProjectionError(f"ci_prob must be in (0, 1), got {ci_prob}")
-    if ci_kind not in ("eti", "hdi"):
-        raise ProjectionError(f"ci_kind must be 'eti' or 'hdi', got {ci_kind!r}")
+    ci_prob, ci_kind = _ci_defaults(ci_prob, ci_kind)
+    sample = (dims.CHAIN, dims.DRAW)
+    target_median = projection["target_value"].median(sample)
+    curve_domain = projection["curve_domain"]
     rows = []
-    levels = (
-        ("curve", "data_growth", "reachable", "p_reachable", dims.CURVE, "current_size"),
-        ("domain", "data_growth_domain", "reachable_domain", "p_reachable_domain", dims.DOMAIN,
-         "current_size_domain"),
-    )
-    target_median = projection["target_value"].median((dims.CHAIN, dims.DRAW))
-    curve_domain = projection["curve_domain"] if "curve_domain" in projection.coords else None
-    for level, var, reach, pvar, dim, cur in levels:
-        med, low, up = _interval(projection[var], projection[reach], ci_prob, ci_kind)
-        for name in projection[dim].values:
-            for target in projection[dims.TARGET].values:
-                sel = {dim: name, dims.TARGET: target}
-                p = float(projection[pvar].sel(sel))
-                if level == "curve":
-                    domain = (str(curve_domain.sel({dims.CURVE: name}).item())
-                              if curve_domain is not None else str(name).split("/", 1)[0])
-                    curve = str(name)
-                    tval = float(target_median.sel(sel))
-                else:
-                    domain, curve = str(name), "(best curve)"
-                    members = ([c for c in projection[dims.CURVE].values
-                                if str(c).split("/", 1)[0] == name])
-                    tval = float(target_median.sel({dims.CURVE: members,
-                                                    dims.TARGET: target}).min())
-                rows.append(
-                    {
-                        "level": level,
-                        "domain": domain,
-                        "curve": curve,
-                        "target": str(target),
-                        "target_value": tval,
-                        "current_size": float(projection[cur].sel({dim: name})),
-                        "p_reachable": p,
-                        "median": float(med.sel(sel)),
-                        "lower": float(low.sel(sel)),
-                        "upper": float(up.sel(sel)),
-                        "ci_prob": ci_prob,
-                        "ci_kind": ci_kind,
-                        "status": _status(p),
-                    }
-                )
+    levels = (("curve", "", dims.CURVE), ("domain", "_domain", dims.DOMAIN),
+              ("population", "_population", None))
+    for quantity in GROWTH_QUANTITIES:
+        for level, suffix, dim in levels:
+            var = f"{quantity}{suffix}"
+            if var not in projection:
+                continue
+            reach = projection[f"reachable{suffix}"]
+            p_reach = reach.mean(sample)
+            med, low, up = _interval(projection[var], reach, ci_prob, ci_kind,
+                                     log=quantity != "years_to_target")
+            names = projection[dim].values if dim else [None]
+            for name in names:
+                for target in projection[dims.TARGET].values:
+                    sel = {dims.TARGET: target, **({dim: name} if dim else {})}
+                    if level == "population" and str(target)[0] != "x":
+                        continue  # defined for relative targets only
+                    if level == "curve":
+                        domain = str(curve_domain.sel({dims.CURVE: name}).item())
+                        curve, tval = str(name), float(target_median.sel(sel))
+                        current = float(projection["current_size"].sel({dim: name}))
+                    elif level == "domain":
+                        members = curve_domain[dims.CURVE].values[curve_domain.values == name]
+                        domain, curve = str(name), "(best curve)"
+                        tval = float(target_median.sel({dims.CURVE: members,
+                                                        dims.TARGET: target}).min())
+                        current = float(projection["current_size_domain"].sel({dim: name}))
+                    else:
+                        domain, curve, tval, current = "(population)", "(new curve)", np.nan, np.nan
+                    p = float(p_reach.sel(sel))
+                    rows.append({
+                        "quantity": quantity, "level": level, "domain": domain, "curve": curve,
+                        "target": str(target), "target_value": tval, "current_size": current,
+                        "p_reachable": p, "median": float(med.sel(sel)),
+                        "lower": float(low.sel(sel)), "upper": float(up.sel(sel)),
+                        "ci_prob": ci_prob, "ci_kind": ci_kind,
+                        "status": _status(p) if level != "population" else
+                        "power-law part only (no floor), population-mean exponents",
+                    })
     table = pd.DataFrame(rows)
-    for col in ("median", "lower", "upper"):
+    for col in ("median", "lower", "upper", "target_value", "current_size"):
         table[col] = table[col].astype("Float64").mask(table[col].isna(), pd.NA)
     return table
+
+
+def summarize_degree(projection: xr.Dataset, *, ci_prob: float | None = None,
+                     ci_kind: str | None = None) -> pd.DataFrame:
+    """Implied compute-polynomial degree ``k = (1 + beta_p) / beta_g`` per curve, domain, global.
+
+    Parameters
+    ----------
+    projection : xarray.Dataset
+        Output of :func:`project_growth` with a model-size fit.
+    ci_prob, ci_kind : optional
+        Interval settings (ArviZ defaults).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level, domain, curve, median, lower, upper, ci_prob, ci_kind,
+        p_above_theory_bound`` (posterior probability that k exceeds Thompson et al.'s
+        theoretical lower bound 4) and ``theory_bound``.
+    """
+    if "implied_k" not in projection:
+        raise ProjectionError("the projection has no implied degree: pass model_size_fit= to "
+                              "project_growth()")
+    ci_prob, ci_kind = _ci_defaults(ci_prob, ci_kind)
+    sample = (dims.CHAIN, dims.DRAW)
+    rows = []
+    for level, var, dim in (("curve", "implied_k", dims.CURVE),
+                            ("domain", "implied_k_domain", dims.DOMAIN),
+                            ("population", "implied_k_global", None)):
+        k = projection[var]
+        ok = np.isfinite(k)
+        med, low, up = _interval(k, ok, ci_prob, ci_kind, log=False)
+        above = (k > THOMPSON_THEORY_BOUND_K).mean(sample)
+        for name in (projection[dim].values if dim else [None]):
+            sel = {dim: name} if dim else {}
+            domain = (str(projection["curve_domain"].sel(sel).item()) if level == "curve"
+                      else str(name) if level == "domain" else "(population)")
+            rows.append({"level": level, "domain": domain,
+                         "curve": str(name) if level == "curve" else f"({level})",
+                         "median": float(med.sel(sel)), "lower": float(low.sel(sel)),
+                         "upper": float(up.sel(sel)), "ci_prob": ci_prob, "ci_kind": ci_kind,
+                         "p_above_theory_bound": float(above.sel(sel)),
+                         "theory_bound": THOMPSON_THEORY_BOUND_K})
+    return pd.DataFrame(rows)
 
 
 def attach_projection(fit: xr.DataTree, projection: xr.Dataset) -> xr.DataTree:

@@ -92,3 +92,53 @@ def simulate_learning_curves(
                     rows.append((domain, curve, float(m), s, float(e)))
     frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "seed", "error"])
     return SimulatedCurves(frame, pd.DataFrame(truth).T)
+
+
+def simulate_width_sweep(
+    *,
+    n_domains: int = 2,
+    curves_per_domain: int = 2,
+    sizes: np.ndarray | None = None,
+    widths_per_decade: int = 6,
+    n_seeds: int = 3,
+    beta_p: float = 0.7,
+    beta_p_spread: float = 0.05,
+    noise: float = 0.03,
+    seed: int = 0,
+) -> SimulatedCurves:
+    """Learning curves with a model-size sweep whose best size follows ``s(m) = a m^beta_p``.
+
+    The error of a model of size ``p`` trained on ``m`` samples is the learning curve
+    at ``m`` inflated by ``(1 + 0.3 * log(p / s(m))**2)``: too small or too large a model
+    is worse, the best is ``s(m)``.
+
+    Returns
+    -------
+    SimulatedCurves
+        ``frame`` has ``domain, curve, data, params, seed, error``; ``truth`` adds
+        ``beta_p`` and ``alpha_p`` per curve.
+    """
+    rng = np.random.default_rng(seed)
+    base = simulate_learning_curves(n_domains=n_domains, curves_per_domain=curves_per_domain,
+                                    sizes=sizes, n_seeds=1, noise=0.0, seed=seed)
+    sizes = np.sort(base.frame["data"].unique())
+    grid = np.geomspace(10, 10**7, 6 * widths_per_decade + 1)
+    rows, truth = [], base.truth.copy()
+    for label, t in base.truth.iterrows():
+        domain, curve = str(label).split("/", 1)
+        bp = float(beta_p + beta_p_spread * rng.standard_normal())
+        alpha_p = float(rng.uniform(0.5, 5.0))
+        truth.loc[label, ["beta_p", "alpha_p"]] = bp, alpha_p
+        lc = POWER_LAW_IRREDUCIBLE.function(sizes, alpha=t["alpha"], beta=t["beta"],
+                                            gamma=t["gamma"])
+        for m, e in zip(sizes, lc, strict=True):
+            best = alpha_p * m**bp
+            near = grid[(grid > best / 20) & (grid < best * 20)]
+            for p in near:
+                mean = e * (1 + 0.3 * np.log(p / best) ** 2)
+                for s in range(n_seeds):
+                    err = float(np.clip(np.exp(np.log(mean) + noise * rng.standard_normal()),
+                                        1e-6, 1.0))
+                    rows.append((domain, curve, float(m), float(round(p)), s, err))
+    frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "params", "seed", "error"])
+    return SimulatedCurves(frame, truth)

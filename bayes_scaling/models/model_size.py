@@ -1,0 +1,187 @@
+"""Hierarchical model-size scaling: best model size vs training-set size.
+
+Hestness et al. (2017) find that the best model size grows sublinearly with data,
+``s(m) = alpha_p * m ** beta_p`` with ``beta_p`` around 0.5-0.9. From a table with a
+width sweep (several ``params`` values per shard), the **best model size of a shard**
+``(domain, curve, data)`` is read off with a one-standard-error rule:
+
+    the smallest ``params`` whose mean metric over seeds is within one standard
+    error (of that minimum's seed mean) of the lowest mean metric of the shard.
+
+(With a single seed the standard error is taken as 0, i.e. the argmin.) The rule is
+parsimonious and stable against seed noise; the chosen sizes are stored in the fit.
+
+Model, on the log scale with centred log data size ``x = log m - log m_ref_c``::
+
+    log s_i ~ Normal(log s_ref_c + beta_p_c * x_i, sigma_c)
+    beta_p_d = beta_p_mu + beta_p_domain_sigma * z_d           (non-centred)
+    beta_p_c = beta_p_d(c) + beta_p_curve_sigma * z_c
+
+and ``alpha_p_c = s_ref_c * m_ref_c ** (-beta_p_c)`` in the original units.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+from bayes_scaling import dims
+from bayes_scaling.data import load_table
+from bayes_scaling.errors import DataValidationError
+from bayes_scaling.models.base import ScalingModel
+from bayes_scaling.models.learning_curve import CURVE_SEP, curve_label
+
+MIN_SHARDS = 3
+
+
+def best_model_sizes(frame: pd.DataFrame, *, metric: str) -> pd.DataFrame:
+    """Best model size per shard by the one-standard-error rule (see module docstring).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Validated tidy table with ``params`` and ``data``.
+    metric : {"error", "loss"}
+        Metric column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per shard: ``domain, curve, data, params`` (the best size),
+        ``best_mean`` (lowest mean metric), ``n_sizes`` (model sizes tried) and
+        ``n_seeds``.
+    """
+    if "params" not in frame:
+        raise DataValidationError("a model-size fit needs a 'params' column (a width sweep: "
+                                  "several model sizes per training-set size)", column="params")
+    keys = ["domain", "curve", "data"]
+    stats = frame.groupby([*keys, "params"], sort=False)[metric].agg(["mean", "std", "count"])
+    stats = stats.reset_index()
+    stats["se"] = (stats["std"].fillna(0.0) / np.sqrt(stats["count"])).fillna(0.0)
+    rows = []
+    for key, shard in stats.groupby(keys, sort=False):
+        best = shard.loc[shard["mean"].idxmin()]
+        ok = shard[shard["mean"] <= best["mean"] + best["se"]]
+        rows.append((*key, float(ok["params"].min()), float(best["mean"]),
+                     int(shard["params"].nunique()), int(shard["count"].max())))
+    return pd.DataFrame(rows, columns=[*keys, "params", "best_mean", "n_sizes", "n_seeds"])
+
+
+class HierarchicalModelSize(ScalingModel):
+    """Partially pooled ``s(m) = alpha_p * m ** beta_p`` across curves and domains.
+
+    Parameters
+    ----------
+    data : ScalingData, pandas.DataFrame or path
+        Tidy table with a width sweep (``params``) at several ``data`` sizes.
+    priors : mapping or path, optional
+        Overrides of ``priors/hierarchical_model_size.yaml``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> m = HierarchicalModelSize(load_dataset("mlp-learning-curves"))
+    >>> sorted(m.best_sizes.columns)[:3]
+    ['best_mean', 'curve', 'data']
+    """
+
+    model_type: ClassVar[str] = "hierarchical_model_size"
+    observed_name: ClassVar[str] = "log_best_params"
+    prior_names: ClassVar[tuple[str, ...]] = (
+        "beta_p_mu",
+        "beta_p_domain_sigma",
+        "beta_p_curve_sigma",
+        "log_size_offset",
+        "noise_sigma",
+    )
+
+    def __init__(self, data: Any, *, priors: Any = None) -> None:
+        table = load_table(data, size="data")
+        fit_rows = table.split("fit").frame
+        best = best_model_sizes(fit_rows, metric=table.metric)
+        counts = best.groupby(["domain", "curve"], sort=False)["data"].nunique()
+        few = counts[counts < MIN_SHARDS]
+        if len(few):
+            raise DataValidationError(
+                f"curve(s) {[f'{d}/{c}' for d, c in few.index]} have fewer than {MIN_SHARDS} "
+                "training-set sizes with a width sweep; a model-size fit needs >= 3 shards",
+                column="data")
+        swept = best.groupby(["domain", "curve"], sort=False)["n_sizes"].min()
+        if (swept < 2).any():
+            raise DataValidationError(
+                "some shards have a single model size, so no best size can be read off: "
+                f"{[f'{d}/{c}' for d, c in swept[swept < 2].index]}; a width sweep needs "
+                ">= 2 (ideally >= 5) model sizes per shard", column="params")
+        super().__init__(table, priors=priors)
+        self.best_sizes = best
+        labels = [curve_label(d, c) for d, c in zip(best["domain"], best["curve"], strict=True)]
+        curves = list(dict.fromkeys(labels))
+        self.curve_domain = [lab.split(CURVE_SEP, 1)[0] for lab in curves]
+        self.obs_curve_idx = np.array([curves.index(lab) for lab in labels])
+        log_m = np.log(best["data"].to_numpy(float))
+        self.log_ref = np.array([log_m[self.obs_curve_idx == i].mean()
+                                 for i in range(len(curves))])
+        log_s = np.log(best["params"].to_numpy(float))
+        self.log_size_centre = np.array([log_s[self.obs_curve_idx == i].mean()
+                                         for i in range(len(curves))])
+        self.coords: dict[str, list[Any]] = {
+            dims.DOMAIN: list(dict.fromkeys(best["domain"])),
+            dims.CURVE: curves,
+            dims.OBS: list(range(len(best))),
+        }
+
+    def config(self) -> dict[str, Any]:
+        """Model settings (stored in the fit's attrs)."""
+        return {"rule": "one_standard_error", "size": "data"}
+
+    def _build(self) -> pm.Model:
+        best = self.best_sizes
+        domains = self.coords[dims.DOMAIN]
+        domain_idx = np.array([domains.index(d) for d in self.curve_domain])
+        idx = self.obs_curve_idx
+        size = best["data"].to_numpy(float)
+        x = np.log(size) - self.log_ref[idx]
+        p = self.priors
+        with pm.Model(coords=self.coords) as model:
+            pm.Data("curve_idx", idx, dims=dims.OBS)
+            x_data = pm.Data("log_size_centered", x, dims=dims.OBS)
+            pm.Data("size", size, dims=dims.OBS)
+            pm.Data("domain_idx", domain_idx, dims=dims.CURVE)
+            ref_size = pm.Data("ref_size", np.exp(self.log_ref), dims=dims.CURVE)
+            pm.Data("max_size", best.groupby(idx)["data"].max().to_numpy(float),
+                    dims=dims.CURVE)
+            mu = p["beta_p_mu"].create_variable("beta_p_mu")
+            sd_d = p["beta_p_domain_sigma"].create_variable("beta_p_domain_sigma")
+            sd_c = p["beta_p_curve_sigma"].create_variable("beta_p_curve_sigma")
+            z_d = pm.Normal("z_p_domain", 0.0, 1.0, dims=dims.DOMAIN)
+            z_c = pm.Normal("z_p_curve", 0.0, 1.0, dims=dims.CURVE)
+            beta_d = mu + sd_d * z_d
+            pm.Deterministic("beta_p_global", mu)
+            pm.Deterministic("beta_p_domain", beta_d, dims=dims.DOMAIN)
+            beta = pm.Deterministic("beta_p", beta_d[domain_idx] + sd_c * z_c, dims=dims.CURVE)
+            offset = p["log_size_offset"].create_variable("log_size_offset", dims=dims.CURVE)
+            log_s_ref = pm.Deterministic("log_size_ref", self.log_size_centre + offset,
+                                         dims=dims.CURVE)
+            pm.Deterministic("alpha_p", pm.math.exp(log_s_ref) * ref_size ** (-beta),
+                             dims=dims.CURVE)
+            sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
+            pm.Normal(self.observed_name, mu=log_s_ref[idx] + beta[idx] * x_data,
+                      sigma=sigma[idx], observed=np.log(best["params"].to_numpy(float)),
+                      dims=dims.OBS)
+        return model
+
+    def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
+        tree = super()._finalize(tree, cfg, sampler_used)
+        best = self.best_sizes
+        const = tree["constant_data"].to_dataset().assign(
+            obs_domain=(dims.OBS, best["domain"].to_numpy(str)),
+            obs_curve=(dims.OBS, best["curve"].to_numpy(str)),
+            obs_best_mean=(dims.OBS, best["best_mean"].to_numpy(float)),
+        ).assign_coords(curve_domain=(dims.CURVE, np.array(self.curve_domain)))
+        tree["constant_data"] = xr.DataTree(const)
+        return tree
+
