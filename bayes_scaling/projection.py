@@ -27,7 +27,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import arviz as az
 import numpy as np
@@ -94,9 +94,18 @@ class Target:
                 return cls("absolute", float(spec))
             except ValueError:
                 pass
+            from bayes_scaling.targets import named_targets
+
+            named = named_targets()
+            if spec.strip() in named:
+                entry = named[spec.strip()]
+                return cls(entry.kind, entry.value)  # type: ignore[arg-type]
+        from bayes_scaling.targets import named_targets
+
         raise ProjectionError(
-            f"invalid target {spec!r}: use an absolute metric value such as 0.05, or a "
-            "relative one such as 'x0.5' (half the current error)"
+            f"invalid target {spec!r}: use an absolute metric value such as 0.05, a "
+            "relative one such as 'x0.5' (half the current error), or a named target "
+            f"({', '.join(sorted(named_targets()))})"
         )
 
 
@@ -110,9 +119,6 @@ def parse_targets(specs: Iterable[Target | float | str] | Target | float | str) 
     labels = [t.label for t in targets]
     if len(set(labels)) != len(labels):
         raise ProjectionError(f"duplicate targets {labels}")
-    for t in targets:
-        if t.kind == "absolute" and t.value > 1:
-            pass  # loss targets may exceed 1; error-rate targets are checked in project()
     return targets
 
 
@@ -204,6 +210,46 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     return out
 
 
+def model_growth_factor(data_growth: Any, beta_p: Any) -> Any:
+    """Model growth that goes with a data growth: ``data_growth ** beta_p`` (Hestness 2017).
+
+    Examples
+    --------
+    >>> round(float(model_growth_factor(100.0, 0.68)), 1)  # Hestness 2019, word LM
+    22.9
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return data_growth**beta_p
+
+
+def compute_growth_factor(data_growth: Any, model_growth: Any,
+                          exponents: tuple[float, float] = (1.0, 1.0)) -> Any:
+    """Compute growth ``data_growth ** a * model_growth ** b`` (default ``C ∝ N · D``).
+
+    Examples
+    --------
+    >>> float(compute_growth_factor(100.0, 23.0))
+    2300.0
+    """
+    a, b = exponents
+    with np.errstate(over="ignore", invalid="ignore"):
+        return data_growth**a * model_growth**b
+
+
+def implied_degree(beta_g: Any, beta_p: Any) -> Any:
+    """Compute-polynomial degree ``k = (1 + beta_p) / beta_g``.
+
+    With ``error ∝ m^-beta_g``, best model size ``∝ m^beta_p`` and compute ``∝ m · s(m)``,
+    compute grows as ``error^-k``.
+
+    Examples
+    --------
+    >>> round(float(implied_degree(0.3, 0.7)), 3)
+    5.667
+    """
+    return (1.0 + beta_p) / beta_g
+
+
 def _paired_draws(source: xr.DataArray, like: xr.DataArray, seed: int) -> xr.DataArray:
     """Put draws of an independent posterior on ``like``'s (chain, draw) grid.
 
@@ -292,10 +338,9 @@ def project_growth(
     for suffix, bp in (("", beta_p), ("_domain", beta_p_domain),
                        ("_population", beta_p_global)):
         data_growth = out[f"data_growth{suffix}"]
-        with np.errstate(over="ignore", invalid="ignore"):
-            model_growth = data_growth**bp
-            out[f"model_growth{suffix}"] = model_growth
-            out[f"compute_growth{suffix}"] = data_growth**a * model_growth**b
+        model_growth = model_growth_factor(data_growth, bp)
+        out[f"model_growth{suffix}"] = model_growth
+        out[f"compute_growth{suffix}"] = compute_growth_factor(data_growth, model_growth, (a, b))
         if compute_growth_per_year is not None:
             rate = float(compute_growth_per_year)
             if not rate > 1:
@@ -303,9 +348,9 @@ def project_growth(
             with np.errstate(divide="ignore"):
                 out[f"years_to_target{suffix}"] = (np.log(out[f"compute_growth{suffix}"])
                                                   / np.log(rate))
-    out["implied_k"] = (1.0 + beta_p) / post["beta"]
-    out["implied_k_domain"] = (1.0 + beta_p_domain) / post["beta_domain"]
-    out["implied_k_global"] = (1.0 + beta_p_global) / post["beta_global"]
+    out["implied_k"] = implied_degree(post["beta"], beta_p)
+    out["implied_k_domain"] = implied_degree(post["beta_domain"], beta_p_domain)
+    out["implied_k_global"] = implied_degree(post["beta_global"], beta_p_global)
     out.attrs.update({"compute_exponents": [a, b],
                       "compute_definition": f"compute_growth = data_growth^{a:g} * "
                                             f"model_growth^{b:g}"})

@@ -1,0 +1,110 @@
+"""Named targets and published projections from ``priors/targets.yaml``.
+
+The file is read with :func:`yaml.safe_load` and validated: unknown keys, unknown
+citations and malformed targets raise :class:`~bayes_scaling.errors.PriorConfigError`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bayes_scaling._resources import resource_dir
+from bayes_scaling.errors import PriorConfigError
+from bayes_scaling.priors import read_yaml
+
+_TOP = {"references", "targets", "published"}
+_TARGET_KEYS = {"description", "target", "citation"}
+_PUBLISHED_KEYS = {"domain", "data_growth", "beta_p", "model_growth", "citation"}
+
+
+@dataclass(frozen=True)
+class NamedTarget:
+    """A target with a name, a citation and a kind (absolute or relative) and value."""
+
+    name: str
+    kind: str
+    value: float
+    description: str
+    citation: str | None
+
+
+@dataclass(frozen=True)
+class PublishedProjection:
+    """A paper's own point projection (e.g. Hestness et al. 2019)."""
+
+    name: str
+    domain: str
+    data_growth: float
+    beta_p: float
+    model_growth: float
+    citation: str
+
+
+def _check_keys(entry: Any, allowed: set[str], where: str) -> Mapping[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise PriorConfigError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise PriorConfigError(f"{where}: unknown key(s) {sorted(unknown)}; valid: "
+                               f"{sorted(allowed)}")
+    return entry
+
+
+def parse_targets_file(doc: Any, *, source: str = "targets.yaml"
+                       ) -> tuple[dict[str, NamedTarget], dict[str, PublishedProjection]]:
+    """Validate the parsed YAML document of a targets file."""
+    doc = _check_keys(doc, _TOP, source)
+    refs = doc.get("references") or {}
+    if not isinstance(refs, Mapping):
+        raise PriorConfigError(f"{source}: 'references' must be a mapping")
+    named: dict[str, NamedTarget] = {}
+    for name, entry in (doc.get("targets") or {}).items():
+        where = f"{source}: target {name!r}"
+        entry = _check_keys(entry, _TARGET_KEYS, where)
+        spec = _check_keys(entry.get("target"), {"kind", "value"}, f"{where}.target")
+        kind, value = spec.get("kind"), spec.get("value")
+        if kind not in ("absolute", "relative"):
+            raise PriorConfigError(f"{where}: kind must be 'absolute' or 'relative', got {kind!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise PriorConfigError(f"{where}: value must be a number > 0, got {value!r}")
+        cite = entry.get("citation")
+        if cite is not None and cite not in refs:
+            raise PriorConfigError(f"{where}: citation {cite!r} not in references "
+                                   f"{sorted(refs)}")
+        named[str(name)] = NamedTarget(str(name), kind, float(value),
+                                       str(entry.get("description", "")), cite)
+    published: dict[str, PublishedProjection] = {}
+    for name, entry in (doc.get("published") or {}).items():
+        where = f"{source}: published {name!r}"
+        entry = _check_keys(entry, _PUBLISHED_KEYS, where)
+        missing = _PUBLISHED_KEYS - set(entry)
+        if missing:
+            raise PriorConfigError(f"{where}: missing {sorted(missing)}")
+        if entry["citation"] not in refs:
+            raise PriorConfigError(f"{where}: citation {entry['citation']!r} not in references")
+        try:
+            values = {k: float(entry[k]) for k in ("data_growth", "beta_p", "model_growth")}
+        except (TypeError, ValueError) as exc:
+            raise PriorConfigError(f"{where}: growth and exponent must be numbers") from exc
+        published[str(name)] = PublishedProjection(str(name), str(entry["domain"]),
+                                                   citation=str(entry["citation"]), **values)
+    return named, published
+
+
+@functools.cache
+def _load() -> tuple[dict[str, NamedTarget], dict[str, PublishedProjection]]:
+    path = resource_dir("priors") / "targets.yaml"
+    return parse_targets_file(read_yaml(path), source=str(path))
+
+
+def named_targets() -> dict[str, NamedTarget]:
+    """Named targets shipped in ``priors/targets.yaml``."""
+    return dict(_load()[0])
+
+
+def published_projections() -> dict[str, PublishedProjection]:
+    """Published point projections shipped in ``priors/targets.yaml``."""
+    return dict(_load()[1])
