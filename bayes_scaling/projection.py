@@ -260,14 +260,13 @@ def _paired_draws(source: xr.DataArray, like: xr.DataArray, seed: int) -> xr.Dat
     sample = (dims.CHAIN, dims.DRAW)
     if all(source.sizes[d] == like.sizes[d] for d in sample):
         return source.assign_coords({d: like[d] for d in sample})
-    stacked = source.stack(_sample=sample)
-    n = like.sizes[dims.CHAIN] * like.sizes[dims.DRAW]
-    idx = np.random.default_rng(seed).integers(0, stacked.sizes["_sample"], size=n)
-    picked = stacked.isel(_sample=idx).drop_vars(["_sample", *sample])
-    shape = {dims.CHAIN: like[dims.CHAIN].values, dims.DRAW: like[dims.DRAW].values}
-    picked = picked.assign_coords(_sample=pd.MultiIndex.from_product(
-        list(shape.values()), names=list(shape)))
-    return picked.unstack("_sample")
+    source = source.transpose(*sample, ...)
+    flat = source.values.reshape(-1, *source.shape[2:])
+    shape = (like.sizes[dims.CHAIN], like.sizes[dims.DRAW])
+    idx = np.random.default_rng(seed).integers(0, flat.shape[0], size=shape)
+    other = {d: source[d] for d in source.dims[2:] if d in source.coords}
+    return xr.DataArray(flat[idx], dims=source.dims,
+                        coords={dims.CHAIN: like[dims.CHAIN], dims.DRAW: like[dims.DRAW], **other})
 
 
 def project_growth(

@@ -27,3 +27,18 @@ def simulated_fit() -> tuple[SimulatedCurves, xr.DataTree, tuple[str, ...]]:
         warnings.simplefilter("always")
         fit = model.fit(FAST_SAMPLER)
     return sim, fit, tuple(str(w.message) for w in caught)
+
+
+@functools.cache
+def width_sweep_fits() -> tuple[SimulatedCurves, xr.DataTree, xr.DataTree]:
+    """Learning-curve and model-size fits of one simulated width sweep (known beta_p)."""
+    from bayes_scaling.models import HierarchicalModelSize
+    from bayes_scaling.simulate import simulate_width_sweep
+
+    sim = simulate_width_sweep(n_domains=2, curves_per_domain=2, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # diagnostics asserted in the tests themselves
+        lc = HierarchicalLearningCurve(sim.frame).fit(FAST_SAMPLER)
+        ms = HierarchicalModelSize(sim.frame).fit(
+            SamplerConfig(draws=400, tune=600, chains=2, seed=12, target_accept=0.95))
+    return sim, lc, ms

@@ -1,0 +1,147 @@
+"""Get a public dataset file onto disk: offline mirror, then cache, then network (pooch).
+
+Order of sources for a registered public file with known sha256:
+
+1. **mirror** (argument ``mirror=`` or environment variable ``BAYES_SCALING_DATA_MIRROR``):
+   a folder laid out like the registry's ``filename`` entries
+   (``thompson2020/imagenet.csv``, ...). A mirrored file is hashed; on a match it is
+   copied into the cache and the cached copy is returned; on a mismatch
+   :class:`DatasetError` is raised and nothing is copied.
+2. **cache** (argument ``cache_dir=``, else ``BAYES_SCALING_CACHE``, else
+   ``pooch.os_cache("bayes_scaling")``): a cached file is re-hashed on every use and
+   refused (:class:`DatasetError`) if it no longer matches.
+3. **network**, only when the file is neither mirrored nor cached, through
+   ``pooch.retrieve`` (which verifies the hash of the download).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pooch
+
+from bayes_scaling.datasets.registry import DatasetSpec
+from bayes_scaling.errors import DatasetError
+
+ENV_CACHE = "BAYES_SCALING_CACHE"
+ENV_MIRROR = "BAYES_SCALING_DATA_MIRROR"
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    """The cache folder: ``cache_dir``, else ``$BAYES_SCALING_CACHE``, else pooch's OS cache."""
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    env = os.environ.get(ENV_CACHE, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path(pooch.os_cache("bayes_scaling"))
+
+
+def mirror_root(mirror: str | Path | None = None) -> Path | None:
+    """The offline mirror folder (``mirror``, else ``$BAYES_SCALING_DATA_MIRROR``), or None.
+
+    Raises
+    ------
+    DatasetError
+        If a mirror is configured but is not an existing folder.
+    """
+    origin = "mirror="
+    if mirror is None:
+        env = os.environ.get(ENV_MIRROR, "").strip()
+        if not env:
+            return None
+        mirror, origin = env, f"${ENV_MIRROR}"
+    root = Path(mirror).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"data mirror {root} ({origin}) is not an existing folder; expected a "
+                           "folder laid out like thompson2020/imagenet.csv, chinchilla/...")
+    return root
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file (via :func:`pooch.file_hash`)."""
+    try:
+        return pooch.file_hash(str(path), alg="sha256")
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DatasetError(f"cannot copy {source} into the cache at {target}: "
+                           f"{exc.strerror or exc}") from exc
+
+
+def fetch_file(spec: DatasetSpec, *, mirror: str | Path | None = None,
+               cache_dir: str | Path | None = None) -> Path:
+    """Return a verified local copy of a public dataset's raw file.
+
+    Parameters
+    ----------
+    spec : DatasetSpec
+        A ``kind: public`` registry entry.
+    mirror : str or pathlib.Path, optional
+        Offline mirror folder (overrides ``$BAYES_SCALING_DATA_MIRROR``).
+    cache_dir : str or pathlib.Path, optional
+        Cache folder (overrides ``$BAYES_SCALING_CACHE``).
+
+    Returns
+    -------
+    pathlib.Path
+        The cached file, whose sha256 matches the registry.
+
+    Raises
+    ------
+    DatasetError
+        Not a public dataset; mirror or cached file with the wrong sha256; download
+        failure (offline, address gone, hash mismatch of the download).
+    """
+    if spec.kind != "public" or not spec.filename or not spec.sha256 or not spec.url:
+        raise DatasetError(f"dataset {spec.name!r} is {spec.kind}, not public: nothing to fetch")
+    expected = spec.sha256
+    target = cache_root(cache_dir) / spec.filename
+    root = mirror_root(mirror)
+    if root is not None and (root / spec.filename).is_file():
+        candidate = root / spec.filename
+        got = sha256_of(candidate)
+        if got != expected:
+            raise DatasetError(
+                f"mirror file {candidate} for dataset {spec.name!r} fails its sha256 check: "
+                f"expected {expected}, got {got}; the file was not used or cached (replace it "
+                f"with the published file from {spec.url})"
+            )
+        if not (target.is_file() and sha256_of(target) == expected):
+            _copy_atomic(candidate, target)
+            if sha256_of(target) != expected:
+                target.unlink(missing_ok=True)
+                raise DatasetError(f"copy of {candidate} into {target} is corrupt (sha256 "
+                                   "mismatch after copying); removed it")
+        return target
+    if target.exists():
+        got = sha256_of(target)
+        if got != expected:
+            raise DatasetError(
+                f"cached file {target} for dataset {spec.name!r} fails its sha256 check: "
+                f"expected {expected}, got {got}; refusing to use it. Delete it to download "
+                f"again, or pass mirror= / set ${ENV_MIRROR} to restore it from a mirror"
+            )
+        return target
+    try:
+        local = pooch.retrieve(spec.url, known_hash=f"sha256:{expected}", fname=target.name,
+                               path=target.parent, progressbar=False)
+    except (OSError, ValueError) as exc:
+        raise DatasetError(
+            f"could not download dataset {spec.name!r} from {spec.url}: {exc}. Working "
+            f"offline? Point mirror= or ${ENV_MIRROR} at a folder holding {spec.filename}"
+        ) from exc
+    return Path(local)
