@@ -64,7 +64,12 @@ def _build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="fit hierarchical learning curves to a tidy CSV")
     fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
     fit.add_argument("--out", required=True, help="fit file to write (.nc)")
-    fit.add_argument("--robust", action="store_true", help="Student-t likelihood")
+    fit.add_argument("--model", choices=["learning-curve", "model-size"],
+                     default="learning-curve",
+                     help="learning-curve: error vs data (default); model-size: best model "
+                          "size vs data from a width sweep")
+    fit.add_argument("--robust", action="store_true",
+                     help="Student-t likelihood (learning-curve model)")
     fit.add_argument("--priors", help="YAML file overriding the packaged priors")
     fit.add_argument("--mirror", help="offline mirror folder for public datasets")
     fit.add_argument("--force", action="store_true", help="replace an existing fit file")
@@ -74,7 +79,14 @@ def _build_parser() -> argparse.ArgumentParser:
     project = sub.add_parser("project", help="data growth needed to reach target errors")
     project.add_argument("fit", help="fit file (.nc)")
     project.add_argument("--target", action="append", required=True,
-                         help="absolute (0.05) or relative (x0.5) target; repeatable")
+                         help="absolute (0.05), relative (x0.5) or named target "
+                              "(see priors/targets.yaml); repeatable")
+    project.add_argument("--model-size-fit",
+                         help="model-size fit of the same table: adds model and compute "
+                              "growth and the implied degree k")
+    project.add_argument("--compute-growth-per-year", type=float,
+                         help="assumed growth of compute per year: adds years-to-target")
+    project.add_argument("--degree-out", help="CSV file for the implied degree k table")
     project.add_argument("--out", help="CSV file to write (default: CSV on stdout)")
     project.add_argument("--ci-prob", type=float, default=None,
                          help="interval probability (default: ArviZ's stats.ci_prob)")
@@ -118,24 +130,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         _say(f"  {name:12s} {path}")
     _say(f"results written to {result.out_dir.resolve()}")
     print(result.out_dir.resolve())
-    return _report_diagnostics(result.diagnostics, result.diagnostics.startswith("OK"),
-                               args.strict)
+    return _report_diagnostics(result.diagnostics, result.ok, args.strict)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from bayes_scaling.diagnostics import check_fit
-    from bayes_scaling.io import atomic_path, save_fit
-    from bayes_scaling.pipeline import fit_learning_curves, resolve_table
+    from bayes_scaling.io import ensure_writable, save_fit
+    from bayes_scaling.pipeline import fit_learning_curves, fit_model_size, resolve_table
 
-    out = Path(args.out)
-    # refuse before sampling, not after
-    with atomic_path(out, overwrite=args.force):
-        pass
+    out = ensure_writable(args.out, overwrite=args.force)  # refuse before sampling
     data = resolve_table(args.data, mirror=args.mirror)
     _say(f"fitting {len(data.frame)} rows, {len(data.curves)} curves in "
          f"{len(data.domains)} domains from {data.source} ...")
-    fit = fit_learning_curves(data, sampler=_sampler(args), robust=args.robust,
-                              priors=args.priors)
+    if args.model == "model-size":
+        fit = fit_model_size(data, sampler=_sampler(args), priors=args.priors)
+    else:
+        fit = fit_learning_curves(data, sampler=_sampler(args), robust=args.robust,
+                                  priors=args.priors)
     save_fit(fit, out, overwrite=args.force)
     report = check_fit(fit, warn=False)
     _say(f"fit written to {out}")
@@ -145,10 +156,21 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 def _cmd_project(args: argparse.Namespace) -> int:
     from bayes_scaling.io import load_fit, write_atomic
-    from bayes_scaling.projection import project_data_growth, summarize_projection
+    from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
 
     fit = load_fit(args.fit)
-    table = summarize_projection(project_data_growth(fit, args.target), ci_prob=args.ci_prob)
+    size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
+    projection = project_growth(fit, args.target, model_size_fit=size_fit,
+                                compute_growth_per_year=args.compute_growth_per_year)
+    table = summarize_projection(projection, ci_prob=args.ci_prob)
+    if args.degree_out:
+        if size_fit is None:
+            _say("error: --degree-out needs --model-size-fit")
+            return EXIT_ERROR
+        degree = summarize_degree(projection, ci_prob=args.ci_prob)
+        write_atomic(args.degree_out, lambda p: degree.to_csv(p, index=False),
+                     overwrite=args.force)
+        _say(f"implied degree table written to {args.degree_out}")
     if args.out:
         write_atomic(args.out, lambda p: table.to_csv(p, index=False), overwrite=args.force)
         _say(f"projection table written to {args.out}")

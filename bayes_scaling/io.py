@@ -53,6 +53,18 @@ def content_hash(tree: xr.DataTree) -> str:
     return digest.hexdigest()
 
 
+def ensure_writable(path: str | Path, *, overwrite: bool = False) -> Path:
+    """Raise :class:`OutputExistsError` if ``path`` exists and ``overwrite`` is false.
+
+    Call it before expensive work (sampling) so a refusal comes first, not last.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} already exists; pass overwrite=True (CLI: --force) "
+                                "to replace it")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it into place on success.
@@ -65,10 +77,7 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
         Replace an existing file; otherwise :class:`OutputExistsError` is raised
         before anything is written.
     """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} already exists; pass overwrite=True (CLI: --force) "
-                                "to replace it")
+    path = ensure_writable(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     os.close(fd)

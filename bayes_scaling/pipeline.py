@@ -21,14 +21,17 @@ from bayes_scaling.data import ScalingData, load_table
 from bayes_scaling.diagnostics import check_fit
 from bayes_scaling.errors import OutputExistsError
 from bayes_scaling.io import save_fit, write_atomic
-from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
-from bayes_scaling.projection import project_data_growth, summarize_projection
+from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize, SamplerConfig
+from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
 
 logger = logging.getLogger(__name__)
 
 DEMO_DATASET = "mlp-learning-curves"
 #: Demo targets: 20% and 50% lower error than each curve's current (fitted) error.
 DEMO_TARGETS: tuple[str, ...] = ("x0.8", "x0.5")
+#: Assumed growth of available training compute per year for the demo's years-to-target
+#: (4x per year, roughly the 2010-2022 trend of frontier training compute).
+DEMO_COMPUTE_GROWTH_PER_YEAR = 4.0
 
 
 def resolve_table(source: str | Path, *, size: str = "data",
@@ -51,10 +54,29 @@ def fit_learning_curves(data: ScalingData, *, sampler: SamplerConfig | None = No
     return model.fit(sampler or SamplerConfig())
 
 
+def fit_model_size(data: ScalingData, *, sampler: SamplerConfig | None = None,
+                   priors: Any = None) -> xr.DataTree:
+    """Fit :class:`HierarchicalModelSize` (best model size vs data) to ``data``."""
+    return HierarchicalModelSize(data, priors=priors).fit(sampler or SamplerConfig())
+
+
+def has_width_sweep(data: ScalingData) -> bool:
+    """True when the table has several model sizes per shard (a model-size fit is possible)."""
+    frame = data.frame
+    if "params" not in frame:
+        return False
+    sizes = frame.groupby(["domain", "curve", "data"])["params"].nunique()
+    shards = sizes[sizes >= 2].reset_index().groupby(["domain", "curve"])["data"].nunique()
+    return len(shards) == len(data.curves) and bool((shards >= 3).all())
+
+
+PARAMETERS = ("beta_global", "beta_domain", "beta", "alpha", "gamma", "noise_sigma", "noise_nu",
+              "beta_p_global", "beta_p_domain", "beta_p", "alpha_p")
+
+
 def parameter_summary(fit: xr.DataTree) -> pd.DataFrame:
     """ArviZ summary of the interpretable parameters (exponents, floors, scales, noise)."""
-    names = [v for v in ("beta_global", "beta_domain", "beta", "alpha", "gamma", "noise_sigma",
-                         "noise_nu") if v in fit["posterior"]]
+    names = [v for v in PARAMETERS if v in fit["posterior"]]
     return az.summary(fit, var_names=names)
 
 
@@ -65,6 +87,7 @@ class DemoResult:
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
     diagnostics: str = ""
+    ok: bool = True
 
 
 def _prepare_dir(out_dir: Path, names: list[str], overwrite: bool) -> None:
@@ -78,6 +101,8 @@ def _prepare_dir(out_dir: Path, names: list[str], overwrite: bool) -> None:
 
 
 def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, ...],
+                  model_size_fit: xr.DataTree | None = None,
+                  compute_growth_per_year: float | None = None,
                   overwrite: bool = False) -> DemoResult:
     """Write fit file, projection table, parameter summary, diagnostics and plot.
 
@@ -89,6 +114,11 @@ def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, 
         Results folder (created if missing).
     targets : tuple of str
         Projection targets (see :class:`bayes_scaling.projection.Target`).
+    model_size_fit : xarray.DataTree, optional
+        Model-size fit of the same table: adds model and compute growth and the
+        implied degree k (``degree.csv``).
+    compute_growth_per_year : float, optional
+        Adds years-to-target at this assumed growth of compute per year.
     overwrite : bool, default False
         Replace existing files of the same names.
 
@@ -103,17 +133,33 @@ def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, 
     names = {"fit": "fit.nc", "projection": "projection.csv", "summary": "parameters.csv",
              "diagnostics": "diagnostics.json", "plot": "learning_curves.png",
              "plot_svg": "learning_curves.svg"}
+    if model_size_fit is not None:
+        names.update({"model_size_fit": "model_size_fit.nc", "degree": "degree.csv",
+                      "model_size_summary": "model_size_parameters.csv"})
     _prepare_dir(out, list(names.values()), overwrite)
     files = {k: out / v for k, v in names.items()}
-    projection = project_data_growth(fit, list(targets))
+    projection = project_growth(fit, list(targets), model_size_fit=model_size_fit,
+                                compute_growth_per_year=compute_growth_per_year)
     table = summarize_projection(projection)
-    report = check_fit(fit, warn=False)
+    reports = {"learning_curve": check_fit(fit, warn=False)}
     save_fit(fit, files["fit"], overwrite=overwrite)
     write_atomic(files["projection"], lambda p: table.to_csv(p, index=False),
                  overwrite=overwrite)
     summary = parameter_summary(fit)
     write_atomic(files["summary"], lambda p: summary.to_csv(p), overwrite=overwrite)
-    payload = {"verdict": report.verdict, **report.to_dict(),
+    if model_size_fit is not None:
+        reports["model_size"] = check_fit(model_size_fit, warn=False)
+        save_fit(model_size_fit, files["model_size_fit"], overwrite=overwrite)
+        degree = summarize_degree(projection)
+        write_atomic(files["degree"], lambda p: degree.to_csv(p, index=False),
+                     overwrite=overwrite)
+        ms_summary = parameter_summary(model_size_fit)
+        write_atomic(files["model_size_summary"], lambda p: ms_summary.to_csv(p),
+                     overwrite=overwrite)
+    ok = all(r.ok for r in reports.values())
+    verdict = "; ".join(f"{name}: {r.verdict}" for name, r in reports.items())
+    payload = {"ok": ok, "verdict": verdict,
+               "fits": {name: r.to_dict() for name, r in reports.items()},
                "model_id": fit.attrs["model_id"], "bayes_scaling_version": __version__}
     write_atomic(files["diagnostics"],
                  lambda p: p.write_text(json.dumps(payload, indent=2, default=float)),
@@ -127,12 +173,16 @@ def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, 
                 p, dpi=150, format="png" if k == "plot" else "svg"), overwrite=overwrite)
     finally:
         plt.close(fig)
-    return DemoResult(out, files, report.verdict)
+    return DemoResult(out, files, verdict, ok)
 
 
 def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | None = None,
              overwrite: bool = False, mirror: str | Path | None = None) -> DemoResult:
-    """Fit the embedded dataset, project data growth to the demo targets, write results.
+    """Fit the embedded dataset, project data/model/compute growth, write results.
+
+    Fits the hierarchical learning curve and the model-size model, projects the growth
+    needed for 20% and 50% lower error (``DEMO_TARGETS``), the implied degree k, and
+    writes the results folder (see :func:`write_results`).
 
     Parameters
     ----------
@@ -155,6 +205,9 @@ def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | N
     _prepare_dir(out, ["fit.nc"], overwrite)
     data = load_dataset(DEMO_DATASET, mirror=mirror)
     fit = fit_learning_curves(data, sampler=sampler)
-    result = write_results(fit, out, targets=DEMO_TARGETS, overwrite=overwrite)
+    model_size = fit_model_size(data, sampler=sampler)
+    result = write_results(fit, out, targets=DEMO_TARGETS, model_size_fit=model_size,
+                           compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,
+                           overwrite=overwrite)
     logger.info("demo settings: %s", json.dumps(asdict(sampler or SamplerConfig())))
     return result
