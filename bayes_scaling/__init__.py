@@ -21,9 +21,13 @@ from bayes_scaling.errors import (
 __all__ = [
     "BayesScalingError",
     "DataValidationError",
+    "DatasetError",
     "FitDiagnosticsWarning",
     "FitFileError",
+    "ModelConfigError",
+    "OutputExistsError",
     "PriorConfigError",
+    "ProjectionError",
     "ScalingData",
     "__version__",
     "load_table",
