@@ -109,15 +109,32 @@ def _real_cell(value: object) -> object:
     """Pre-convert cells that ``pd.to_numeric`` mishandles.
 
     Complex numbers are not real measurements (and ``pd.to_numeric`` fills later text
-    cells of a complex column with garbage): they become NaN and are reported as
-    non-numeric. Python ints beyond the float range (``OverflowError`` in pandas)
-    become +-inf and are reported as infinite.
+    cells of a complex column with garbage): those with an imaginary part become NaN
+    and are reported as non-numeric. Python ints beyond the float range
+    (``OverflowError`` in pandas) become +-inf and are reported as infinite.
     """
     if isinstance(value, complex | np.complexfloating):
-        return math.nan
+        return math.nan if value.imag else value.real
     if isinstance(value, int) and abs(value) > sys.float_info.max:
         return math.inf if value > 0 else -math.inf
     return value
+
+
+def _check_utf8(frame: pd.DataFrame, column: str) -> None:
+    """Name bytes cells that are not UTF-8 (pandas decodes bytes as UTF-8 text)."""
+    cells = frame[column]
+    if cells.dtype != object:
+        return
+    bad = []
+    for i, value in enumerate(cells):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append(i)
+    if bad:
+        _fail(f"column {column!r} has bytes that are not UTF-8 text in {_rows_text(bad)}; "
+              "decode them to str first", column=column, rows=bad)
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -223,6 +240,8 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
     frame = frame.copy()
     frame.columns = columns
     frame = frame.reset_index(drop=True)
+    for col in columns:
+        _check_utf8(frame, col)
     out = pd.DataFrame(index=frame.index)
     for col in ID_COLUMNS:
         out[col] = _check_text(frame, col)
@@ -240,8 +259,9 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
     for col in ("seed", "year"):
         if col in frame:
             vals = _numeric(frame, col)
-            # the int64 range: larger whole numbers would wrap around silently
-            _check_finite_range(vals, col, low=-(2.0**63), high=2.0**63, low_open=False,
+            # |value| < 2**53: the whole numbers float64 holds exactly; larger ones would
+            # be rounded or wrap around (int64 cast) silently
+            _check_finite_range(vals, col, low=-(2.0**53), high=2.0**53, low_open=True,
                                 high_open=True)
             frac = np.flatnonzero((vals != np.round(vals)).to_numpy()).tolist()
             if frac:
@@ -323,7 +343,16 @@ def read_csv_checked(path: str | Path) -> pd.DataFrame:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise DataValidationError(f"{path} is not valid CSV: {exc}") from exc
-    header, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    blank = [i for i, r in enumerate(rows) if not any(cell.strip() for cell in r)]
+    last = max((i for i, r in enumerate(rows) if any(cell.strip() for cell in r)), default=-1)
+    interior = [i for i in blank if i < last]
+    if interior:
+        # dropping them would shift every reported "CSV line" after them
+        lines = ", ".join(str(i + 1) for i in interior[:_MAX_LISTED])
+        raise DataValidationError(
+            f"{path}: blank line(s) at CSV line {lines} between data rows; remove them "
+            "(blank lines are only allowed at the end of the file)")
+    header, body = rows[0], rows[1:last + 1]
     header = [h.strip() for h in header]
     ragged = [i for i, r in enumerate(body) if len(r) != len(header)]
     if ragged:
