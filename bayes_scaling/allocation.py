@@ -35,13 +35,9 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
-from bayes_scaling.models.joint import (
-    FLOP_PER_PARAM_TOKEN,
-    JointScalingLaw,
-    ci_defaults,
-    interval,
-)
+from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, JointScalingLaw
 from bayes_scaling.projection import Target, parse_targets
+from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: ``resource`` labels of the allocation: model size N* and training tokens D*.
 RESOURCES: tuple[str, str] = ("params", "data")
@@ -261,7 +257,7 @@ def summarize_allocation(allocation: xr.Dataset, *, ci_prob: float | None = None
     }
     rows = []
     for quantity, values in pieces.items():
-        med, low, up = interval(values, prob, kind)
+        med, low, up = posterior_interval(values, prob, kind)
         for curve in values[dims.CURVE].values:
             for budget in values[dims.SIZE].values:
                 sel = {dims.CURVE: curve, dims.SIZE: budget}

@@ -48,13 +48,8 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.compute import HierarchicalComputeScaling
-from bayes_scaling.projection import (
-    THOMPSON_THEORY_BOUND_K,
-    Target,
-    _ci_defaults,
-    _interval,
-    parse_targets,
-)
+from bayes_scaling.projection import THOMPSON_THEORY_BOUND_K, Target, parse_targets
+from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 MODEL_TYPE = HierarchicalComputeScaling.model_type
 SAMPLE = (dims.CHAIN, dims.DRAW)
@@ -126,12 +121,8 @@ def project_compute_growth(
     >>> summarize_projection(proj)  # doctest: +SKIP
     """
     _check_fit(fit)
-    parsed = parse_targets(targets)
     metric = fit.attrs.get("metric", "error")
-    for t in parsed:
-        if metric == "error" and t.kind == "absolute" and t.value > 1:
-            raise ProjectionError(f"target {t.value:g} is not an error rate; error targets must "
-                                  "be in (0, 1]")
+    parsed = parse_targets(targets, metric=metric)
     post = fit["posterior"].to_dataset()
     const = fit["constant_data"].to_dataset()
     form = _form(fit)
@@ -257,14 +248,14 @@ def summarize_degree_fit(fit: xr.DataTree, *, ci_prob: float | None = None,
     if _form(fit) != "polynomial":
         raise ProjectionError("the exponential form has no polynomial degree k; fit "
                               "form='polynomial' to summarise k")
-    ci_prob, ci_kind = _ci_defaults(ci_prob, ci_kind)
+    ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     post = fit["posterior"]
     curve_domain = fit["constant_data"]["curve_domain"]
     rows = []
     for level, var, dim in (("curve", "k", dims.CURVE), ("domain", "k_domain", dims.DOMAIN),
                             ("population", "k_global", None)):
         k = post[var]
-        med, low, up = _interval(k, np.isfinite(k), ci_prob, ci_kind, log=False)
+        med, low, up = posterior_interval(k, ci_prob, ci_kind)
         above = (k > THOMPSON_THEORY_BOUND_K).mean(SAMPLE)
         for name in (post[dim].values if dim else [None]):
             sel = {dim: name} if dim else {}
@@ -299,13 +290,13 @@ def summarize_algorithmic_progress(fit: xr.DataTree, *, ci_prob: float | None = 
     post = fit["posterior"]
     if "tau" not in post or "k" not in post:
         raise ProjectionError("needs a polynomial fit with trend=True (tau and k)")
-    ci_prob, ci_kind = _ci_defaults(ci_prob, ci_kind)
+    ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     curve_domain = fit["constant_data"]["curve_domain"]
     p_progress = (post["tau"] < 0).mean(SAMPLE)
     rows = []
     for var in ("tau", "algorithmic_progress_compute_per_year", "years_for_10x_compute"):
         values = post[var]
-        med, low, up = _interval(values, np.isfinite(values), ci_prob, ci_kind, log=False)
+        med, low, up = posterior_interval(values, ci_prob, ci_kind)
         for curve in post[dims.CURVE].values:
             sel = {dims.CURVE: curve}
             rows.append({"domain": str(curve_domain.sel(sel).item()), "curve": str(curve),

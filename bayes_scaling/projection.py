@@ -29,7 +29,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -37,6 +36,7 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.learning_curve import curve_mean
+from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 _RELATIVE = re.compile(r"^\s*(?:x\s*([0-9.eE+-]+)|([0-9.eE+-]+)\s*x)\s*$")
 
@@ -109,8 +109,12 @@ class Target:
         )
 
 
-def parse_targets(specs: Iterable[Target | float | str] | Target | float | str) -> list[Target]:
-    """Parse one or several target specs, rejecting an empty list and duplicates."""
+def parse_targets(specs: Iterable[Target | float | str] | Target | float | str, *,
+                  metric: str | None = None) -> list[Target]:
+    """Parse one or several target specs, rejecting an empty list and duplicates.
+
+    With ``metric="error"``, absolute targets above 1 are rejected (not an error rate).
+    """
     if isinstance(specs, Target | float | int | str):
         specs = [specs]
     targets = [Target.parse(s) for s in specs]
@@ -119,6 +123,10 @@ def parse_targets(specs: Iterable[Target | float | str] | Target | float | str) 
     labels = [t.label for t in targets]
     if len(set(labels)) != len(labels):
         raise ProjectionError(f"duplicate targets {labels}")
+    for t in targets:
+        if metric == "error" and t.kind == "absolute" and t.value > 1:
+            raise ProjectionError(f"target {t.value:g} is not an error rate; error targets must "
+                                  "be in (0, 1]")
     return targets
 
 
@@ -150,12 +158,8 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
             f"data-growth projection needs a hierarchical_learning_curve fit, got "
             f"{fit.attrs.get('model_type')!r}"
         )
-    targets = parse_targets(targets)
     metric = fit.attrs.get("metric", "error")
-    for t in targets:
-        if metric == "error" and t.kind == "absolute" and t.value > 1:
-            raise ProjectionError(f"target {t.value} is not an error rate; error targets must be "
-                                  "in (0, 1]")
+    targets = parse_targets(targets, metric=metric)
     post = fit["posterior"].to_dataset()
     const = fit["constant_data"].to_dataset()
     current = const["max_size"]
@@ -365,25 +369,6 @@ GROWTH_QUANTITIES: tuple[str, ...] = ("data_growth", "model_growth", "compute_gr
                                       "years_to_target")
 
 
-def _interval(values: xr.DataArray, reachable: xr.DataArray, ci_prob: float, ci_kind: str,
-              *, log: bool = True) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
-    """Median and interval over reachable draws (log10 scale for growth); NaN where none."""
-    sample = (dims.CHAIN, dims.DRAW)
-    any_reach = reachable.any(sample)
-    finite = np.isfinite(values) & reachable
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = np.log10(values.where(finite)) if log else values.where(finite)
-    # columns with no reachable draw get a placeholder so ArviZ sees no all-NaN slice
-    scaled = scaled.where(any_reach, 0.0)
-    func = az.hdi if ci_kind == "hdi" else az.eti
-    bounds = func(scaled, prob=ci_prob, dim=list(sample), skipna=True)
-    median = scaled.median(sample, skipna=True)
-    lower = bounds.sel({dims.CI_BOUND: "lower"}, drop=True)
-    upper = bounds.sel({dims.CI_BOUND: "upper"}, drop=True)
-    back = (lambda x: 10**x) if log else (lambda x: x)
-    return tuple(back(x).where(any_reach) for x in (median, lower, upper))  # type: ignore[return-value]
-
-
 def _status(p: float) -> str:
     if p >= 1.0:
         return "reachable in all draws"
@@ -391,16 +376,6 @@ def _status(p: float) -> str:
         return "unreachable: target at or below the irreducible error in every draw"
     return (f"reachable in {100 * p:.1f}% of draws (target below the irreducible error in "
             "the rest); interval over reachable draws")
-
-
-def _ci_defaults(ci_prob: float | None, ci_kind: str | None) -> tuple[float, str]:
-    prob = float(az.rcParams["stats.ci_prob"] if ci_prob is None else ci_prob)
-    kind = str(az.rcParams["stats.ci_kind"] if ci_kind is None else ci_kind)
-    if not 0 < prob < 1:
-        raise ProjectionError(f"ci_prob must be in (0, 1), got {prob}")
-    if kind not in ("eti", "hdi"):
-        raise ProjectionError(f"ci_kind must be 'eti' or 'hdi', got {kind!r}")
-    return prob, kind
 
 
 def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None,
@@ -426,7 +401,7 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
         ``status``. Levels: ``curve``, ``domain`` (best curve of the domain) and
         ``population`` (relative targets only).
     """
-    ci_prob, ci_kind = _ci_defaults(ci_prob, ci_kind)
+    ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     sample = (dims.CHAIN, dims.DRAW)
     target_median = projection["target_value"].median(sample)
     curve_domain = projection["curve_domain"]
@@ -440,8 +415,8 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
                 continue
             reach = projection[f"reachable{suffix}"]
             p_reach = reach.mean(sample)
-            med, low, up = _interval(projection[var], reach, ci_prob, ci_kind,
-                                     log=quantity != "years_to_target")
+            med, low, up = posterior_interval(projection[var], ci_prob, ci_kind, valid=reach,
+                                              log=quantity != "years_to_target")
             names = projection[dim].values if dim else [None]
             for name in names:
                 for target in projection[dims.TARGET].values:
@@ -497,7 +472,7 @@ def summarize_degree(projection: xr.Dataset, *, ci_prob: float | None = None,
     if "implied_k" not in projection:
         raise ProjectionError("the projection has no implied degree: pass model_size_fit= to "
                               "project_growth()")
-    ci_prob, ci_kind = _ci_defaults(ci_prob, ci_kind)
+    ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     sample = (dims.CHAIN, dims.DRAW)
     rows = []
     for level, var, dim in (("curve", "implied_k", dims.CURVE),
@@ -505,7 +480,7 @@ def summarize_degree(projection: xr.Dataset, *, ci_prob: float | None = None,
                             ("population", "implied_k_global", None)):
         k = projection[var]
         ok = np.isfinite(k)
-        med, low, up = _interval(k, ok, ci_prob, ci_kind, log=False)
+        med, low, up = posterior_interval(k, ci_prob, ci_kind, valid=ok)
         above = (k > THOMPSON_THEORY_BOUND_K).mean(sample)
         for name in (projection[dim].values if dim else [None]):
             sel = {dim: name} if dim else {}

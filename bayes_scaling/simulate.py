@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
-from bayes_scaling.models.learning_curve import curve_label
+from bayes_scaling.models.indexing import curve_label
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pymc as pm
 import pytest
 import xarray as xr
+from _paths import MIRROR, needs_mirror
 
 from bayes_scaling import dims
 from bayes_scaling.compute_projection import (
@@ -39,11 +39,6 @@ from bayes_scaling.models.compute import (
 )
 from bayes_scaling.projection import summarize_degree, summarize_projection
 
-MIRROR = Path(__file__).resolve().parents[1].parent / "shared/datasets/raw"
-needs_mirror = pytest.mark.skipif(
-    not MIRROR.is_dir(),
-    reason=f"offline data mirror {MIRROR} is absent (the shared/ folder beside the repository)",
-)
 #: Small real NUTS runs (fixed seeds); compilation, not sampling, dominates their cost.
 SAMPLER = SamplerConfig(draws=500, tune=500, chains=2, seed=21, target_accept=0.95)
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pooch
 import pytest
 import yaml
+from _paths import MIRROR, needs_mirror
 
 from bayes_scaling.data import ScalingData
 from bayes_scaling.datasets import (
@@ -43,11 +44,6 @@ from bayes_scaling.datasets.revisiting import task_name
 from bayes_scaling.datasets.timeparse import TimeParseError, parse_duration
 from bayes_scaling.errors import DatasetError
 
-MIRROR = Path(__file__).resolve().parents[1].parent / "shared/datasets/raw"
-needs_mirror = pytest.mark.skipif(
-    not MIRROR.is_dir(),
-    reason=f"offline data mirror {MIRROR} is absent (the shared/ folder beside the repository)",
-)
 PUBLIC = [
     "thompson2020-imagenet", "thompson2020-mscoco", "thompson2020-squad",
     "thompson2020-conll2003", "thompson2020-wmt14-en-de", "thompson2020-wmt14-en-fr",

@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from _paths import MIRROR, needs_mirror
 from scipy import optimize
 
 from bayes_scaling import dims
@@ -36,12 +36,6 @@ from bayes_scaling.models.joint import (
     JointScalingLaw,
     joint_loss,
     reference_comparison,
-)
-
-MIRROR = Path(__file__).resolve().parents[1].parent / "shared/datasets/raw"
-needs_mirror = pytest.mark.skipif(
-    not MIRROR.is_dir(),
-    reason=f"offline data mirror {MIRROR} is absent (the shared/ folder beside the repository)",
 )
 
 #: nutpie, package defaults (target_accept 0.9) on 2 chains: 0 divergences, min bulk ESS > 350

@@ -52,7 +52,7 @@ def test_centred_log_size(sim):
     idx = model.obs_curve_idx
     for c in np.unique(idx):
         sizes = np.unique(sim.frame["data"].to_numpy()[idx == c])
-        assert np.isclose(np.mean(np.log(sizes)) - np.log(model.ref_size.iloc[c]), 0)
+        assert np.isclose(np.mean(np.log(sizes)) - np.log(model.ref_size[c]), 0)
         assert x[idx == c].min() < 0 < x[idx == c].max()
 
 

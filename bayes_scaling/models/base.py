@@ -18,10 +18,12 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
+import numpy as np
+import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from bayes_scaling import __version__
+from bayes_scaling import __version__, dims
 from bayes_scaling.data import ScalingData
 from bayes_scaling.diagnostics import check_fit
 from bayes_scaling.errors import ModelConfigError
@@ -193,3 +195,30 @@ class ScalingModel(ABC):
         report = check_fit(tree, warn=True)
         tree.attrs["diagnostics"] = json.dumps(report.to_dict(), sort_keys=True)
         return tree
+
+
+def add_likelihood(name: str, *, mu: Any, sigma: Any, observed: np.ndarray,
+                   nu: Any = None) -> Any:
+    """Observed variable on the ``obs`` dim: Normal, or Student-t when ``nu`` is given.
+
+    Call inside a model context; ``mu`` and ``sigma`` are per observation.
+    """
+    if nu is not None:
+        return pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, observed=observed, dims=dims.OBS)
+    return pm.Normal(name, mu=mu, sigma=sigma, observed=observed, dims=dims.OBS)
+
+
+def label_observations(tree: xr.DataTree, frame: pd.DataFrame, curve_domain: list[str],
+                       extra: dict[str, np.ndarray] | None = None) -> xr.DataTree:
+    """Store each observation's domain and curve names (and ``extra`` per-observation columns)
+    in ``constant_data``, with the ``curve_domain`` coordinate on the curve dim.
+
+    Together with the observed values, this is enough to rebuild the fitted table.
+    """
+    columns = {"obs_domain": frame["domain"].to_numpy(str),
+               "obs_curve": frame["curve"].to_numpy(str), **(extra or {})}
+    const = tree["constant_data"].to_dataset().assign(
+        {name: xr.Variable(dims.OBS, values) for name, values in columns.items()})
+    const = const.assign_coords(curve_domain=(dims.CURVE, np.array(curve_domain)))
+    tree["constant_data"] = xr.DataTree(const)
+    return tree

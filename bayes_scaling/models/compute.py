@@ -78,8 +78,8 @@ from bayes_scaling.errors import (
     ModelConfigError,
     PriorConfigError,
 )
-from bayes_scaling.models.base import ScalingModel
-from bayes_scaling.models.learning_curve import CURVE_SEP, curve_label
+from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.indexing import CurveIndex, curve_label
 from bayes_scaling.priors import read_yaml
 
 Form = Literal["polynomial", "exponential"]
@@ -362,11 +362,11 @@ class HierarchicalComputeScaling(ScalingModel):
     def _prepare(self) -> None:
         frame = self.data.frame
         metric = self.data.metric
-        labels = [curve_label(d, c) for d, c in zip(frame["domain"], frame["curve"], strict=True)]
-        curves = list(dict.fromkeys(labels))
-        self.curve_domain = [lab.split(CURVE_SEP, 1)[0] for lab in curves]
-        idx = np.array([curves.index(lab) for lab in labels])
-        self.obs_curve_idx = idx
+        index = CurveIndex.from_frame(frame)
+        self.index = index
+        curves = index.curves
+        self.curve_domain = index.curve_domain
+        idx = self.obs_curve_idx = index.obs_curve_idx
         log_c = np.log(frame[SIZE].to_numpy(float))
         log_y = np.log(frame[metric].to_numpy(float))
         n = len(curves)
@@ -389,11 +389,7 @@ class HierarchicalComputeScaling(ScalingModel):
                     warnings.warn(f"curve(s) {single} have a single year: their trend tau is "
                                   "set by the prior and the other curves only",
                                   IdentificationWarning, stacklevel=3)
-        self.coords: dict[str, list[Any]] = {
-            dims.DOMAIN: list(dict.fromkeys(frame["domain"])),
-            dims.CURVE: curves,
-            dims.OBS: list(range(len(frame))),
-        }
+        self.coords: dict[str, list[Any]] = index.coords()
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
@@ -404,8 +400,7 @@ class HierarchicalComputeScaling(ScalingModel):
     def _build(self) -> pm.Model:
         frame = self.data.frame
         metric = self.data.metric
-        domains = self.coords[dims.DOMAIN]
-        domain_idx = np.array([domains.index(d) for d in self.curve_domain])
+        domain_idx = self.index.domain_idx
         idx = self.obs_curve_idx
         size = frame[SIZE].to_numpy(float)
         log_c = np.log(size)
@@ -476,14 +471,9 @@ class HierarchicalComputeScaling(ScalingModel):
                                      dims=dims.CURVE)
 
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
-            observed = np.log(frame[metric].to_numpy(float))
-            if self.robust:
-                nu = p["noise_nu"].create_variable("noise_nu")
-                pm.StudentT(self.observed_name, nu=nu, mu=mu, sigma=sigma[idx],
-                            observed=observed, dims=dims.OBS)
-            else:
-                pm.Normal(self.observed_name, mu=mu, sigma=sigma[idx], observed=observed,
-                          dims=dims.OBS)
+            nu = p["noise_nu"].create_variable("noise_nu") if self.robust else None
+            add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
+                           observed=np.log(frame[metric].to_numpy(float)))
         return model
 
     def frontier_summary(self) -> dict[str, Any]:
@@ -502,16 +492,8 @@ class HierarchicalComputeScaling(ScalingModel):
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)
         frame = self.data.frame
-        extra = {
-            "obs_domain": (dims.OBS, frame["domain"].to_numpy(str)),
-            "obs_curve": (dims.OBS, frame["curve"].to_numpy(str)),
-        }
-        if "label" in frame:
-            extra["obs_label"] = (dims.OBS, frame["label"].to_numpy(str))
-        const = tree["constant_data"].to_dataset().assign(
-            {k: xr.Variable(*v) for k, v in extra.items()}
-        ).assign_coords(curve_domain=(dims.CURVE, np.array(self.curve_domain)))
-        tree["constant_data"] = xr.DataTree(const)
+        extra = {"obs_label": frame["label"].to_numpy(str)} if "label" in frame else {}
+        tree = label_observations(tree, frame, self.curve_domain, extra)
         tree.attrs["compute_kind"] = self.compute_kind
         tree.attrs["form"] = self.form
         tree.attrs["frontier_selection"] = json.dumps(self.frontier_summary(), sort_keys=True)

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -63,8 +62,9 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.data import ScalingData, load_table, validate_frame
 from bayes_scaling.errors import DataValidationError, ModelConfigError
-from bayes_scaling.models.base import ScalingModel
-from bayes_scaling.models.learning_curve import CURVE_SEP, curve_label
+from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.indexing import CurveIndex
+from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: Posterior variables of the law in the original units (the reporting order).
 LAW_PARAMETERS: tuple[str, ...] = ("E", "A", "B", "alpha", "beta")
@@ -151,10 +151,12 @@ class JointScalingLaw(ScalingModel):
             raise ModelConfigError("no rows with split == 'fit' to fit the model on")
         super().__init__(fit_rows, priors=priors)
         frame = self.data.frame
-        labels = [curve_label(d, c) for d, c in zip(frame["domain"], frame["curve"], strict=True)]
-        curves = list(dict.fromkeys(labels))
-        self.curve_domain = [lab.split(CURVE_SEP, 1)[0] for lab in curves]
-        self.obs_curve_idx = np.array([curves.index(lab) for lab in labels])
+        index = CurveIndex.from_frame(frame)
+        self.index = index
+        curves = index.curves
+        labels = [curves[i] for i in index.obs_curve_idx]
+        self.curve_domain = index.curve_domain
+        self.obs_curve_idx = index.obs_curve_idx
         metric = self.data.metric
         per_curve = pd.DataFrame({
             "curve": labels,
@@ -176,11 +178,7 @@ class JointScalingLaw(ScalingModel):
         self.geo_metric = np.exp(grouped["log_y"].mean()[curves].to_numpy())
         self.min_metric = np.exp(grouped["log_y"].min()[curves].to_numpy())
         self.max_compute = grouped["compute"].max()[curves].to_numpy()
-        self.coords: dict[str, list[Any]] = {
-            dims.DOMAIN: list(dict.fromkeys(frame["domain"])),
-            dims.CURVE: curves,
-            dims.OBS: list(range(len(frame))),
-        }
+        self.coords: dict[str, list[Any]] = index.coords()
 
     @staticmethod
     def _compute(frame: pd.DataFrame) -> np.ndarray:
@@ -203,8 +201,7 @@ class JointScalingLaw(ScalingModel):
         x_n = np.log(params) - np.log(self.ref_params)[idx]
         x_d = np.log(tokens) - np.log(self.ref_data)[idx]
         observed = np.log(frame[self.data.metric].to_numpy(float))
-        domains = self.coords[dims.DOMAIN]
-        domain_idx = np.array([domains.index(d) for d in self.curve_domain])
+        domain_idx = self.index.domain_idx
         p = self.priors
         with pm.Model(coords=self.coords) as model:
             # Recorded in ``constant_data``. The likelihood below uses the same arrays as
@@ -212,7 +209,7 @@ class JointScalingLaw(ScalingModel):
             # instead of 12.5 s on 2 cores) as one with shared data.
             pm.Data("curve_idx", idx, dims=dims.OBS)
             pm.Data("domain_idx", domain_idx, dims=dims.CURVE)
-            pm.Data("curves_per_domain", np.bincount(domain_idx, minlength=len(domains)),
+            pm.Data("curves_per_domain", np.bincount(domain_idx, minlength=len(self.index.domains)),
                     dims=dims.DOMAIN)
             pm.Data("log_params_centered", x_n, dims=dims.OBS)
             pm.Data("log_data_centered", x_d, dims=dims.OBS)
@@ -249,46 +246,14 @@ class JointScalingLaw(ScalingModel):
                     + t_d[idx] * pt.exp(-beta[idx] * x_d))
             mu = pt.log(loss)
             sigma = p["sigma"].create_variable("sigma", dims=dims.CURVE)
-            if self.robust:
-                nu = p["nu"].create_variable("nu")
-                pm.StudentT(self.observed_name, nu=nu, mu=mu, sigma=sigma[idx],
-                            observed=observed, dims=dims.OBS)
-            else:
-                pm.Normal(self.observed_name, mu=mu, sigma=sigma[idx], observed=observed,
-                          dims=dims.OBS)
+            nu = p["nu"].create_variable("nu") if self.robust else None
+            add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
+                           observed=observed)
         return model
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)
-        frame = self.data.frame
-        const = tree["constant_data"].to_dataset().assign({
-            "obs_domain": xr.Variable(dims.OBS, frame["domain"].to_numpy(str)),
-            "obs_curve": xr.Variable(dims.OBS, frame["curve"].to_numpy(str)),
-        })
-        const = const.assign_coords(curve_domain=(dims.CURVE, np.array(self.curve_domain)))
-        tree["constant_data"] = xr.DataTree(const)
-        return tree
-
-
-def ci_defaults(ci_prob: float | None, ci_kind: str | None) -> tuple[float, str]:
-    """Interval probability and kind, defaulting to ArviZ's ``stats.ci_prob``/``ci_kind``."""
-    prob = float(az.rcParams["stats.ci_prob"] if ci_prob is None else ci_prob)
-    kind = str(az.rcParams["stats.ci_kind"] if ci_kind is None else ci_kind)
-    if not 0 < prob < 1:
-        raise ModelConfigError(f"ci_prob must be in (0, 1), got {prob}")
-    if kind not in ("eti", "hdi"):
-        raise ModelConfigError(f"ci_kind must be 'eti' (equal-tailed) or 'hdi', got {kind!r}")
-    return prob, kind
-
-
-def interval(values: xr.DataArray, ci_prob: float, ci_kind: str,
-             ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
-    """Posterior median and ``ci_kind`` interval bounds over ``(chain, draw)``."""
-    sample = list(dims.SAMPLE_DIMS)
-    func = az.hdi if ci_kind == "hdi" else az.eti
-    bounds = func(values, prob=ci_prob, dim=sample)
-    return (values.median(sample), bounds.sel({dims.CI_BOUND: "lower"}, drop=True),
-            bounds.sel({dims.CI_BOUND: "upper"}, drop=True))
+        return label_observations(tree, self.data.frame, self.curve_domain)
 
 
 def reference_comparison(fit: xr.DataTree, *, curve: str | None = None,
@@ -336,7 +301,7 @@ def reference_comparison(fit: xr.DataTree, *, curve: str | None = None,
         raise ModelConfigError(f"unknown curve {curve!r}; the fit has {curves}")
     rows = {}
     for name in LAW_PARAMETERS:
-        med, low, up = interval(post[name].sel({dims.CURVE: curve}), prob, kind)
+        med, low, up = posterior_interval(post[name].sel({dims.CURVE: curve}), prob, kind)
         row: dict[str, Any] = {"median": float(med), "lower": float(low), "upper": float(up)}
         for ref, values in REFERENCE_FITS.items():
             value = float(values[name])  # type: ignore[arg-type]

@@ -36,14 +36,11 @@ from bayes_scaling import dims
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import ModelConfigError
-from bayes_scaling.models.base import ScalingModel
+from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
 
-CURVE_SEP = "/"
-
-
-def curve_label(domain: str, curve: str) -> str:
-    """Coordinate label of a curve: ``"domain/curve"`` (unique across domains)."""
-    return f"{domain}{CURVE_SEP}{curve}"
+__all__ = ["CURVE_SEP", "HierarchicalLearningCurve", "curve_label", "curve_mean",
+           "fitted_table"]
 
 
 class HierarchicalLearningCurve(ScalingModel):
@@ -92,24 +89,18 @@ class HierarchicalLearningCurve(ScalingModel):
         super().__init__(ScalingData(selected, size="data", source=table.source), priors=priors)
         self.source_table = table
         frame = self.data.frame
-        domains = list(dict.fromkeys(frame["domain"]))
-        labels = [curve_label(d, c) for d, c in zip(frame["domain"], frame["curve"], strict=True)]
-        curves = list(dict.fromkeys(labels))
-        self.curve_domain = [lab.split(CURVE_SEP, 1)[0] for lab in curves]
-        # distinct sizes per curve; centring on their geometric mean
-        per_curve = pd.DataFrame({"curve": labels, "size": frame["data"],
-                                  "y": frame[self.data.metric]})
-        grouped = per_curve.groupby("curve", sort=False)
-        self.ref_size = np.exp(grouped["size"].apply(lambda s: np.log(s.unique()).mean()))[curves]
-        self.max_size = grouped["size"].max()[curves]
-        self.min_metric = grouped["y"].min()[curves]
-        self.geo_metric = np.exp(grouped["y"].apply(lambda y: np.log(y).mean()))[curves]
-        self.obs_curve_idx = np.array([curves.index(lab) for lab in labels])
-        self.coords: dict[str, list[Any]] = {
-            dims.DOMAIN: domains,
-            dims.CURVE: curves,
-            dims.OBS: list(range(len(frame))),
-        }
+        index = CurveIndex.from_frame(frame)
+        self.index = index
+        self.curve_domain = index.curve_domain
+        self.obs_curve_idx = index.obs_curve_idx
+        size = frame["data"].to_numpy(float)
+        metric_values = frame[self.data.metric].to_numpy(float)
+        # centring on the geometric mean of each curve's *distinct* sizes
+        self.ref_size = np.exp(index.per_curve(size, lambda s: np.log(np.unique(s)).mean()))
+        self.max_size = index.per_curve(size, np.max)
+        self.min_metric = index.per_curve(metric_values, np.min)
+        self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
+        self.coords: dict[str, list[Any]] = index.coords()
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
@@ -118,9 +109,8 @@ class HierarchicalLearningCurve(ScalingModel):
     def _build(self) -> pm.Model:
         frame = self.data.frame
         metric = self.data.metric
-        domains = self.coords[dims.DOMAIN]
-        domain_idx = np.array([domains.index(d) for d in self.curve_domain])
-        log_ref = np.log(self.ref_size.to_numpy())
+        domain_idx = self.index.domain_idx
+        log_ref = np.log(self.ref_size)
         size = frame["data"].to_numpy(float)
         x = np.log(size) - log_ref[self.obs_curve_idx]
         p = self.priors
@@ -129,10 +119,10 @@ class HierarchicalLearningCurve(ScalingModel):
             log_size_c = pm.Data("log_size_centered", x, dims=dims.OBS)
             pm.Data("size", size, dims=dims.OBS)
             pm.Data("domain_idx", domain_idx, dims=dims.CURVE)
-            ref_size = pm.Data("ref_size", self.ref_size.to_numpy(), dims=dims.CURVE)
-            pm.Data("max_size", self.max_size.to_numpy(float), dims=dims.CURVE)
-            min_metric = pm.Data("min_metric", self.min_metric.to_numpy(), dims=dims.CURVE)
-            geo_metric = self.geo_metric.to_numpy()
+            ref_size = pm.Data("ref_size", self.ref_size, dims=dims.CURVE)
+            pm.Data("max_size", self.max_size, dims=dims.CURVE)
+            min_metric = pm.Data("min_metric", self.min_metric, dims=dims.CURVE)
+            geo_metric = self.geo_metric
 
             # exponents: non-centred hierarchy on the log scale
             log_beta_mu = p["log_beta_mu"].create_variable("log_beta_mu")
@@ -159,33 +149,17 @@ class HierarchicalLearningCurve(ScalingModel):
                                        beta=beta[idx], gamma=gamma[idx])
             mu = pt.log(eps)
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
-            observed = np.log(frame[metric].to_numpy(float))
-            if self.robust:
-                nu = p["noise_nu"].create_variable("noise_nu")
-                pm.StudentT(self.observed_name, nu=nu, mu=mu, sigma=sigma[idx],
-                            observed=observed, dims=dims.OBS)
-            else:
-                pm.Normal(self.observed_name, mu=mu, sigma=sigma[idx], observed=observed,
-                          dims=dims.OBS)
+            nu = p["noise_nu"].create_variable("noise_nu") if self.robust else None
+            add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
+                           observed=np.log(frame[metric].to_numpy(float)))
         return model
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)
         frame = self.data.frame
-        extra = {
-            "obs_domain": (dims.OBS, frame["domain"].to_numpy(str)),
-            "obs_curve": (dims.OBS, frame["curve"].to_numpy(str)),
-        }
-        if "seed" in frame:
-            extra["obs_seed"] = (dims.OBS, frame["seed"].to_numpy())
-        if "params" in frame:
-            extra["obs_params"] = (dims.OBS, frame["params"].to_numpy(float))
-        const = tree["constant_data"].to_dataset().assign(
-            {k: xr.Variable(*v) for k, v in extra.items()}
-        )
-        const = const.assign_coords(curve_domain=(dims.CURVE, np.array(self.curve_domain)))
-        tree["constant_data"] = xr.DataTree(const)
-        return tree
+        extra = {f"obs_{col}": frame[col].to_numpy() for col in ("seed", "params")
+                 if col in frame}
+        return label_observations(tree, frame, self.curve_domain, extra)
 
 
 def fitted_table(tree: xr.DataTree) -> pd.DataFrame:

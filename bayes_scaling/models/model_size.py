@@ -32,8 +32,8 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.data import load_table
 from bayes_scaling.errors import DataValidationError
-from bayes_scaling.models.base import ScalingModel
-from bayes_scaling.models.learning_curve import CURVE_SEP, curve_label
+from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.indexing import CurveIndex
 
 MIN_SHARDS = 3
 
@@ -118,21 +118,13 @@ class HierarchicalModelSize(ScalingModel):
                 ">= 2 (ideally >= 5) model sizes per shard", column="params")
         super().__init__(table, priors=priors)
         self.best_sizes = best
-        labels = [curve_label(d, c) for d, c in zip(best["domain"], best["curve"], strict=True)]
-        curves = list(dict.fromkeys(labels))
-        self.curve_domain = [lab.split(CURVE_SEP, 1)[0] for lab in curves]
-        self.obs_curve_idx = np.array([curves.index(lab) for lab in labels])
-        log_m = np.log(best["data"].to_numpy(float))
-        self.log_ref = np.array([log_m[self.obs_curve_idx == i].mean()
-                                 for i in range(len(curves))])
-        log_s = np.log(best["params"].to_numpy(float))
-        self.log_size_centre = np.array([log_s[self.obs_curve_idx == i].mean()
-                                         for i in range(len(curves))])
-        self.coords: dict[str, list[Any]] = {
-            dims.DOMAIN: list(dict.fromkeys(best["domain"])),
-            dims.CURVE: curves,
-            dims.OBS: list(range(len(best))),
-        }
+        index = CurveIndex.from_frame(best)
+        self.index = index
+        self.curve_domain = index.curve_domain
+        self.obs_curve_idx = index.obs_curve_idx
+        self.log_ref = index.per_curve(np.log(best["data"].to_numpy(float)), np.mean)
+        self.log_size_centre = index.per_curve(np.log(best["params"].to_numpy(float)), np.mean)
+        self.coords: dict[str, list[Any]] = index.coords()
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
@@ -140,8 +132,7 @@ class HierarchicalModelSize(ScalingModel):
 
     def _build(self) -> pm.Model:
         best = self.best_sizes
-        domains = self.coords[dims.DOMAIN]
-        domain_idx = np.array([domains.index(d) for d in self.curve_domain])
+        domain_idx = self.index.domain_idx
         idx = self.obs_curve_idx
         size = best["data"].to_numpy(float)
         x = np.log(size) - self.log_ref[idx]
@@ -152,8 +143,7 @@ class HierarchicalModelSize(ScalingModel):
             pm.Data("size", size, dims=dims.OBS)
             pm.Data("domain_idx", domain_idx, dims=dims.CURVE)
             ref_size = pm.Data("ref_size", np.exp(self.log_ref), dims=dims.CURVE)
-            pm.Data("max_size", best.groupby(idx)["data"].max().to_numpy(float),
-                    dims=dims.CURVE)
+            pm.Data("max_size", self.index.per_curve(size, np.max), dims=dims.CURVE)
             mu = p["beta_p_mu"].create_variable("beta_p_mu")
             sd_d = p["beta_p_domain_sigma"].create_variable("beta_p_domain_sigma")
             sd_c = p["beta_p_curve_sigma"].create_variable("beta_p_curve_sigma")
@@ -169,19 +159,13 @@ class HierarchicalModelSize(ScalingModel):
             pm.Deterministic("alpha_p", pm.math.exp(log_s_ref) * ref_size ** (-beta),
                              dims=dims.CURVE)
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
-            pm.Normal(self.observed_name, mu=log_s_ref[idx] + beta[idx] * x_data,
-                      sigma=sigma[idx], observed=np.log(best["params"].to_numpy(float)),
-                      dims=dims.OBS)
+            add_likelihood(self.observed_name, mu=log_s_ref[idx] + beta[idx] * x_data,
+                           sigma=sigma[idx], observed=np.log(best["params"].to_numpy(float)))
         return model
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)
         best = self.best_sizes
-        const = tree["constant_data"].to_dataset().assign(
-            obs_domain=(dims.OBS, best["domain"].to_numpy(str)),
-            obs_curve=(dims.OBS, best["curve"].to_numpy(str)),
-            obs_best_mean=(dims.OBS, best["best_mean"].to_numpy(float)),
-        ).assign_coords(curve_domain=(dims.CURVE, np.array(self.curve_domain)))
-        tree["constant_data"] = xr.DataTree(const)
-        return tree
+        return label_observations(tree, best, self.curve_domain,
+                                  {"obs_best_mean": best["best_mean"].to_numpy(float)})
 
