@@ -34,7 +34,8 @@ def _add_sampler_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--tune", type=int, default=d.tune, help="tuning steps per chain (%(default)s)")
     g.add_argument("--chains", type=int, default=d.chains, help="chains (%(default)s)")
     g.add_argument("--target-accept", type=float, default=d.target_accept,
-                   help="NUTS target acceptance (%(default)s); raise it on divergences")
+                   help="NUTS target acceptance (default: the model's own, 0.99 for the "
+                        "hierarchical learning-curve and model-size models)")
     g.add_argument("--sampler", choices=["nutpie", "pymc"], default=d.sampler,
                    help="NUTS implementation (%(default)s)")
     g.add_argument("--seed", type=int, default=d.seed, help="random seed (%(default)s)")

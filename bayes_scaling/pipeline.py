@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -209,5 +209,4 @@ def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | N
     result = write_results(fit, out, targets=DEMO_TARGETS, model_size_fit=model_size,
                            compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,
                            overwrite=overwrite)
-    logger.info("demo settings: %s", json.dumps(asdict(sampler or SamplerConfig())))
     return result

@@ -44,8 +44,9 @@ class SamplerConfig:
         Posterior draws and tuning steps per chain.
     chains : int
         Independent chains (>= 2 so that R-hat is defined).
-    target_accept : float
-        Step-size adaptation target in (0, 1); raise it (0.95, 0.99) if there are divergences.
+    target_accept : float or None
+        Step-size adaptation target in (0, 1); ``None`` uses the model's
+        ``default_target_accept``. Raise it (0.95, 0.99) if there are divergences.
     sampler : {"nutpie", "pymc"}
         NUTS implementation; ``"nutpie"`` falls back to ``"pymc"`` if nutpie is missing.
     seed : int
@@ -57,7 +58,7 @@ class SamplerConfig:
     draws: int = 1000
     tune: int = 1000
     chains: int = 4
-    target_accept: float = 0.9
+    target_accept: float | None = None
     sampler: SamplerName = "nutpie"
     seed: int = 2026
     progressbar: bool = False
@@ -71,7 +72,7 @@ class SamplerConfig:
             raise ModelConfigError(
                 f"chains must be an integer >= 2 (R-hat needs several chains), got {self.chains!r}"
             )
-        if not 0.0 < float(self.target_accept) < 1.0:
+        if self.target_accept is not None and not 0.0 < float(self.target_accept) < 1.0:
             raise ModelConfigError(f"target_accept must be in (0, 1), got {self.target_accept!r}")
         if self.sampler not in ("nutpie", "pymc"):
             raise ModelConfigError(f"sampler must be 'nutpie' or 'pymc', got {self.sampler!r}")
@@ -89,6 +90,8 @@ class ScalingModel(ABC):
     model_type: ClassVar[str]
     prior_names: ClassVar[tuple[str, ...]]
     observed_name: ClassVar[str] = "log_metric"
+    #: NUTS target acceptance used when the sampler config leaves it unset.
+    default_target_accept: ClassVar[float] = 0.9
 
     def __init__(self, data: ScalingData, *, priors: Any = None) -> None:
         self.data = data
@@ -145,6 +148,8 @@ class ScalingModel(ABC):
             If there are divergences, R-hat > 1.01 or low ESS, with advice.
         """
         cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
+        if cfg.target_accept is None:
+            cfg = SamplerConfig(**{**asdict(cfg), "target_accept": self.default_target_accept})
         model = self.build_model()
         name = cfg.sampler
         if name == "nutpie" and importlib.util.find_spec("nutpie") is None:
