@@ -312,3 +312,42 @@ def frontier_selection(fit: xr.DataTree) -> dict[str, Any]:
     """The frontier-mode record of a fit: counts kept/excluded and the excluded points."""
     _check_fit(fit)
     return json.loads(fit.attrs["frontier_selection"])
+
+
+def compare_degrees(*, learning_curve_projection: xr.Dataset | None = None,
+                    compute_fit: xr.DataTree | None = None, ci_prob: float | None = None,
+                    ci_kind: str | None = None) -> pd.DataFrame:
+    """The compute-polynomial degree k from both routes, side by side.
+
+    Parameters
+    ----------
+    learning_curve_projection : xarray.Dataset, optional
+        Output of :func:`bayes_scaling.projection.project_growth` with a model-size fit:
+        the *implied* degree ``k = (1 + beta_p) / beta_g``.
+    compute_fit : xarray.DataTree, optional
+        A polynomial ``compute_scaling`` fit: the *directly fitted* degree.
+    ci_prob, ci_kind : optional
+        Interval settings (ArviZ defaults).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`bayes_scaling.projection.summarize_degree` and
+        :func:`summarize_degree_fit` with a ``source`` column (``"implied (learning
+        curve + model size)"`` or ``"fitted (compute scaling, <compute kind>)"``); both
+        carry Thompson et al.'s theoretical lower bound 4 and ``p_above_theory_bound``.
+    """
+    from bayes_scaling.projection import summarize_degree
+
+    parts = []
+    if learning_curve_projection is not None:
+        implied = summarize_degree(learning_curve_projection, ci_prob=ci_prob, ci_kind=ci_kind)
+        parts.append(implied.assign(source="implied (learning curve + model size)"))
+    if compute_fit is not None:
+        fitted = summarize_degree_fit(compute_fit, ci_prob=ci_prob, ci_kind=ci_kind)
+        kind = compute_fit.attrs.get("compute_kind", "unknown")
+        parts.append(fitted.assign(source=f"fitted (compute scaling, {kind} compute)"))
+    if not parts:
+        raise ProjectionError("pass learning_curve_projection= and/or compute_fit=")
+    table = pd.concat(parts, ignore_index=True)
+    return table[["source", *[c for c in table.columns if c != "source"]]]

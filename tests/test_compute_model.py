@@ -421,3 +421,22 @@ def test_acceptance_imagenet_top1_hardware(imagenet_hardware):
           f"{row['upper']:.3g}] x {row['current_size']:.3g} FLOP; diagnostics "
           f"{report['divergences']} divergences, max R-hat {report['max_rhat']:.3f}, "
           f"min bulk ESS {report['min_ess_bulk']:.0f}")
+
+
+def test_compare_degrees_side_by_side(trend_fit):
+    from _fits import width_sweep_fits
+
+    from bayes_scaling.compute_projection import compare_degrees
+    from bayes_scaling.projection import project_growth
+
+    _, lc, ms = width_sweep_fits()
+    _, fit, _ = trend_fit
+    table = compare_degrees(learning_curve_projection=project_growth(lc, ["x0.8"],
+                                                                     model_size_fit=ms),
+                            compute_fit=fit)
+    assert table.columns[0] == "source"
+    assert set(table["source"]) == {"implied (learning curve + model size)",
+                                    "fitted (compute scaling, unknown compute)"}
+    assert (table["theory_bound"] == 4.0).all()
+    with pytest.raises(ProjectionError, match="learning_curve_projection"):
+        compare_degrees()
