@@ -69,12 +69,16 @@ class DomainSpec:
         Hidden-layer widths of the model-size sweep.
     eval_size : int
         Size of the fixed held-out evaluation set.
+    pool_size : int or None
+        Size of the generated training pool (MNIST-1D only; default ``max(sizes)``).
+        The digits pool is the 1797 images minus the evaluation set.
     """
 
     name: str
     sizes: tuple[int, ...]
     widths: tuple[int, ...]
     eval_size: int
+    pool_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,14 +169,20 @@ def geometric_sizes(low: int, high: int, count: int) -> tuple[int, ...]:
 FULL = Config(
     domains=(
         DomainSpec("digits", geometric_sizes(10, 1000, 9), (8, 16, 32, 64, 128, 256), 797),
-        DomainSpec("mnist1d", geometric_sizes(50, 12800, 9), (8, 16, 32, 64, 128, 256, 512), 5000),
+        DomainSpec(
+            "mnist1d",
+            geometric_sizes(50, 12800, 9),
+            (8, 16, 32, 64, 128, 256, 512),
+            eval_size=5000,
+            pool_size=16000,
+        ),
     ),
 )
 
 QUICK = Config(
     domains=(
         DomainSpec("digits", geometric_sizes(10, 1000, 3), (8, 32, 128), 797),
-        DomainSpec("mnist1d", geometric_sizes(50, 1250, 3), (8, 32, 128), 2000),
+        DomainSpec("mnist1d", geometric_sizes(50, 1250, 3), (8, 32, 128), 2000, pool_size=1500),
     ),
     seeds=(0,),
     step_budget=300,
@@ -214,7 +224,7 @@ def load_mnist1d_domain(spec: DomainSpec, eval_seed: int) -> dict[str, np.ndarra
     """Generate MNIST-1D offline with the package's procedural generator.
 
     One call of ``mnist1d.data.make_dataset`` (default ``get_dataset_args()`` except
-    ``num_samples`` and ``seed``; no download) yields ``max(sizes) + eval_size``
+    ``num_samples`` and ``seed``; no download) yields ``pool_size + eval_size``
     shuffled samples: the last ``eval_size`` are the evaluation set, the rest the pool.
 
     Parameters
@@ -231,7 +241,7 @@ def load_mnist1d_domain(spec: DomainSpec, eval_seed: int) -> dict[str, np.ndarra
     """
     from mnist1d.data import get_dataset_args, make_dataset
 
-    pool = max(spec.sizes)
+    pool = spec.pool_size or max(spec.sizes)
     total = pool + spec.eval_size
     if total % N_CLASSES:
         raise ValueError(f"pool + eval ({total}) must be a multiple of {N_CLASSES}")
@@ -757,9 +767,9 @@ DOMAIN_SOURCES = {
     ),
     "mnist1d": (
         "mnist1d.data.make_dataset(args) with args = get_dataset_args() except "
-        "num_samples = max(sizes) + eval_size and seed = eval_seed (procedural, offline, "
+        "num_samples = pool_size + eval_size and seed = eval_seed (procedural, offline, "
         "no download); the generator's shuffled output (x then x_test) is split into the "
-        "training pool (first max(sizes)) and the evaluation set (last eval_size)"
+        "training pool (first pool_size) and the evaluation set (last eval_size)"
     ),
 }
 
