@@ -48,7 +48,11 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.compute import HierarchicalComputeScaling
-from bayes_scaling.projection import THOMPSON_THEORY_BOUND_K, Target, parse_targets
+from bayes_scaling.projection import (
+    Target,
+    degree_table,
+    parse_targets,
+)
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 MODEL_TYPE = HierarchicalComputeScaling.model_type
@@ -248,26 +252,9 @@ def summarize_degree_fit(fit: xr.DataTree, *, ci_prob: float | None = None,
     if _form(fit) != "polynomial":
         raise ProjectionError("the exponential form has no polynomial degree k; fit "
                               "form='polynomial' to summarise k")
-    ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     post = fit["posterior"]
-    curve_domain = fit["constant_data"]["curve_domain"]
-    rows = []
-    for level, var, dim in (("curve", "k", dims.CURVE), ("domain", "k_domain", dims.DOMAIN),
-                            ("population", "k_global", None)):
-        k = post[var]
-        med, low, up = posterior_interval(k, ci_prob, ci_kind)
-        above = (k > THOMPSON_THEORY_BOUND_K).mean(SAMPLE)
-        for name in (post[dim].values if dim else [None]):
-            sel = {dim: name} if dim else {}
-            domain = (str(curve_domain.sel(sel).item()) if level == "curve"
-                      else str(name) if level == "domain" else "(population)")
-            rows.append({"level": level, "domain": domain,
-                         "curve": str(name) if level == "curve" else f"({level})",
-                         "median": float(med.sel(sel)), "lower": float(low.sel(sel)),
-                         "upper": float(up.sel(sel)), "ci_prob": ci_prob, "ci_kind": ci_kind,
-                         "p_above_theory_bound": float(above.sel(sel)),
-                         "theory_bound": THOMPSON_THEORY_BOUND_K})
-    table = pd.DataFrame(rows)
+    table = degree_table(post["k"], post["k_domain"], post["k_global"],
+                         fit["constant_data"]["curve_domain"], ci_prob=ci_prob, ci_kind=ci_kind)
     table.attrs.update({"compute_kind": str(fit.attrs.get("compute_kind", "unknown")),
                         "source": "compute_scaling fit"})
     return table

@@ -472,19 +472,45 @@ def summarize_degree(projection: xr.Dataset, *, ci_prob: float | None = None,
     if "implied_k" not in projection:
         raise ProjectionError("the projection has no implied degree: pass model_size_fit= to "
                               "project_growth()")
+    return degree_table(projection["implied_k"], projection["implied_k_domain"],
+                        projection["implied_k_global"], projection["curve_domain"],
+                        ci_prob=ci_prob, ci_kind=ci_kind)
+
+
+def degree_table(k_curve: xr.DataArray, k_domain: xr.DataArray, k_global: xr.DataArray,
+                 curve_domain: xr.DataArray, *, ci_prob: float | None = None,
+                 ci_kind: str | None = None) -> pd.DataFrame:
+    """Table of a degree ``k`` posterior at curve, domain and population level.
+
+    The one layout shared by the implied degree (:func:`summarize_degree`) and the
+    fitted degree (:func:`bayes_scaling.compute_projection.summarize_degree_fit`).
+
+    Parameters
+    ----------
+    k_curve, k_domain, k_global : xarray.DataArray
+        Draws of k with dims ``(chain, draw, curve)``, ``(chain, draw, domain)`` and
+        ``(chain, draw)``.
+    curve_domain : xarray.DataArray
+        The domain of each curve (dim ``curve``).
+    ci_prob, ci_kind : optional
+        Interval settings (ArviZ defaults).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level, domain, curve, median, lower, upper, ci_prob, ci_kind,
+        p_above_theory_bound, theory_bound``.
+    """
     ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     sample = (dims.CHAIN, dims.DRAW)
     rows = []
-    for level, var, dim in (("curve", "implied_k", dims.CURVE),
-                            ("domain", "implied_k_domain", dims.DOMAIN),
-                            ("population", "implied_k_global", None)):
-        k = projection[var]
-        ok = np.isfinite(k)
-        med, low, up = posterior_interval(k, ci_prob, ci_kind, valid=ok)
+    for level, k, dim in (("curve", k_curve, dims.CURVE), ("domain", k_domain, dims.DOMAIN),
+                          ("population", k_global, None)):
+        med, low, up = posterior_interval(k, ci_prob, ci_kind)
         above = (k > THOMPSON_THEORY_BOUND_K).mean(sample)
-        for name in (projection[dim].values if dim else [None]):
+        for name in (k[dim].values if dim else [None]):
             sel = {dim: name} if dim else {}
-            domain = (str(projection["curve_domain"].sel(sel).item()) if level == "curve"
+            domain = (str(curve_domain.sel(sel).item()) if level == "curve"
                       else str(name) if level == "domain" else "(population)")
             rows.append({"level": level, "domain": domain,
                          "curve": str(name) if level == "curve" else f"({level})",

@@ -227,3 +227,21 @@ def label_observations(tree: xr.DataTree, frame: pd.DataFrame, curve_domain: lis
     const = const.assign_coords(curve_domain=(dims.CURVE, np.array(curve_domain)))
     tree["constant_data"] = xr.DataTree(const)
     return tree
+
+
+def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: np.ndarray,
+                   z_names: tuple[str, str]) -> tuple[Any, Any]:
+    """Non-centred partial pooling: curves within domains, domains around ``mu``.
+
+    ``domain = mu + domain_sigma * z_domain`` and
+    ``curve = domain[domain_idx] + curve_sigma * z_curve`` with standard-normal ``z``
+    (named ``z_names``) on the ``domain`` and ``curve`` dims. Call inside a model context.
+
+    Returns
+    -------
+    (domain, curve) : tuple of tensors
+    """
+    z_domain = pm.Normal(z_names[0], 0.0, 1.0, dims=dims.DOMAIN)
+    z_curve = pm.Normal(z_names[1], 0.0, 1.0, dims=dims.CURVE)
+    domain = mu + domain_sigma * z_domain
+    return domain, domain[domain_idx] + curve_sigma * z_curve

@@ -78,7 +78,12 @@ from bayes_scaling.errors import (
     ModelConfigError,
     PriorConfigError,
 )
-from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.base import (
+    ScalingModel,
+    add_likelihood,
+    label_observations,
+    nested_effects,
+)
 from bayes_scaling.models.indexing import CurveIndex, curve_label
 from bayes_scaling.priors import read_yaml
 
@@ -424,10 +429,9 @@ class HierarchicalComputeScaling(ScalingModel):
                 log_k_mu = p["log_k_mu"].create_variable("log_k_mu")
                 sd_d = p["log_k_domain_sigma"].create_variable("log_k_domain_sigma")
                 sd_c = p["log_k_curve_sigma"].create_variable("log_k_curve_sigma")
-                z_d = pm.Normal("z_k_domain", 0.0, 1.0, dims=dims.DOMAIN)
-                z_c = pm.Normal("z_k_curve", 0.0, 1.0, dims=dims.CURVE)
-                log_k_domain = log_k_mu + sd_d * z_d
-                log_k = log_k_domain[domain_idx] + sd_c * z_c
+                log_k_domain, log_k = nested_effects(
+                    mu=log_k_mu, domain_sigma=sd_d, curve_sigma=sd_c, domain_idx=domain_idx,
+                    z_names=("z_k_domain", "z_k_curve"))
                 pm.Deterministic("k_global", pt.exp(log_k_mu))
                 pm.Deterministic("k_domain", pt.exp(log_k_domain), dims=dims.DOMAIN)
                 k = pm.Deterministic("k", pt.exp(log_k), dims=dims.CURVE)

@@ -36,7 +36,12 @@ from bayes_scaling import dims
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import ModelConfigError
-from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.base import (
+    ScalingModel,
+    add_likelihood,
+    label_observations,
+    nested_effects,
+)
 from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
 
 __all__ = ["CURVE_SEP", "HierarchicalLearningCurve", "curve_label", "curve_mean",
@@ -135,10 +140,9 @@ class HierarchicalLearningCurve(ScalingModel):
             log_beta_mu = p["log_beta_mu"].create_variable("log_beta_mu")
             sd_domain = p["log_beta_domain_sigma"].create_variable("log_beta_domain_sigma")
             sd_curve = p["log_beta_curve_sigma"].create_variable("log_beta_curve_sigma")
-            z_domain = pm.Normal("z_domain", 0.0, 1.0, dims=dims.DOMAIN)
-            z_curve = pm.Normal("z_curve", 0.0, 1.0, dims=dims.CURVE)
-            log_beta_domain = log_beta_mu + sd_domain * z_domain
-            log_beta = log_beta_domain[domain_idx] + sd_curve * z_curve
+            log_beta_domain, log_beta = nested_effects(
+                mu=log_beta_mu, domain_sigma=sd_domain, curve_sigma=sd_curve,
+                domain_idx=domain_idx, z_names=("z_domain", "z_curve"))
             pm.Deterministic("beta_global", pt.exp(log_beta_mu))
             pm.Deterministic("beta_domain", pt.exp(log_beta_domain), dims=dims.DOMAIN)
             beta = pm.Deterministic("beta", pt.exp(log_beta), dims=dims.CURVE)

@@ -32,7 +32,12 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.data import load_table
 from bayes_scaling.errors import DataValidationError
-from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.base import (
+    ScalingModel,
+    add_likelihood,
+    label_observations,
+    nested_effects,
+)
 from bayes_scaling.models.indexing import CurveIndex
 
 MIN_SHARDS = 3
@@ -154,12 +159,12 @@ class HierarchicalModelSize(ScalingModel):
             mu = p["beta_p_mu"].create_variable("beta_p_mu")
             sd_d = p["beta_p_domain_sigma"].create_variable("beta_p_domain_sigma")
             sd_c = p["beta_p_curve_sigma"].create_variable("beta_p_curve_sigma")
-            z_d = pm.Normal("z_p_domain", 0.0, 1.0, dims=dims.DOMAIN)
-            z_c = pm.Normal("z_p_curve", 0.0, 1.0, dims=dims.CURVE)
-            beta_d = mu + sd_d * z_d
+            beta_d, beta_c = nested_effects(mu=mu, domain_sigma=sd_d, curve_sigma=sd_c,
+                                            domain_idx=domain_idx,
+                                            z_names=("z_p_domain", "z_p_curve"))
             pm.Deterministic("beta_p_global", mu)
             pm.Deterministic("beta_p_domain", beta_d, dims=dims.DOMAIN)
-            beta = pm.Deterministic("beta_p", beta_d[domain_idx] + sd_c * z_c, dims=dims.CURVE)
+            beta = pm.Deterministic("beta_p", beta_c, dims=dims.CURVE)
             offset = p["log_size_offset"].create_variable("log_size_offset", dims=dims.CURVE)
             log_s_ref = pm.Deterministic("log_size_ref", self.log_size_centre + offset,
                                          dims=dims.CURVE)
