@@ -62,22 +62,30 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
     _add_sampler_args(demo)
 
-    fit = sub.add_parser("fit", help="fit hierarchical learning curves to a tidy CSV")
+    fit = sub.add_parser("fit", help="fit a scaling model to a tidy CSV or registered dataset")
     fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
     fit.add_argument("--out", required=True, help="fit file to write (.nc)")
-    fit.add_argument("--model", choices=["learning-curve", "model-size"],
+    fit.add_argument("--model", choices=["learning-curve", "model-size", "compute-scaling",
+                                          "joint"],
                      default="learning-curve",
                      help="learning-curve: error vs data (default); model-size: best model "
-                          "size vs data from a width sweep")
-    fit.add_argument("--robust", action="store_true",
-                     help="Student-t likelihood (learning-curve model)")
+                          "size vs data from a width sweep; compute-scaling: error vs "
+                          "training compute (Thompson degree k); joint: L(N, D) Chinchilla law")
+    fit.add_argument("--robust", action="store_true", default=None,
+                     help="Student-t likelihood (default for compute-scaling and joint)")
+    fit.add_argument("--form", choices=["polynomial", "exponential"], default=None,
+                     help="compute-scaling form (default polynomial)")
+    fit.add_argument("--trend", action="store_true", default=None,
+                     help="compute-scaling: add a per-year trend (algorithmic progress)")
+    fit.add_argument("--frontier", action="store_true", default=None,
+                     help="compute-scaling: fit the upper envelope (frontier) only")
     fit.add_argument("--priors", help="YAML file overriding the packaged priors")
     fit.add_argument("--mirror", help="offline mirror folder for public datasets")
     fit.add_argument("--force", action="store_true", help="replace an existing fit file")
     fit.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
     _add_sampler_args(fit)
 
-    project = sub.add_parser("project", help="data growth needed to reach target errors")
+    project = sub.add_parser("project", help="growth (or compute) needed to reach targets")
     project.add_argument("fit", help="fit file (.nc)")
     project.add_argument("--target", action="append", required=True,
                          help="absolute (0.05), relative (x0.5) or named target "
@@ -137,17 +145,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_fit(args: argparse.Namespace) -> int:
     from bayes_scaling.diagnostics import check_fit
     from bayes_scaling.io import ensure_writable, save_fit
-    from bayes_scaling.pipeline import fit_learning_curves, fit_model_size, resolve_table
+    from bayes_scaling.pipeline import fit_model
 
     out = ensure_writable(args.out, overwrite=args.force)  # refuse before sampling
-    data = resolve_table(args.data, mirror=args.mirror)
-    _say(f"fitting {len(data.frame)} rows, {len(data.curves)} curves in "
-         f"{len(data.domains)} domains from {data.source} ...")
-    if args.model == "model-size":
-        fit = fit_model_size(data, sampler=_sampler(args), priors=args.priors)
-    else:
-        fit = fit_learning_curves(data, sampler=_sampler(args), robust=args.robust,
-                                  priors=args.priors)
+    _say(f"fitting the {args.model} model to {args.data} ...")
+    fit = fit_model(args.model, args.data, sampler=_sampler(args), priors=args.priors,
+                    mirror=args.mirror, robust=args.robust, form=args.form, trend=args.trend,
+                    frontier=args.frontier)
     save_fit(fit, out, overwrite=args.force)
     report = check_fit(fit, warn=False)
     _say(f"fit written to {out}")
@@ -157,17 +161,19 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 def _cmd_project(args: argparse.Namespace) -> int:
     from bayes_scaling.io import load_fit, write_atomic
-    from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
+    from bayes_scaling.pipeline import project_fit
+    from bayes_scaling.projection import project_growth, summarize_degree
 
     fit = load_fit(args.fit)
     size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
-    projection = project_growth(fit, args.target, model_size_fit=size_fit,
-                                compute_growth_per_year=args.compute_growth_per_year)
-    table = summarize_projection(projection, ci_prob=args.ci_prob)
+    if args.degree_out and size_fit is None:
+        _say("error: --degree-out needs --model-size-fit")
+        return EXIT_ERROR
+    table = project_fit(fit, args.target, model_size_fit=size_fit,
+                        compute_growth_per_year=args.compute_growth_per_year,
+                        ci_prob=args.ci_prob)
     if args.degree_out:
-        if size_fit is None:
-            _say("error: --degree-out needs --model-size-fit")
-            return EXIT_ERROR
+        projection = project_growth(fit, args.target, model_size_fit=size_fit)
         degree = summarize_degree(projection, ci_prob=args.ci_prob)
         write_atomic(args.degree_out, lambda p: degree.to_csv(p, index=False),
                      overwrite=args.force)

@@ -5,6 +5,7 @@ Everything here is ordinary library API; the CLI only parses arguments and print
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ import xarray as xr
 from bayes_scaling import __version__
 from bayes_scaling.data import ScalingData, load_table
 from bayes_scaling.diagnostics import check_fit
-from bayes_scaling.errors import OutputExistsError
+from bayes_scaling.errors import ModelConfigError, OutputExistsError
 from bayes_scaling.io import save_fit, write_atomic
 from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize, SamplerConfig
 from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
+from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,86 @@ def fit_model_size(data: ScalingData, *, sampler: SamplerConfig | None = None,
                    priors: Any = None) -> xr.DataTree:
     """Fit :class:`HierarchicalModelSize` (best model size vs data) to ``data``."""
     return HierarchicalModelSize(data, priors=priors).fit(sampler or SamplerConfig())
+
+
+#: CLI model names -> (model class, size column of a user CSV).
+MODEL_KINDS: dict[str, tuple[str, str]] = {
+    "learning-curve": ("HierarchicalLearningCurve", "data"),
+    "model-size": ("HierarchicalModelSize", "data"),
+    "compute-scaling": ("HierarchicalComputeScaling", "compute"),
+    "joint": ("JointScalingLaw", "params"),
+}
+
+
+def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = None,
+              priors: Any = None, mirror: str | Path | None = None,
+              **options: Any) -> xr.DataTree:
+    """Fit the model named ``kind`` (a key of :data:`MODEL_KINDS`) to a CSV or dataset.
+
+    ``options`` go to the model's constructor (e.g. ``robust=True``, ``form=...``,
+    ``trend=True``, ``frontier=True``); options left as ``None`` are not passed.
+    """
+    from bayes_scaling import models
+
+    if kind not in MODEL_KINDS:
+        raise ModelConfigError(f"unknown model {kind!r}; valid: {sorted(MODEL_KINDS)}")
+    class_name, size = MODEL_KINDS[kind]
+    cls = getattr(models, class_name)
+    given = {k: v for k, v in options.items() if v is not None}
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "data", "priors"}
+    wrong = sorted(set(given) - accepted)
+    if wrong:
+        raise ModelConfigError(f"option(s) {wrong} do not apply to the {kind} model; it takes "
+                               f"{sorted(accepted) or 'no options'}")
+    data = resolve_table(source, size=size, mirror=mirror)
+    return cls(data, priors=priors, **given).fit(sampler or SamplerConfig())
+
+
+def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
+                             ci_kind: str | None = None) -> pd.DataFrame:
+    """Table of :func:`bayes_scaling.allocation.compute_for_target_loss`: compute (FLOP)
+    needed per curve and target, median and interval over reachable draws."""
+    ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
+    med, low, up = posterior_interval(need["compute"], ci_prob, ci_kind,
+                                      valid=need["reachable"], log=True)
+    rows = []
+    for curve in need["curve"].values:
+        for target in need["target"].values:
+            sel = {"curve": curve, "target": target}
+            p = float(need["p_reachable"].sel(sel))
+            rows.append({"quantity": "compute_optimal_flop", "curve": str(curve),
+                         "target": str(target), "p_reachable": p,
+                         "current_compute": float(need["current_compute"].sel(curve=curve)),
+                         "median": float(med.sel(sel)), "lower": float(low.sel(sel)),
+                         "upper": float(up.sel(sel)), "ci_prob": ci_prob, "ci_kind": ci_kind,
+                         "status": "reachable in all draws" if p >= 1 else
+                         f"reachable in {100 * p:.1f}% of draws (target at or below E in the "
+                         "rest); interval over reachable draws" if p > 0 else
+                         "unreachable: target at or below the irreducible loss E in every draw"})
+    table = pd.DataFrame(rows)
+    for col in ("median", "lower", "upper"):
+        table[col] = table[col].astype("Float64").mask(table[col].isna(), pd.NA)
+    return table
+
+
+def project_fit(fit: xr.DataTree, targets: list[str], *, model_size_fit: xr.DataTree | None = None,
+                compute_growth_per_year: float | None = None, ci_prob: float | None = None,
+                ) -> pd.DataFrame:
+    """Projection table for any fit: growth (learning curve, compute scaling) or the
+    compute-optimal budget (joint law) needed to reach ``targets``."""
+    model_type = fit.attrs.get("model_type")
+    if model_type == "compute_scaling":
+        from bayes_scaling.compute_projection import project_compute_growth
+
+        projection = project_compute_growth(fit, targets)
+        return summarize_projection(projection, ci_prob=ci_prob)
+    if model_type == "joint_scaling":
+        from bayes_scaling.allocation import compute_for_target_loss
+
+        return summarize_target_compute(compute_for_target_loss(fit, targets), ci_prob=ci_prob)
+    projection = project_growth(fit, targets, model_size_fit=model_size_fit,
+                                compute_growth_per_year=compute_growth_per_year)
+    return summarize_projection(projection, ci_prob=ci_prob)
 
 
 def has_width_sweep(data: ScalingData) -> bool:

@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 from _fits import simulated_fit
+from _paths import MIRROR, needs_mirror
 
 from bayes_scaling.cli import EXIT_ERROR, main
 from bayes_scaling.io import load_fit, save_fit
@@ -55,6 +56,15 @@ def test_fit_bad_input_exits_2_with_validation_message(tmp_path, capsys):
     assert not (tmp_path / "f.nc").exists()
     assert main(["fit", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "f.nc")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_options_that_do_not_apply_are_refused(tmp_path, capsys):
+    data = tmp_path / "data.csv"
+    simulated_fit()[0].frame.to_csv(data, index=False)
+    code = main(["fit", str(data), "--model", "model-size", "--robust", "--out",
+                 str(tmp_path / "m.nc")])
+    assert code == EXIT_ERROR
+    assert "option(s) ['robust'] do not apply to the model-size model" in capsys.readouterr().err
 
 
 def test_project_command_csv_to_stdout_and_file(fit_file, tmp_path, capsys):
@@ -105,3 +115,32 @@ def test_console_script_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "bayes_scaling.cli", "fit"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2 and "required" in result.stderr
+
+
+@needs_mirror
+def test_fit_and_project_compute_scaling_on_thompson_imagenet(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BAYES_SCALING_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "k.nc"
+    assert main(["fit", "thompson2020-imagenet", "--model", "compute-scaling", "--mirror",
+                 str(MIRROR), "--out", str(out), *QUICK, "--target-accept", "0.95"]) == 0
+    capsys.readouterr()
+    assert main(["project", str(out), "--target", "imagenet-top1-5pct"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    row = table.query("level == 'curve' and curve == 'imagenet/top1'").iloc[0]
+    assert row["quantity"] == "compute_growth" and row["p_reachable"] == 1.0
+    assert row["median"] > 1
+
+
+@needs_mirror
+def test_fit_and_project_joint_law_on_chinchilla(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BAYES_SCALING_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "joint.nc"
+    assert main(["fit", "chinchilla-epoch2024", "--model", "joint", "--mirror", str(MIRROR),
+                 "--out", str(out), *QUICK]) == 0
+    capsys.readouterr()
+    assert main(["project", str(out), "--target", "2.0", "--target", "1.0"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    reachable = table.set_index("target")
+    assert reachable.loc[2.0, "p_reachable"] == 1.0 and reachable.loc[2.0, "median"] > 0
+    assert reachable.loc[1.0, "p_reachable"] == 0.0  # below the irreducible loss E ~ 1.8
+    assert reachable.loc[1.0, "status"].startswith("unreachable")
