@@ -143,7 +143,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from bayes_scaling.diagnostics import check_fit
+    from bayes_scaling.diagnostics import fit_report
     from bayes_scaling.io import ensure_writable, save_fit
     from bayes_scaling.pipeline import fit_model
 
@@ -153,7 +153,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                     mirror=args.mirror, robust=args.robust, form=args.form, trend=args.trend,
                     frontier=args.frontier)
     save_fit(fit, out, overwrite=args.force)
-    report = check_fit(fit, warn=False)
+    report = fit_report(fit)
     _say(f"fit written to {out}")
     print(out)
     return _report_diagnostics(report.verdict, report.ok, args.strict)
@@ -162,18 +162,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def _cmd_project(args: argparse.Namespace) -> int:
     from bayes_scaling.io import load_fit, write_atomic
     from bayes_scaling.pipeline import project_fit
-    from bayes_scaling.projection import project_growth, summarize_degree
+    from bayes_scaling.projection import summarize_degree
 
     fit = load_fit(args.fit)
     size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
     if args.degree_out and size_fit is None:
         _say("error: --degree-out needs --model-size-fit")
         return EXIT_ERROR
-    table = project_fit(fit, args.target, model_size_fit=size_fit,
-                        compute_growth_per_year=args.compute_growth_per_year,
-                        ci_prob=args.ci_prob)
+    projection, table = project_fit(fit, args.target, model_size_fit=size_fit,
+                                    compute_growth_per_year=args.compute_growth_per_year,
+                                    ci_prob=args.ci_prob)
     if args.degree_out:
-        projection = project_growth(fit, args.target, model_size_fit=size_fit)
         degree = summarize_degree(projection, ci_prob=args.ci_prob)
         write_atomic(args.degree_out, lambda p: degree.to_csv(p, index=False),
                      overwrite=args.force)

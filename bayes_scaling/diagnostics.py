@@ -135,3 +135,14 @@ def check_fit(tree: xr.DataTree, *, warn: bool = True) -> DiagnosticsReport:
         warnings.warn("Sampler diagnostics failed: " + " ".join(problems),
                       FitDiagnosticsWarning, stacklevel=3)
     return report
+
+
+def fit_report(tree: xr.DataTree) -> DiagnosticsReport:
+    """The diagnostics verdict of a fit: the one stored by ``fit()`` in its attrs, or, for a
+    tree without it, computed now by :func:`check_fit` (without warning)."""
+    stored = tree.attrs.get("diagnostics")
+    if not stored:
+        return check_fit(tree, warn=False)
+    fields = json.loads(stored)
+    fields.pop("ok", None)
+    return DiagnosticsReport(**fields)

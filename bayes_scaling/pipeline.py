@@ -19,11 +19,16 @@ import xarray as xr
 
 from bayes_scaling import __version__
 from bayes_scaling.data import ScalingData, load_table
-from bayes_scaling.diagnostics import check_fit
+from bayes_scaling.diagnostics import fit_report
 from bayes_scaling.errors import ModelConfigError, OutputExistsError
 from bayes_scaling.io import save_fit, write_atomic
 from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize, SamplerConfig
-from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
+from bayes_scaling.projection import (
+    project_growth,
+    reachability_status,
+    summarize_degree,
+    summarize_projection,
+)
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 logger = logging.getLogger(__name__)
@@ -47,19 +52,6 @@ def resolve_table(source: str | Path, *, size: str = "data",
     if str(source) in set(list_datasets()["name"]):
         return load_dataset(str(source), mirror=mirror)
     return load_table(path, size=size)  # raises the file-not-found validation error
-
-
-def fit_learning_curves(data: ScalingData, *, sampler: SamplerConfig | None = None,
-                        robust: bool = False, priors: Any = None) -> xr.DataTree:
-    """Fit :class:`HierarchicalLearningCurve` to ``data`` and return the fit."""
-    model = HierarchicalLearningCurve(data, priors=priors, robust=robust)
-    return model.fit(sampler or SamplerConfig())
-
-
-def fit_model_size(data: ScalingData, *, sampler: SamplerConfig | None = None,
-                   priors: Any = None) -> xr.DataTree:
-    """Fit :class:`HierarchicalModelSize` (best model size vs data) to ``data``."""
-    return HierarchicalModelSize(data, priors=priors).fit(sampler or SamplerConfig())
 
 
 #: CLI model names -> (model class, size column of a user CSV).
@@ -112,10 +104,7 @@ def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
                          "current_compute": float(need["current_compute"].sel(curve=curve)),
                          "median": float(med.sel(sel)), "lower": float(low.sel(sel)),
                          "upper": float(up.sel(sel)), "ci_prob": ci_prob, "ci_kind": ci_kind,
-                         "status": "reachable in all draws" if p >= 1 else
-                         f"reachable in {100 * p:.1f}% of draws (target at or below E in the "
-                         "rest); interval over reachable draws" if p > 0 else
-                         "unreachable: target at or below the irreducible loss E in every draw"})
+                         "status": reachability_status(p, floor="the irreducible loss E")})
     table = pd.DataFrame(rows)
     for col in ("median", "lower", "upper"):
         table[col] = table[col].astype("Float64").mask(table[col].isna(), pd.NA)
@@ -124,32 +113,23 @@ def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
 
 def project_fit(fit: xr.DataTree, targets: list[str], *, model_size_fit: xr.DataTree | None = None,
                 compute_growth_per_year: float | None = None, ci_prob: float | None = None,
-                ) -> pd.DataFrame:
-    """Projection table for any fit: growth (learning curve, compute scaling) or the
-    compute-optimal budget (joint law) needed to reach ``targets``."""
+                ) -> tuple[xr.Dataset, pd.DataFrame]:
+    """Projection of any fit and its summary table: growth (learning curve, compute
+    scaling) or the compute-optimal budget (joint law) needed to reach ``targets``."""
     model_type = fit.attrs.get("model_type")
     if model_type == "compute_scaling":
         from bayes_scaling.compute_projection import project_compute_growth
 
         projection = project_compute_growth(fit, targets)
-        return summarize_projection(projection, ci_prob=ci_prob)
+        return projection, summarize_projection(projection, ci_prob=ci_prob)
     if model_type == "joint_scaling":
         from bayes_scaling.allocation import compute_for_target_loss
 
-        return summarize_target_compute(compute_for_target_loss(fit, targets), ci_prob=ci_prob)
+        need = compute_for_target_loss(fit, targets)
+        return need, summarize_target_compute(need, ci_prob=ci_prob)
     projection = project_growth(fit, targets, model_size_fit=model_size_fit,
                                 compute_growth_per_year=compute_growth_per_year)
-    return summarize_projection(projection, ci_prob=ci_prob)
-
-
-def has_width_sweep(data: ScalingData) -> bool:
-    """True when the table has several model sizes per shard (a model-size fit is possible)."""
-    frame = data.frame
-    if "params" not in frame:
-        return False
-    sizes = frame.groupby(["domain", "curve", "data"])["params"].nunique()
-    shards = sizes[sizes >= 2].reset_index().groupby(["domain", "curve"])["data"].nunique()
-    return len(shards) == len(data.curves) and bool((shards >= 3).all())
+    return projection, summarize_projection(projection, ci_prob=ci_prob)
 
 
 PARAMETERS = ("beta_global", "beta_domain", "beta", "alpha", "gamma", "noise_sigma", "noise_nu",
@@ -223,14 +203,14 @@ def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, 
     projection = project_growth(fit, list(targets), model_size_fit=model_size_fit,
                                 compute_growth_per_year=compute_growth_per_year)
     table = summarize_projection(projection)
-    reports = {"learning_curve": check_fit(fit, warn=False)}
+    reports = {"learning_curve": fit_report(fit)}
     save_fit(fit, files["fit"], overwrite=overwrite)
     write_atomic(files["projection"], lambda p: table.to_csv(p, index=False),
                  overwrite=overwrite)
     summary = parameter_summary(fit)
     write_atomic(files["summary"], lambda p: summary.to_csv(p), overwrite=overwrite)
     if model_size_fit is not None:
-        reports["model_size"] = check_fit(model_size_fit, warn=False)
+        reports["model_size"] = fit_report(model_size_fit)
         save_fit(model_size_fit, files["model_size_fit"], overwrite=overwrite)
         degree = summarize_degree(projection)
         write_atomic(files["degree"], lambda p: degree.to_csv(p, index=False),
@@ -286,8 +266,8 @@ def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | N
     out = Path(out_dir)
     _prepare_dir(out, ["fit.nc"], overwrite)
     data = load_dataset(DEMO_DATASET, mirror=mirror)
-    fit = fit_learning_curves(data, sampler=sampler)
-    model_size = fit_model_size(data, sampler=sampler)
+    fit = HierarchicalLearningCurve(data).fit(sampler or SamplerConfig())
+    model_size = HierarchicalModelSize(data).fit(sampler or SamplerConfig())
     result = write_results(fit, out, targets=DEMO_TARGETS, model_size_fit=model_size,
                            compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,
                            overwrite=overwrite)

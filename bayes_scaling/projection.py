@@ -369,13 +369,14 @@ GROWTH_QUANTITIES: tuple[str, ...] = ("data_growth", "model_growth", "compute_gr
                                       "years_to_target")
 
 
-def _status(p: float) -> str:
+def reachability_status(p: float, *, floor: str = "the irreducible error") -> str:
+    """Words for a ``p_reachable`` value, naming what blocks the target (``floor``)."""
     if p >= 1.0:
         return "reachable in all draws"
     if p <= 0.0:
-        return "unreachable: target at or below the irreducible error in every draw"
-    return (f"reachable in {100 * p:.1f}% of draws (target below the irreducible error in "
-            "the rest); interval over reachable draws")
+        return f"unreachable: target at or below {floor} in every draw"
+    return (f"reachable in {100 * p:.1f}% of draws (target at or below {floor} in the "
+            "rest); interval over reachable draws")
 
 
 def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None,
@@ -442,7 +443,7 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
                         "p_reachable": p, "median": float(med.sel(sel)),
                         "lower": float(low.sel(sel)), "upper": float(up.sel(sel)),
                         "ci_prob": ci_prob, "ci_kind": ci_kind,
-                        "status": _status(p) if level != "population" else
+                        "status": reachability_status(p) if level != "population" else
                         "power-law part only (no floor), population-mean exponents",
                     })
     table = pd.DataFrame(rows)

@@ -165,3 +165,13 @@ def test_diagnostics_are_checked_and_reported():
         assert any("Sampler diagnostics failed" in m for m in messages)
     assert diag["divergences"] <= 5
     assert diag["max_rhat"] < 1.05
+
+
+def test_stored_diagnostics_equal_a_fresh_check():
+    from bayes_scaling.diagnostics import check_fit, fit_report
+
+    _, fit, _ = simulated_fit()
+    assert fit_report(fit) == check_fit(fit, warn=False)
+    bare = fit.copy()
+    del bare.attrs["diagnostics"]
+    assert fit_report(bare) == check_fit(fit, warn=False)
