@@ -34,6 +34,7 @@ import pandas as pd
 import xarray as xr
 
 from bayes_scaling import dims
+from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.learning_curve import curve_mean
 from bayes_scaling.summaries import ci_defaults, posterior_interval
@@ -171,12 +172,11 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
         per_target.append(value)
     target_value = xr.concat(per_target, dim=dims.TARGET).assign_coords(
         {dims.TARGET: [t.label for t in targets]})
-    excess = target_value - post["gamma"]
-    reachable = excess > 0
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_growth = (np.log(ref / current)
-                      + np.log(post["scale_ref"] / excess.where(reachable)) / post["beta"])
-    growth = np.exp(log_growth).where(reachable, np.inf)
+    reachable = target_value > post["gamma"]
+    # the family's analytic inverse, in units of the curve's reference size
+    size = POWER_LAW_IRREDUCIBLE.size_for_target(
+        target_value, alpha=post["scale_ref"], beta=post["beta"], gamma=post["gamma"]) * ref
+    growth = (size / current).where(reachable, np.inf)
     curve_domain = const["curve_domain"]
     domain_growth, domain_reach = [], []
     domain_max = {}
