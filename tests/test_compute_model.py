@@ -24,6 +24,7 @@ from bayes_scaling.data import ScalingData
 from bayes_scaling.errors import (
     DatasetError,
     DataValidationError,
+    IdentificationWarning,
     ModelConfigError,
     PriorConfigError,
     ProjectionError,
@@ -399,7 +400,8 @@ def test_acceptance_imagenet_top1_hardware(imagenet_hardware):
     frame = imagenet_hardware.frame
     top1 = ScalingData(frame[frame["curve"] == "top1"].reset_index(drop=True), size="compute",
                        source=imagenet_hardware.source, notes=imagenet_hardware.notes)
-    model = HierarchicalComputeScaling(top1)
+    with pytest.warns(IdentificationWarning, match="one curve in the table"):
+        model = HierarchicalComputeScaling(top1)  # nothing to pool: said, not hidden
     assert model.compute_kind == "hardware"
     fit, messages = _fit(model)
     assert fit.attrs["compute_kind"] == "hardware"

@@ -11,7 +11,7 @@ import pytest
 from _fits import FAST_SAMPLER, simulated_fit
 
 from bayes_scaling import dims
-from bayes_scaling.errors import ModelConfigError, PriorConfigError
+from bayes_scaling.errors import IdentificationWarning, ModelConfigError, PriorConfigError
 from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
 from bayes_scaling.simulate import simulate_learning_curves
 
@@ -93,7 +93,8 @@ def test_width_sweep_uses_best_model_per_shard():
                 err = 0.3 / np.log10(data) * (1.0 if params == best else 1.5)
                 rows.append(("d", "c", data, params, seed, err + 0.001 * seed))
     frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "params", "seed", "error"])
-    model = HierarchicalLearningCurve(frame)
+    with pytest.warns(IdentificationWarning, match="only 3 distinct 'data' values"):
+        model = HierarchicalLearningCurve(frame)  # one curve, 3 sizes: weakly identified
     chosen = model.data.frame.groupby("data")["params"].unique()
     assert chosen.to_dict() == {100.0: [10.0], 1000.0: [100.0], 10000.0: [1000.0]}
     assert len(model.data.frame) == 6  # both seeds kept

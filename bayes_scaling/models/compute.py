@@ -78,6 +78,7 @@ from bayes_scaling.errors import (
     ModelConfigError,
     PriorConfigError,
 )
+from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
@@ -334,6 +335,7 @@ class HierarchicalComputeScaling(ScalingModel):
         super().__init__(ScalingData(selected, size=SIZE, source=table.source,
                                      notes=table.notes), priors=priors)
         self.priors = {k: v for k, v in self.priors.items() if k in self.used_prior_names}
+        self.identification = check_identification(self.data)
         self._prepare()
 
     # ------------------------------------------------------------------ setup helpers

@@ -62,6 +62,7 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.data import ScalingData, load_table, validate_frame
 from bayes_scaling.errors import DataValidationError, ModelConfigError
+from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
 from bayes_scaling.models.indexing import CurveIndex
 from bayes_scaling.summaries import ci_defaults, posterior_interval
@@ -173,6 +174,8 @@ class JointScalingLaw(ScalingModel):
                 raise DataValidationError(
                     f"curve(s) {bad} have fewer than 3 distinct {name!r} values; a joint fit "
                     f"needs N and D to vary to separate the two terms", column=name)
+        # curves are not pooled: no 'one curve' finding
+        self.identification = check_identification(self.data, pooled=False)
         self.ref_params = np.exp(grouped["log_n"].mean()[curves].to_numpy())
         self.ref_data = np.exp(grouped["log_d"].mean()[curves].to_numpy())
         self.geo_metric = np.exp(grouped["log_y"].mean()[curves].to_numpy())

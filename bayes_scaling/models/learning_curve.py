@@ -36,6 +36,7 @@ from bayes_scaling import dims
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
@@ -100,6 +101,7 @@ class HierarchicalLearningCurve(ScalingModel):
         selected = best_model_size_rows(fit_rows, metric=table.metric, size="data")
         super().__init__(ScalingData(selected, size="data", source=table.source), priors=priors)
         self.source_table = table
+        self.identification = check_identification(self.data)
         frame = self.data.frame
         index = CurveIndex.from_frame(frame)
         self.index = index

@@ -30,8 +30,9 @@ import pymc as pm
 import xarray as xr
 
 from bayes_scaling import dims
-from bayes_scaling.data import load_table
+from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import DataValidationError
+from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
@@ -129,6 +130,10 @@ class HierarchicalModelSize(ScalingModel):
                 f"{[f'{d}/{c}' for d, c in swept[swept < 2].index]}; a width sweep needs "
                 ">= 2 (ideally >= 5) model sizes per shard", column="params")
         super().__init__(table, priors=priors)
+        # the learning curve through each shard's best model (what the sweep measures)
+        best_curve = best_model_size_rows(fit_rows, metric=table.metric, size="data")
+        self.identification = check_identification(
+            ScalingData(best_curve, size="data", source=table.source))
         self.best_sizes = best
         index = CurveIndex.from_frame(best)
         self.index = index
