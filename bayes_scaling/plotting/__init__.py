@@ -1,8 +1,11 @@
-"""Plots. Every function takes the fit first, options keyword-only, returns ``(fig, axes)``
-and never calls ``plt.show()``; the numbers come from the compute modules."""
+"""Plots. Every function takes the fit first (the model-comparison plot: the comparison
+result), options keyword-only, returns ``(fig, axes)`` and never calls ``plt.show()``; the
+numbers come from the compute modules (:mod:`bayes_scaling.bands`, projections, ArviZ)."""
 
 from __future__ import annotations
 
+from bayes_scaling.plotting.compute_scaling import plot_compute_scaling
 from bayes_scaling.plotting.learning_curves import plot_learning_curves
+from bayes_scaling.plotting.model_size import plot_model_size
 
-__all__ = ["plot_learning_curves"]
+__all__ = ["plot_compute_scaling", "plot_learning_curves", "plot_model_size"]
