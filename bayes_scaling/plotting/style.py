@@ -103,19 +103,16 @@ def log_axes(ax: Axes, *, x: bool = True, y: bool = True) -> None:
         ax.set_xscale("log")
     if y:
         ax.set_yscale("log")
-        low, high = ax.get_ylim()
-        if 0 < low < high and np.log10(high / low) < 1.0:
-            # less than a decade: plain numbers on major and minor ticks
-            plain = mticker.FuncFormatter(lambda v, _: f"{v:g}")
-            ax.yaxis.set_major_formatter(plain)
-            ax.yaxis.set_minor_formatter(plain)
+        plain_log_ticks(ax, "y")
+    if x:
+        plain_log_ticks(ax, "x")
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", alpha=0.1)
 
 
 def suptitle(fig: Figure, text: str, *, fontsize: float = 10) -> None:
     """A figure title wrapped to the figure's width."""
-    width = max(40, int(fig.get_figwidth() * 140 / fontsize))
+    width = max(40, int(fig.get_figwidth() * 115 / fontsize))
     fig.suptitle("\n".join(textwrap.wrap(text, width)), fontsize=fontsize)
 
 
@@ -139,3 +136,26 @@ def label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequ
     for gx, gy, members in groups:
         ax.annotate(", ".join(sorted(members)), (10**gx, 10**gy), xytext=(4, 3),
                     textcoords="offset points", fontsize=7, color="0.2")
+
+
+def plain_log_ticks(ax: Axes, which: str) -> None:
+    """Readable tick labels on a log axis that spans few decades.
+
+    Under one decade every tick gets a plain number; under 2.5 decades the 1-2-5 ticks
+    do; otherwise only the powers of ten are labelled (no crowded minor labels).
+    """
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    low, high = ax.get_ylim() if which == "y" else ax.get_xlim()
+    if not 0 < low < high:
+        return
+    span = np.log10(high / low)
+    plain = mticker.FuncFormatter(lambda v, _: f"{v:g}")
+    if span < 1.0:
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(plain)
+    elif span < 2.5:
+        axis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(mticker.NullFormatter())
+    else:
+        axis.set_minor_formatter(mticker.NullFormatter())

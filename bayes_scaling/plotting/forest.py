@@ -1,0 +1,178 @@
+"""Projection forest plot: growth (or compute) needed to reach targets, with intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from bayes_scaling.errors import ProjectionError
+from bayes_scaling.plotting.style import color, panels, plain_log_ticks, suptitle
+from bayes_scaling.projection import Target
+
+QUANTITY_LABELS = {
+    "data_growth": "data growth factor (x current training-set size)",
+    "model_growth": "model growth factor (x current best model size)",
+    "compute_growth": "compute growth factor (x current training compute)",
+    "years_to_target": "years to target at the assumed compute growth",
+    "compute_optimal_flop": "compute-optimal training compute (FLOP)",
+}
+
+
+def projection_table(fit: xr.DataTree, targets: Sequence[float | str], *,
+                     model_size_fit: xr.DataTree | None = None,
+                     compute_growth_per_year: float | None = None,
+                     ci_prob: float | None = None, ci_kind: str | None = None) -> pd.DataFrame:
+    """The summary table behind the forest plot (:func:`bayes_scaling.pipeline.project_fit`).
+
+    Growth tables (learning-curve and compute-scaling fits) come from
+    :func:`bayes_scaling.projection.summarize_projection`, the joint law's compute budget
+    from :func:`bayes_scaling.pipeline.summarize_target_compute`.
+    """
+    from bayes_scaling.pipeline import project_fit, summarize_target_compute
+    from bayes_scaling.projection import summarize_projection
+
+    projection, _ = project_fit(fit, list(targets), model_size_fit=model_size_fit,
+                                compute_growth_per_year=compute_growth_per_year)
+    if fit.attrs.get("model_type") == "joint_scaling":
+        table = summarize_target_compute(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+        return table.assign(level="curve", domain=table["curve"].str.split("/").str[0])
+    return summarize_projection(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+
+
+def plot_projection_forest(
+    fit: xr.DataTree,
+    *,
+    targets: Sequence[float | str],
+    model_size_fit: xr.DataTree | None = None,
+    level: Literal["domain", "curve", "population"] = "domain",
+    quantities: Sequence[str] | None = None,
+    compute_growth_per_year: float | None = None,
+    ci_prob: float | None = None,
+    ci_kind: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> tuple[Figure, np.ndarray]:
+    """Forest plot of the projected growth to reach each target, one panel per quantity.
+
+    Each row is a domain (or curve) and target: the posterior median (dot) and the
+    credible interval (line) over the reachable draws, on a log axis. Rows whose target
+    is reachable in only part of the draws carry ``p=...``; unreachable ones say so.
+    A growth factor of 1 (today) is marked.
+
+    Parameters
+    ----------
+    fit : xarray.DataTree
+        A learning-curve, compute-scaling or joint fit.
+    targets : sequence of float or str
+        Targets (``0.05``, ``"x0.5"``, named targets).
+    model_size_fit : xarray.DataTree, optional
+        Learning-curve fits: adds model and compute growth.
+    level : {"domain", "curve", "population"}, default "domain"
+        Rows per domain (best curve), per curve, or the population (relative targets).
+        Joint fits have curve rows only.
+    quantities : sequence of str, optional
+        Panels to draw (default: every quantity in the table, e.g. ``data_growth``,
+        ``model_growth``, ``compute_growth``).
+    compute_growth_per_year : float, optional
+        Adds ``years_to_target`` (learning-curve fits with a model-size fit).
+    ci_prob, ci_kind : optional
+        Interval settings (default ArviZ's ``stats.ci_prob`` / ``stats.ci_kind``).
+    figsize : tuple, optional
+        Figure size in inches.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, numpy.ndarray of Axes)
+        One axes per quantity.
+    """
+    table = projection_table(fit, targets, model_size_fit=model_size_fit,
+                             compute_growth_per_year=compute_growth_per_year,
+                             ci_prob=ci_prob, ci_kind=ci_kind)
+    if fit.attrs.get("model_type") != "joint_scaling":
+        table = table[table["level"] == level]
+    if table.empty:
+        raise ProjectionError(f"no rows at level {level!r}; the population level exists for "
+                              "relative targets (e.g. 'x0.5') only")
+    available = list(dict.fromkeys(table["quantity"]))
+    chosen = list(quantities) if quantities is not None else available
+    unknown = sorted(set(chosen) - set(available))
+    if unknown:
+        raise ProjectionError(f"quantities {unknown} are not in the projection; available: "
+                              f"{available}")
+    target_labels = list(dict.fromkeys(table["target"]))
+    row_names = list(dict.fromkeys(_row_name(r) for _, r in table.iterrows()))
+    height = max(2.4, 1.2 + 0.3 * len(row_names) * len(target_labels))
+    fig, axes = panels(len(chosen), ncols=3, panel_size=(5.2, height), figsize=figsize,
+                       sharey=True)
+    for ax, quantity in zip(axes.ravel(), chosen, strict=False):
+        _draw_quantity(ax, table[table["quantity"] == quantity], quantity, row_names,
+                       target_labels)
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
+               fontsize=8, frameon=False)
+    first = table.iloc[0]
+    joint = fit.attrs.get("model_type") == "joint_scaling"
+    what = "compute-optimal training compute" if joint else f"growth (rows: {level})"
+    suptitle(fig, f"Projected {what} to reach the targets: posterior median and "
+                  f"{first['ci_prob']:.0%} credible interval ({first['ci_kind']}) over "
+                  "reachable draws; p = probability the target is reachable")
+    return fig, axes
+
+
+def _row_name(row: pd.Series) -> str:
+    if row["level"] == "curve":
+        return str(row["curve"])
+    if row["level"] == "domain":
+        return str(row["domain"])
+    return "population (new curve)"
+
+
+def _target_text(label: str, table: pd.DataFrame) -> str:
+    target = Target.parse(label)
+    if target.kind == "relative":
+        return f"target {label}: {target.value:g} x the current fitted metric"
+    return f"target {label}"
+
+
+def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[str],
+                   target_labels: list[str]) -> None:
+    n_targets = len(target_labels)
+    step = 0.8 / max(n_targets, 1)
+    for t, label in enumerate(target_labels):
+        sub = rows[rows["target"] == label]
+        first = True
+        for _, row in sub.iterrows():
+            y = row_names.index(_row_name(row)) + (t - (n_targets - 1) / 2) * step
+            p = float(row["p_reachable"])
+            kw = {"label": _target_text(label, rows)} if first else {}
+            first = False
+            if p <= 0 or pd.isna(row["median"]):
+                ax.plot([], [], "o", color=color(t), **kw)
+                ax.annotate("unreachable (below the floor in every draw)", (0.02, y),
+                            xycoords=("axes fraction", "data"), va="center", fontsize=7,
+                            color=color(t))
+                continue
+            ax.plot([row["lower"], row["upper"]], [y, y], color=color(t), lw=2,
+                    solid_capstyle="butt")
+            ax.plot(row["median"], y, "o", color=color(t), ms=6, mec="white", **kw)
+            if p < 1:
+                ax.annotate(f"p={p:.2f}", (row["upper"], y), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize=7,
+                            color=color(t))
+    if quantity != "compute_optimal_flop":
+        ax.axvline(1.0 if quantity != "years_to_target" else 0.0, color="0.4", lw=1, ls=":",
+                   label="today (no growth)")
+    if quantity != "years_to_target":
+        ax.set_xscale("log")
+        ax.margins(x=0.12)
+        plain_log_ticks(ax, "x")
+    ax.set_yticks(range(len(row_names)), row_names)
+    ax.set_ylim(len(row_names) - 0.5, -0.5)
+    ax.set_xlabel(QUANTITY_LABELS.get(quantity, quantity))
+    ax.grid(True, axis="x", which="major", alpha=0.3)
+    ax.set_title(quantity.replace("_", " "))
