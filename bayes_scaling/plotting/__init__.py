@@ -5,10 +5,19 @@ numbers come from the compute modules (:mod:`bayes_scaling.bands`, projections, 
 from __future__ import annotations
 
 from bayes_scaling.plotting.compute_scaling import plot_compute_scaling
+from bayes_scaling.plotting.degree import plot_degree
+from bayes_scaling.plotting.diagnostics import plot_diagnostics
 from bayes_scaling.plotting.forest import plot_projection_forest
 from bayes_scaling.plotting.joint import plot_joint_scaling
 from bayes_scaling.plotting.learning_curves import plot_learning_curves
 from bayes_scaling.plotting.model_size import plot_model_size
 
-__all__ = ["plot_compute_scaling", "plot_joint_scaling", "plot_learning_curves", "plot_model_size",
-           "plot_projection_forest"]
+__all__ = [
+    "plot_compute_scaling",
+    "plot_degree",
+    "plot_diagnostics",
+    "plot_joint_scaling",
+    "plot_learning_curves",
+    "plot_model_size",
+    "plot_projection_forest",
+]
