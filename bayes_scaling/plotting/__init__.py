@@ -4,6 +4,7 @@ numbers come from the compute modules (:mod:`bayes_scaling.bands`, projections, 
 
 from __future__ import annotations
 
+from bayes_scaling.plotting.comparison import plot_model_comparison
 from bayes_scaling.plotting.compute_scaling import plot_compute_scaling
 from bayes_scaling.plotting.degree import plot_degree
 from bayes_scaling.plotting.diagnostics import plot_diagnostics
@@ -18,6 +19,7 @@ __all__ = [
     "plot_diagnostics",
     "plot_joint_scaling",
     "plot_learning_curves",
+    "plot_model_comparison",
     "plot_model_size",
     "plot_projection_forest",
 ]
