@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from bayes_scaling.curves.base import CurveFamily, where
-from bayes_scaling.priors import Prior
+from bayes_scaling.curves.base import CurveFamily, default_priors, where
 
 
 def power_law(m: Any, alpha: Any, beta: Any) -> Any:
@@ -47,15 +46,24 @@ def power_law_inverse(target: Any, alpha: Any, beta: Any) -> Any:
         return where(target > 0, ratio ** (1.0 / beta), np.inf)
 
 
+def power_law_limit(alpha: Any, beta: Any) -> Any:
+    """The limit as ``m -> inf``: 0 (no floor), shaped like ``alpha``.
+
+    Examples
+    --------
+    >>> float(power_law_limit(alpha=1.0, beta=0.5))
+    0.0
+    """
+    return 0.0 * alpha
+
+
 POWER_LAW = CurveFamily(
     name="power_law",
     formula="alpha * m^(-beta)",
     function=power_law,
     inverse=power_law_inverse,
     parameters=("alpha", "beta"),
-    default_priors={
-        "alpha": Prior("LogNormal", {"mu": -1.5, "sigma": 1.5}),
-        "beta": Prior("LogNormal", {"mu": -1.0, "sigma": 0.8}),
-    },
+    limit=power_law_limit,
+    default_priors=default_priors("alpha", "beta"),
     reference="Hestness et al. 2017, Deep Learning Scaling is Predictable, Empirically, eq. 1",
 )

@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from bayes_scaling.curves.base import CurveFamily, where
-from bayes_scaling.priors import Prior
+from bayes_scaling.curves.base import CurveFamily, default_priors, where
 
 
 def power_law_irreducible(m: Any, alpha: Any, beta: Any, gamma: Any) -> Any:
@@ -31,7 +30,7 @@ def power_law_irreducible(m: Any, alpha: Any, beta: Any, gamma: Any) -> Any:
 
     Examples
     --------
-    >>> float(power_law_irreducible(100.0, alpha=1.0, beta=0.5, gamma=0.05))
+    >>> round(float(power_law_irreducible(100.0, alpha=1.0, beta=0.5, gamma=0.05)), 12)
     0.15
     """
     return alpha * m ** (-beta) + gamma
@@ -54,16 +53,24 @@ def power_law_irreducible_inverse(target: Any, alpha: Any, beta: Any, gamma: Any
     return where(reachable, size, np.inf)
 
 
+def power_law_irreducible_limit(alpha: Any, beta: Any, gamma: Any) -> Any:
+    """The limit as ``m -> inf``: the irreducible error ``gamma``.
+
+    Examples
+    --------
+    >>> float(power_law_irreducible_limit(alpha=1.0, beta=0.5, gamma=0.05))
+    0.05
+    """
+    return gamma
+
+
 POWER_LAW_IRREDUCIBLE = CurveFamily(
     name="power_law_irreducible",
     formula="alpha * m^(-beta) + gamma",
     function=power_law_irreducible,
     inverse=power_law_irreducible_inverse,
     parameters=("alpha", "beta", "gamma"),
-    default_priors={
-        "alpha": Prior("LogNormal", {"mu": -1.5, "sigma": 1.5}),
-        "beta": Prior("LogNormal", {"mu": -1.0, "sigma": 0.8}),
-        "gamma": Prior("HalfNormal", {"sigma": 0.1}),
-    },
+    limit=power_law_irreducible_limit,
+    default_priors=default_priors("alpha", "beta", "gamma"),
     reference="Hestness et al. 2017, Deep Learning Scaling is Predictable, Empirically, eq. 1",
 )
