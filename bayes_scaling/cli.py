@@ -101,12 +101,21 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="interval probability (default: ArviZ's stats.ci_prob)")
     project.add_argument("--force", action="store_true", help="replace an existing file")
 
-    plot = sub.add_parser("plot", help="plot learning curves with credible bands")
+    plot = sub.add_parser("plot", help="plot a fit with credible bands (the plot matches the "
+                                       "fit's model), or its forest/degree/diagnostics plot")
     plot.add_argument("fit", help="fit file (.nc)")
     plot.add_argument("--out", required=True, help="image file (.png, .svg, .pdf)")
-    plot.add_argument("--target", action="append", default=[], help="target line; repeatable")
-    plot.add_argument("--extrapolate", type=float, default=10.0,
-                      help="extend curves to this multiple of the largest size (%(default)s)")
+    plot.add_argument("--kind", choices=["fit", "forest", "degree", "diagnostics"],
+                      default="fit",
+                      help="fit: the fit's curves (learning curve, model size, compute "
+                           "scaling or joint law; default); forest: growth to reach the "
+                           "targets; degree: posterior of k; diagnostics: rank plots")
+    plot.add_argument("--target", action="append", default=[], help="target; repeatable")
+    plot.add_argument("--model-size-fit",
+                      help="model-size fit: model/compute growth (forest), implied k (degree)")
+    plot.add_argument("--extrapolate", type=float, default=None,
+                      help="extend curves to this multiple of the largest size (default: 10 "
+                           "for learning curves and model size, 100 for compute)")
     plot.add_argument("--force", action="store_true", help="replace an existing file")
 
     ds = sub.add_parser("datasets", help="registered datasets: list, info, fetch")
@@ -192,10 +201,12 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from bayes_scaling.io import load_fit, write_atomic
-    from bayes_scaling.plotting import plot_learning_curves
+    from bayes_scaling.plotting import plot_fit
 
     fit = load_fit(args.fit)
-    fig, _ = plot_learning_curves(fit, targets=args.target, extrapolate=args.extrapolate)
+    size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
+    fig, _ = plot_fit(fit, kind=args.kind, targets=args.target, model_size_fit=size_fit,
+                      extrapolate=args.extrapolate)
     fmt = Path(args.out).suffix.lstrip(".").lower() or "png"
     try:
         write_atomic(args.out, lambda p: fig.savefig(p, dpi=150, format=fmt),

@@ -8,6 +8,7 @@ from bayes_scaling.plotting.comparison import plot_model_comparison
 from bayes_scaling.plotting.compute_scaling import plot_compute_scaling
 from bayes_scaling.plotting.degree import plot_degree
 from bayes_scaling.plotting.diagnostics import plot_diagnostics
+from bayes_scaling.plotting.dispatch import plot_fit
 from bayes_scaling.plotting.forest import plot_projection_forest
 from bayes_scaling.plotting.joint import plot_joint_scaling
 from bayes_scaling.plotting.learning_curves import plot_learning_curves
@@ -17,6 +18,7 @@ __all__ = [
     "plot_compute_scaling",
     "plot_degree",
     "plot_diagnostics",
+    "plot_fit",
     "plot_joint_scaling",
     "plot_learning_curves",
     "plot_model_comparison",

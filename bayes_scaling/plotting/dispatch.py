@@ -1,0 +1,65 @@
+"""Choose the plot for a fit: its own curves (by ``model_type``) or a projection, degree or
+diagnostics plot (used by ``bayes-scaling plot``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+
+from bayes_scaling.errors import ModelConfigError
+
+PLOT_KINDS: tuple[str, ...] = ("fit", "forest", "degree", "diagnostics")
+
+
+def plot_fit(
+    fit: xr.DataTree,
+    *,
+    kind: Literal["fit", "forest", "degree", "diagnostics"] = "fit",
+    targets: Sequence[float | str] = (),
+    model_size_fit: xr.DataTree | None = None,
+    extrapolate: float | None = None,
+) -> tuple[Figure, np.ndarray]:
+    """The plot of ``kind`` for a fit.
+
+    ``kind="fit"`` picks by the fit's ``model_type``: learning curves
+    (``hierarchical_learning_curve``), best model size (``hierarchical_model_size``),
+    error vs compute (``compute_scaling``) or compute-optimal loss and allocation
+    (``joint_scaling``). ``"forest"`` is :func:`plot_projection_forest` (needs
+    ``targets``), ``"degree"`` :func:`plot_degree` (compute-scaling fits, or learning-curve
+    fits with ``model_size_fit``), ``"diagnostics"`` :func:`plot_diagnostics`.
+
+    Raises
+    ------
+    ModelConfigError
+        For an unknown kind or model type, or a forest plot without targets.
+    """
+    from bayes_scaling import plotting
+
+    if kind not in PLOT_KINDS:
+        raise ModelConfigError(f"unknown plot kind {kind!r}; valid: {list(PLOT_KINDS)}")
+    extra: dict[str, Any] = {} if extrapolate is None else {"extrapolate": extrapolate}
+    if kind == "forest":
+        if not targets:
+            raise ModelConfigError("a forest plot needs at least one target (--target x0.5)")
+        return plotting.plot_projection_forest(fit, targets=targets,
+                                               model_size_fit=model_size_fit)
+    if kind == "degree":
+        return plotting.plot_degree(fit, model_size_fit=model_size_fit)
+    if kind == "diagnostics":
+        return plotting.plot_diagnostics(fit)
+    model_type = fit.attrs.get("model_type")
+    if model_type == "hierarchical_learning_curve":
+        return plotting.plot_learning_curves(fit, targets=targets, **extra)
+    if model_type == "hierarchical_model_size":
+        return plotting.plot_model_size(fit, **extra)
+    if model_type == "compute_scaling":
+        return plotting.plot_compute_scaling(fit, targets=targets, **extra)
+    if model_type == "joint_scaling":
+        return plotting.plot_joint_scaling(fit, targets=targets, **extra)
+    raise ModelConfigError(f"no plot for model type {model_type!r}; plottable: "
+                           "hierarchical_learning_curve, hierarchical_model_size, "
+                           "compute_scaling, joint_scaling")
