@@ -66,9 +66,9 @@ DEFAULT_PRIORS: dict[str, Prior] = {
 
 #: Bracket of the numeric inverse, in ``log m`` (relative sizes e^-60 .. e^60).
 LOG_BRACKET: tuple[float, float] = (-60.0, 60.0)
-#: Bisection steps of the numeric inverse: the bracket's width / 2^80 is far below
-#: the float64 resolution of ``log m``.
-BISECTION_STEPS = 80
+#: Bisection steps of the numeric inverse: the bracket's width / 2^64 (7e-18) is below
+#: the float64 resolution of ``log m`` near the bracket's ends.
+BISECTION_STEPS = 64
 
 
 def default_priors(*names: str) -> dict[str, Prior]:
