@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bayes_scaling import __version__
-from bayes_scaling.errors import BayesScalingError, FitDiagnosticsWarning
+from bayes_scaling.errors import BayesScalingError, ComparisonWarning, FitDiagnosticsWarning
 from bayes_scaling.models import SamplerConfig
 
 EXIT_ERROR = 2
@@ -40,12 +40,16 @@ def _add_sampler_args(parser: argparse.ArgumentParser) -> None:
                    help="NUTS implementation (%(default)s)")
     g.add_argument("--seed", type=int, default=d.seed, help="random seed (%(default)s)")
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    g.add_argument("--auto-remedy", action="store_true",
+                   help="if diagnostics fail, refit with target acceptance 0.99 then 0.995 and "
+                        "twice the tuning; keep the best attempt (all are logged)")
 
 
 def _sampler(args: argparse.Namespace) -> SamplerConfig:
     return SamplerConfig(draws=args.draws, tune=args.tune, chains=args.chains,
                          target_accept=args.target_accept, sampler=args.sampler, seed=args.seed,
-                         progressbar=not args.no_progress and sys.stderr.isatty())
+                         progressbar=not args.no_progress and sys.stderr.isatty(),
+                         auto_remedy=args.auto_remedy)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -118,6 +122,33 @@ def _build_parser() -> argparse.ArgumentParser:
                            "for learning curves and model size, 100 for compute)")
     plot.add_argument("--force", action="store_true", help="replace an existing file")
 
+    compare = sub.add_parser(
+        "compare", help="compare functional forms by evidence, PSIS-LOO and leave-future-out",
+        description="Fit each form with SMC and compare them; or test a named hypothesis.")
+    compare.add_argument("data", help="tidy CSV file, or a registered dataset name")
+    what = compare.add_mutually_exclusive_group(required=True)
+    what.add_argument("--forms", help="comma-separated forms, e.g. power_law,"
+                      "power_law_irreducible,three_region (suffixes +shared(beta), +robust)")
+    what.add_argument("--hypothesis", help="a named hypothesis: shared-exponent, "
+                      "polynomial-vs-exponential, irreducible-error")
+    compare.add_argument("--method", default="evidence,loo,lfo",
+                         help="comma-separated subset of evidence,loo,lfo (%(default)s)")
+    compare.add_argument("--size", choices=["data", "params", "compute"],
+                         help="size column of a CSV (default data; compute for Thompson tables)")
+    compare.add_argument("--holdout-largest", type=int, default=None,
+                         help="leave-future-out: hold out each curve's N largest sizes "
+                              "(default: the table's split == holdout rows)")
+    compare.add_argument("--weighting", choices=["stacking", "evidence"], default="stacking",
+                         help="weights of the averaged model (%(default)s)")
+    compare.add_argument("--draws", type=int, default=2000, help="SMC particles per chain "
+                         "(%(default)s)")
+    compare.add_argument("--chains", type=int, default=4, help="SMC chains (%(default)s)")
+    compare.add_argument("--seed", type=int, default=2026, help="random seed (%(default)s)")
+    compare.add_argument("--mirror", help="folder holding public dataset files (offline)")
+    compare.add_argument("--out", help="results folder (tables, comparison.json)")
+    compare.add_argument("--save-fits", action="store_true", help="also save every fit (NetCDF)")
+    compare.add_argument("--force", action="store_true", help="replace existing outputs")
+
     ds = sub.add_parser("datasets", help="registered datasets: list, info, fetch")
     ds_sub = ds.add_subparsers(dest="action", required=True)
     ds_sub.add_parser("list", help="list registered datasets (CSV on stdout)")
@@ -136,6 +167,23 @@ def _report_diagnostics(verdict: str, ok: bool, strict: bool) -> int:
         return 0
     _say(f"WARNING: sampler diagnostics {verdict}")
     return EXIT_DIAGNOSTICS if strict else 0
+
+
+def _report_remedy(fit: object) -> None:
+    """Print the automatic-remedy attempts recorded in a fit's ``remedy_log`` attr."""
+    raw = getattr(fit, "attrs", {}).get("remedy_log")
+    if not raw:
+        return
+    log = json.loads(raw)
+    for entry in log["attempts"]:
+        s, d = entry["settings"], entry["diagnostics"]
+        mark = "kept" if entry["attempt"] == log["kept"] else "    "
+        _say(f"  auto-remedy attempt {entry['attempt']} [{mark}]: target_accept "
+             f"{s['target_accept']}, tune {s['tune']}, draws {s['draws']}: "
+             f"{'OK' if d['ok'] else 'PROBLEMS'} ({d['divergences']} divergences, max R-hat "
+             f"{d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f})")
+    _say("auto-remedy: " + ("problems remain" if log["problems_remain"]
+                            else "problems resolved"))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -165,6 +213,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     report = fit_report(fit)
     _say(f"fit written to {out}")
     print(out)
+    _report_remedy(fit)
     return _report_diagnostics(report.verdict, report.ok, args.strict)
 
 
@@ -217,6 +266,72 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from bayes_scaling.comparison import compare_forms
+    from bayes_scaling.comparison.hypotheses import test_hypothesis
+    from bayes_scaling.io import ensure_writable
+    from bayes_scaling.models import SMCConfig
+    from bayes_scaling.pipeline import resolve_table
+
+    smc = SMCConfig(draws=args.draws, chains=args.chains, seed=args.seed)
+    if args.out:
+        ensure_writable(Path(args.out) / "comparison.json", overwrite=args.force)
+    if args.hypothesis:
+        from bayes_scaling.comparison.hypotheses import HYPOTHESES
+
+        if args.hypothesis not in HYPOTHESES:
+            raise BayesScalingError(f"unknown hypothesis {args.hypothesis!r}; valid: "
+                                    f"{sorted(HYPOTHESES)}")
+        size = args.size or HYPOTHESES[args.hypothesis].size or "data"
+        table = resolve_table(args.data, size=size, mirror=args.mirror)
+        _say(f"testing {args.hypothesis!r} on {args.data} (SMC, {args.chains} chains x "
+             f"{args.draws} particles per block) ...")
+        result = test_hypothesis(args.hypothesis, table, smc=smc)
+        _say(result.verdict())
+        comparison, main_table = result.comparison, result.by_domain
+    else:
+        methods = [m.strip() for m in args.method.split(",") if m.strip()]
+        forms = [f.strip() for f in _split_forms(args.forms)]
+        table = resolve_table(args.data, size=args.size or "data", mirror=args.mirror)
+        _say(f"comparing {len(forms)} forms on {args.data} by {', '.join(methods)} (SMC, "
+             f"{args.chains} chains x {args.draws} particles per block) ...")
+        comparison = compare_forms(table, forms, methods=methods, smc=smc,
+                                   n_largest=args.holdout_largest, weighting=args.weighting)
+        _say(comparison.summary())
+        main_table = next(t for t in (comparison.evidence, comparison.loo, comparison.lfo)
+                          if t is not None)
+    if args.out:
+        files = comparison.write(args.out, overwrite=args.force, save_fits=args.save_fits)
+        if args.hypothesis:
+            from bayes_scaling.io import write_atomic
+
+            files["hypothesis"] = write_atomic(
+                Path(args.out) / "hypothesis.csv",
+                lambda p: main_table.to_csv(p, index=False), overwrite=args.force)
+        for name, path in files.items():
+            _say(f"  {name:12s} {path}")
+        print(Path(args.out).resolve())
+    else:
+        main_table.to_csv(sys.stdout)
+    if comparison.problems:
+        _say(f"{len(comparison.problems)} problem(s) reported above: read them before "
+             "trusting the ranking")
+    return 0
+
+
+def _split_forms(text: str) -> list[str]:
+    """Split on commas outside parentheses (``+shared(a,b)`` keeps its comma)."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in [*parts, current] if p.strip()]
+
+
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from bayes_scaling import datasets
 
@@ -232,7 +347,7 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": _cmd_demo, "fit": _cmd_fit, "project": _cmd_project, "plot": _cmd_plot,
-            "datasets": _cmd_datasets}
+            "compare": _cmd_compare, "datasets": _cmd_datasets}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -256,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             # diagnostics are reported by _report_diagnostics, not as a raw warning
             warnings.simplefilter("ignore", FitDiagnosticsWarning)
+            warnings.simplefilter("ignore", ComparisonWarning)  # listed as "problems"
             return COMMANDS[args.command](args)
     except BayesScalingError as exc:
         _say(f"error: {exc}")

@@ -3,6 +3,12 @@
 :func:`check_fit` computes them with ArviZ (never by hand), returns a
 :class:`DiagnosticsReport` and, if anything is wrong, warns loudly with
 :class:`~bayes_scaling.errors.FitDiagnosticsWarning` saying what to try.
+
+The opt-in automatic remedy (``SamplerConfig(auto_remedy=True)``, CLI ``--auto-remedy``)
+refits a failing fit with the settings of :func:`remedy_settings` (higher target
+acceptance, twice the tuning, and twice the draws when R-hat or ESS failed) and keeps the
+best attempt by :func:`remedy_rank`; every attempt is logged and stored in the fit's
+``remedy_log`` attr (:func:`remedy_log`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from bayes_scaling.errors import FitDiagnosticsWarning
 
 RHAT_MAX = 1.01
 ESS_PER_CHAIN_MIN = 100
+#: Target acceptance of the successive automatic-remedy attempts (after the first fit).
+REMEDY_TARGET_ACCEPT: tuple[float, ...] = (0.99, 0.995)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,19 @@ class DiagnosticsReport:
         head = (f"{self.divergences} divergences, max R-hat {self.max_rhat:.3f}, "
                 f"min bulk ESS {self.min_ess_bulk:.0f}, min tail ESS {self.min_ess_tail:.0f}")
         return f"OK: {head}" if self.ok else f"PROBLEMS: {head}. " + " ".join(self.problems)
+
+    @property
+    def failed_checks(self) -> set[str]:
+        """Which checks failed: a subset of ``{"divergences", "rhat", "ess"}``."""
+        failed = set()
+        if self.divergences:
+            failed.add("divergences")
+        if self.n_chains >= 2 and not self.max_rhat <= RHAT_MAX:
+            failed.add("rhat")
+        ess_min = ESS_PER_CHAIN_MIN * self.n_chains
+        if not self.min_ess_bulk >= ess_min or not self.min_ess_tail >= ess_min:
+            failed.add("ess")
+        return failed
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (for JSON attrs and reports)."""
@@ -146,3 +167,60 @@ def fit_report(tree: xr.DataTree) -> DiagnosticsReport:
     fields = json.loads(stored)
     fields.pop("ok", None)
     return DiagnosticsReport(**fields)
+
+
+def remedy_settings(settings: dict[str, Any], report: DiagnosticsReport,
+                    attempt: int) -> dict[str, Any]:
+    """Sampler settings for automatic-remedy ``attempt`` (1, 2, ...) after a failed fit.
+
+    Target acceptance rises to ``REMEDY_TARGET_ACCEPT[attempt - 1]`` (never lowered),
+    tuning doubles, and draws double when R-hat or ESS failed (more draws do not help
+    divergences). The seed is kept, so a remedied fit is as reproducible as any other.
+
+    Parameters
+    ----------
+    settings : dict
+        The previous attempt's sampler settings (``draws``, ``tune``, ``target_accept``...).
+    report : DiagnosticsReport
+        The previous attempt's diagnostics.
+    attempt : int
+        1 for the first remedy, up to ``len(REMEDY_TARGET_ACCEPT)``.
+
+    Returns
+    -------
+    dict
+        New settings (a copy).
+
+    Examples
+    --------
+    >>> r = DiagnosticsReport(3, 1.0, 900.0, 900.0, 4, 4000, ["3 divergent transitions"])
+    >>> remedy_settings({"draws": 1000, "tune": 1000, "target_accept": 0.9}, r, 1)
+    {'draws': 1000, 'tune': 2000, 'target_accept': 0.99}
+    """
+    new = dict(settings)
+    target = REMEDY_TARGET_ACCEPT[min(attempt, len(REMEDY_TARGET_ACCEPT)) - 1]
+    new["target_accept"] = max(float(settings.get("target_accept") or 0.0), target)
+    new["tune"] = int(settings["tune"]) * 2
+    if report.failed_checks & {"rhat", "ess"}:
+        new["draws"] = int(settings["draws"]) * 2
+    return new
+
+
+def remedy_rank(report: DiagnosticsReport) -> tuple[bool, int, float, float]:
+    """Sort key of attempts, larger is better: passing, fewer divergences, lower R-hat,
+    higher ESS (NaN counts as worst)."""
+    rhat = report.max_rhat if np.isfinite(report.max_rhat) else np.inf
+    ess = min(report.min_ess_bulk, report.min_ess_tail)
+    return (report.ok, -report.divergences, -rhat, ess if np.isfinite(ess) else -np.inf)
+
+
+def remedy_log(attempts: list[tuple[dict[str, Any], DiagnosticsReport]],
+               kept: int) -> dict[str, Any]:
+    """The ``remedy_log`` attr: each attempt's settings and diagnostics, which one was kept
+    and whether problems remain."""
+    return {
+        "attempts": [{"attempt": i, "settings": settings, "diagnostics": report.to_dict()}
+                     for i, (settings, report) in enumerate(attempts)],
+        "kept": kept,
+        "problems_remain": not attempts[kept][1].ok,
+    }

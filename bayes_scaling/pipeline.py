@@ -220,8 +220,12 @@ def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, 
                      overwrite=overwrite)
     ok = all(r.ok for r in reports.values())
     verdict = "; ".join(f"{name}: {r.verdict}" for name, r in reports.items())
+    trees = {"learning_curve": fit, "model_size": model_size_fit}
+    remedies = {name: json.loads(tree.attrs["remedy_log"]) for name, tree in trees.items()
+                if tree is not None and tree.attrs.get("remedy_log")}
     payload = {"ok": ok, "verdict": verdict,
                "fits": {name: r.to_dict() for name, r in reports.items()},
+               "auto_remedy": remedies,
                "model_id": fit.attrs["model_id"], "bayes_scaling_version": __version__}
     write_atomic(files["diagnostics"],
                  lambda p: p.write_text(json.dumps(payload, indent=2, default=float)),

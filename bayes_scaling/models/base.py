@@ -25,8 +25,16 @@ import xarray as xr
 
 from bayes_scaling import __version__, dims
 from bayes_scaling.data import ScalingData
-from bayes_scaling.diagnostics import check_fit
-from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.diagnostics import (
+    REMEDY_TARGET_ACCEPT,
+    DiagnosticsReport,
+    check_fit,
+    fit_report,
+    remedy_log,
+    remedy_rank,
+    remedy_settings,
+)
+from bayes_scaling.errors import FitDiagnosticsWarning, ModelConfigError
 from bayes_scaling.priors import Prior, resolve_priors
 
 logger = logging.getLogger(__name__)
@@ -53,6 +61,11 @@ class SamplerConfig:
         Random seed; the same data, settings and seed give the same draws.
     progressbar : bool
         Show sampling progress (on stderr).
+    auto_remedy : bool, default False
+        When the diagnostics fail, refit with higher target acceptance (0.99, then
+        0.995) and twice the tuning (twice the draws too when R-hat or ESS failed), log
+        every attempt, keep the best and record them all in the ``remedy_log`` attr
+        (see :func:`bayes_scaling.diagnostics.remedy_settings`).
     """
 
     draws: int = 1000
@@ -62,6 +75,7 @@ class SamplerConfig:
     sampler: SamplerName = "nutpie"
     seed: int = 2026
     progressbar: bool = False
+    auto_remedy: bool = False
 
     def __post_init__(self) -> None:
         for name in ("draws", "tune"):
@@ -78,6 +92,10 @@ class SamplerConfig:
             raise ModelConfigError(f"sampler must be 'nutpie' or 'pymc', got {self.sampler!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ModelConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name in ("progressbar", "auto_remedy"):
+            if not isinstance(getattr(self, name), bool):
+                raise ModelConfigError(f"{name} must be True or False, got "
+                                       f"{getattr(self, name)!r}")
 
 
 class ScalingModel(ABC):
@@ -145,11 +163,55 @@ class ScalingModel(ABC):
         Warns
         -----
         FitDiagnosticsWarning
-            If there are divergences, R-hat > 1.01 or low ESS, with advice.
+            If there are divergences, R-hat > 1.01 or low ESS, with advice (with
+            ``auto_remedy=True``: if they remain after the remedy attempts).
         """
         cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
         if cfg.target_accept is None:
             cfg = SamplerConfig(**{**asdict(cfg), "target_accept": self.default_target_accept})
+        if cfg.auto_remedy:
+            return self._fit_with_remedy(cfg)
+        return self._sample(cfg)
+
+    def _fit_with_remedy(self, cfg: SamplerConfig) -> xr.DataTree:
+        """Fit; while the diagnostics fail, refit with :func:`remedy_settings`; keep the best."""
+        keys = ("draws", "tune", "chains", "target_accept", "seed", "sampler")
+        attempts: list[tuple[dict[str, Any], DiagnosticsReport]] = []
+        best: tuple[Any, xr.DataTree] | None = None
+        for attempt in range(len(REMEDY_TARGET_ACCEPT) + 1):
+            if attempt:
+                settings = remedy_settings(attempts[-1][0], attempts[-1][1], attempt)
+                cfg = SamplerConfig(**{**asdict(cfg), **settings})
+                logger.warning("auto-remedy attempt %d of %d: target_accept %s, tune %d, "
+                               "draws %d (previous attempt: %s)", attempt,
+                               len(REMEDY_TARGET_ACCEPT), cfg.target_accept, cfg.tune,
+                               cfg.draws, attempts[-1][1].verdict)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FitDiagnosticsWarning)  # reported once below
+                tree = self._sample(cfg)
+            report = fit_report(tree)
+            attempts.append(({k: getattr(cfg, k) for k in keys}, report))
+            if best is None or remedy_rank(report) > best[0]:
+                best = (remedy_rank(report), tree)
+            if report.ok:
+                break
+        assert best is not None
+        tree = best[1]
+        kept = next(i for i, (_, r) in enumerate(attempts) if remedy_rank(r) == best[0])
+        log = remedy_log(attempts, kept)
+        tree.attrs["remedy_log"] = json.dumps(log, sort_keys=True, default=float)
+        final = attempts[kept][1]
+        if len(attempts) > 1:
+            logger.warning("auto-remedy: kept attempt %d of %d; %s", kept, len(attempts) - 1,
+                           "problems remain" if log["problems_remain"] else "problems resolved")
+        if not final.ok:
+            warnings.warn(f"Sampler diagnostics failed after {len(attempts) - 1} automatic "
+                          "remedy attempt(s) (see the fit's remedy_log attr): "
+                          + " ".join(final.problems), FitDiagnosticsWarning, stacklevel=3)
+        return tree
+
+    def _sample(self, cfg: SamplerConfig) -> xr.DataTree:
+        """One NUTS run with ``cfg`` (target_accept set), finalized and checked."""
         model = self.build_model()
         name = cfg.sampler
         if name == "nutpie" and importlib.util.find_spec("nutpie") is None:
@@ -169,6 +231,7 @@ class ScalingModel(ABC):
                 progressbar=cfg.progressbar,
                 compute_convergence_checks=False,
             )
+            _refuse_partial_run(tree, cfg)
             pm.compute_log_likelihood(tree, model=model, progressbar=False)
         tree = self._finalize(tree, cfg, name)
         return tree
@@ -200,6 +263,21 @@ class ScalingModel(ABC):
         report = check_fit(tree, warn=True)
         tree.attrs["diagnostics"] = json.dumps(report.to_dict(), sort_keys=True)
         return tree
+
+
+def _refuse_partial_run(tree: xr.DataTree, cfg: SamplerConfig) -> None:
+    """Raise :class:`KeyboardInterrupt` if sampling stopped early.
+
+    On Ctrl-C, nutpie (and PyMC) stop and *return* the draws made so far; a fit built
+    from them would look complete but hold fewer draws than asked for. It is refused, so
+    an interrupted run never yields (or saves) a partial fit.
+    """
+    post = tree["posterior"]
+    got = (post.sizes.get("chain", 0), post.sizes.get("draw", 0))
+    if got != (cfg.chains, cfg.draws):
+        raise KeyboardInterrupt(
+            f"sampling was interrupted: {got[0]} chain(s) x {got[1]} draws of the "
+            f"{cfg.chains} x {cfg.draws} asked for; the partial run was discarded")
 
 
 def add_likelihood(name: str, *, mu: Any, sigma: Any, observed: np.ndarray,
