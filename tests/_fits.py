@@ -42,3 +42,28 @@ def width_sweep_fits() -> tuple[SimulatedCurves, xr.DataTree, xr.DataTree]:
         ms = HierarchicalModelSize(sim.frame).fit(
             SamplerConfig(draws=400, tune=600, chains=2, seed=12, target_accept=0.95))
     return sim, lc, ms
+
+
+@functools.cache
+def imagenet_compute_fit(mirror: str) -> xr.DataTree:
+    """Compute-scaling fit (polynomial, year trend) of the real ImageNet table (small NUTS)."""
+    from bayes_scaling.datasets import load_dataset
+    from bayes_scaling.models import HierarchicalComputeScaling
+
+    data = load_dataset("thompson2020-imagenet", mirror=mirror)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # diagnostics are not what these fits are for
+        return HierarchicalComputeScaling(data, trend=True).fit(
+            SamplerConfig(draws=200, tune=300, chains=2, seed=13, target_accept=0.95))
+
+
+@functools.cache
+def chinchilla_joint_fit(mirror: str) -> xr.DataTree:
+    """Joint-law fit of the real Chinchilla table (small NUTS)."""
+    from bayes_scaling.datasets import load_dataset
+    from bayes_scaling.models import JointScalingLaw
+
+    data = load_dataset("chinchilla-epoch2024", mirror=mirror)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return JointScalingLaw(data).fit(SamplerConfig(draws=150, tune=250, chains=2, seed=14))
