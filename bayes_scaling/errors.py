@@ -58,3 +58,8 @@ class FitDiagnosticsWarning(UserWarning):
 
 class IdentificationWarning(UserWarning):
     """The data weakly identify a parameter (e.g. a curve that has not flattened)."""
+
+
+class ComparisonWarning(UserWarning):
+    """A model comparison cannot be trusted as it stands: evidence with a large Monte Carlo
+    error, models that cannot be ranked, or PSIS-LOO with high Pareto k values."""

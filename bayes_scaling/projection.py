@@ -177,31 +177,111 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     size = POWER_LAW_IRREDUCIBLE.size_for_target(
         target_value, alpha=post["scale_ref"], beta=post["beta"], gamma=post["gamma"]) * ref
     growth = (size / current).where(reachable, np.inf)
-    curve_domain = const["curve_domain"]
+    return growth_dataset(growth, reachable, target_value, current, const["curve_domain"],
+                          fit["posterior"][dims.DOMAIN].values, quantity="data_growth",
+                          metric=metric, targets=targets)
+
+
+#: The growth quantity of each size column.
+SIZE_QUANTITY = {"data": "data_growth", "params": "model_growth", "compute": "compute_growth"}
+
+
+def project_form_growth(fit: xr.DataTree,
+                        targets: Sequence[Target | float | str] | str | float) -> xr.Dataset:
+    """Growth of the fit's size axis needed to reach each target, for a ``curve_form`` fit.
+
+    The size per draw is the family's inverse (analytic, or numeric where the family has
+    none) of ``target / y_ref_c`` on the normalised scale, times ``m_ref_c``; draws where the
+    family cannot reach the target (at or below its floor) are ``inf`` and lower
+    ``p_reachable``.
+
+    Parameters
+    ----------
+    fit : xarray.DataTree
+        A :class:`~bayes_scaling.models.CurveFormModel` fit (NUTS or SMC).
+    targets : target spec or sequence of them
+        See :class:`Target`.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`project_data_growth`, with the quantity named after the size column
+        (``data_growth``, ``model_growth`` or ``compute_growth``).
+    """
+    from bayes_scaling.curves import get_curve
+    from bayes_scaling.models.form import form_curve_mean
+
+    if fit.attrs.get("model_type") != "curve_form":
+        raise ProjectionError(f"project_form_growth needs a curve_form fit, got "
+                              f"{fit.attrs.get('model_type')!r}")
+    metric = fit.attrs.get("metric", "error")
+    targets = parse_targets(targets, metric=metric)
+    family = get_curve(fit.attrs["family"])
+    post = fit["posterior"].to_dataset()
+    const = fit["constant_data"].to_dataset()
+    current = const["max_size"]
+    now = form_curve_mean(fit, current)
+    target_value = xr.concat(
+        [now * t.value if t.kind == "relative" else xr.full_like(now, t.value) for t in targets],
+        dim=dims.TARGET).assign_coords({dims.TARGET: [t.label for t in targets]})
+    scaled = target_value / np.exp(const["log_ref_metric"])
+    params = {name: post[name] for name in family.parameters}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        size = family.size_for_target(scaled, **params) * const["ref_size"]
+    reachable = np.isfinite(size)
+    growth = (size / current).where(reachable, np.inf)
+    quantity = SIZE_QUANTITY.get(fit.attrs.get("size_column", "data"), "data_growth")
+    domains = list(dict.fromkeys(const["curve_domain"].values.astype(str)))
+    return growth_dataset(growth, reachable, target_value, current, const["curve_domain"],
+                          domains, quantity=quantity, metric=metric, targets=targets)
+
+
+def growth_dataset(growth: xr.DataArray, reachable: xr.DataArray, target_value: xr.DataArray,
+                   current: xr.DataArray, curve_domain: xr.DataArray, domains: Sequence[str], *,
+                   quantity: str, metric: str, targets: Sequence[Target]) -> xr.Dataset:
+    """Assemble a growth projection: per curve, per domain (best curve) and ``p_reachable``.
+
+    Parameters
+    ----------
+    growth, reachable, target_value : xarray.DataArray
+        Per-draw growth factors (``inf`` where unreachable), reachability and target
+        values, dims (chain, draw, curve, target).
+    current : xarray.DataArray
+        The largest observed size of each curve (curve).
+    curve_domain : xarray.DataArray
+        The domain of each curve (curve).
+    domains : sequence of str
+        The domains, in coordinate order.
+    quantity : str
+        Variable name, one of :data:`GROWTH_QUANTITIES` (``"data_growth"``...).
+    metric : str
+        ``"error"`` or ``"loss"``.
+    targets : sequence of Target
+        The parsed targets (recorded in attrs).
+    """
     domain_growth, domain_reach = [], []
     domain_max = {}
-    for dom in fit["posterior"][dims.DOMAIN].values:
-        members = curve_domain.values == dom
-        sub = growth.isel({dims.CURVE: np.flatnonzero(members)})
-        dom_current = current.isel({dims.CURVE: np.flatnonzero(members)})
+    for dom in domains:
+        members = np.flatnonzero(curve_domain.values == dom)
+        sub = growth.isel({dims.CURVE: members})
+        dom_current = current.isel({dims.CURVE: members})
         domain_max[dom] = float(dom_current.max())
         # growth relative to the largest size observed anywhere in the domain
         rescaled = sub * dom_current / domain_max[dom]
         domain_growth.append(rescaled.min(dims.CURVE))
-        domain_reach.append(reachable.isel({dims.CURVE: np.flatnonzero(members)}).any(dims.CURVE))
-    domain_coord = {dims.DOMAIN: fit["posterior"][dims.DOMAIN].values}
+        domain_reach.append(reachable.isel({dims.CURVE: members}).any(dims.CURVE))
+    domain_coord = {dims.DOMAIN: list(domains)}
     growth_domain = xr.concat(domain_growth, dim=dims.DOMAIN).assign_coords(domain_coord)
     reach_domain = xr.concat(domain_reach, dim=dims.DOMAIN).assign_coords(domain_coord)
+    order = (dims.CHAIN, dims.DRAW, dims.CURVE, dims.TARGET)
+    dom_order = (dims.CHAIN, dims.DRAW, dims.DOMAIN, dims.TARGET)
     out = xr.Dataset(
         {
-            "data_growth": growth.transpose(dims.CHAIN, dims.DRAW, dims.CURVE, dims.TARGET),
-            "data_growth_domain": growth_domain.transpose(dims.CHAIN, dims.DRAW, dims.DOMAIN,
-                                                          dims.TARGET),
-            "target_value": target_value.transpose(dims.CHAIN, dims.DRAW, dims.CURVE,
-                                                   dims.TARGET),
-            "reachable": reachable.transpose(dims.CHAIN, dims.DRAW, dims.CURVE, dims.TARGET),
-            "reachable_domain": reach_domain.transpose(dims.CHAIN, dims.DRAW, dims.DOMAIN,
-                                                       dims.TARGET),
+            quantity: growth.transpose(*order),
+            f"{quantity}_domain": growth_domain.transpose(*dom_order),
+            "target_value": target_value.transpose(*order),
+            "reachable": reachable.transpose(*order),
+            "reachable_domain": reach_domain.transpose(*dom_order),
         }
     )
     out["p_reachable"] = out["reachable"].mean((dims.CHAIN, dims.DRAW))
@@ -209,7 +289,9 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     out["current_size"] = current
     out["current_size_domain"] = xr.DataArray(list(domain_max.values()), dims=dims.DOMAIN,
                                               coords=domain_coord)
-    out.attrs.update({"quantity": "data_growth", "metric": metric,
+    if "curve_domain" not in out.coords:
+        out = out.assign_coords(curve_domain=(dims.CURVE, np.asarray(curve_domain.values)))
+    out.attrs.update({"quantity": quantity, "metric": metric,
                       "targets": [f"{t.kind}:{t.value:g}" for t in targets]})
     return out
 

@@ -142,3 +142,73 @@ def simulate_width_sweep(
                     rows.append((domain, curve, float(m), float(round(p)), s, err))
     frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "params", "seed", "error"])
     return SimulatedCurves(frame, truth)
+
+
+def simulate_form_curves(
+    family: str,
+    params: dict[str, list[float]] | dict[str, float],
+    *,
+    domain: str = "sim",
+    n_curves: int | None = None,
+    ref_size: float = 1e4,
+    log_x: np.ndarray | None = None,
+    n_seeds: int = 2,
+    noise: float = 0.05,
+    metric: str = "error",
+    seed: int = 0,
+) -> SimulatedCurves:
+    """Draw curves from any registered family on the normalised scale.
+
+    ``y = f(m / ref_size; theta_c) * exp(noise * z)`` with ``m = ref_size * exp(log_x)``, so
+    ``params`` are stated on the scale of the family's default priors (see
+    :mod:`bayes_scaling.curves.base`).
+
+    Parameters
+    ----------
+    family : str
+        A registered family name.
+    params : dict
+        Parameter values: a scalar (shared by every curve) or one value per curve.
+    domain : str
+        Domain name of every curve.
+    n_curves : int, optional
+        Number of curves (default: the length of the per-curve lists, else 1).
+    ref_size : float
+        The size at ``x = 1``.
+    log_x : array, optional
+        Log relative sizes (default: 10 values evenly spaced in [-3, 3]).
+    n_seeds : int
+        Replicates per size.
+    noise : float
+        Standard deviation of ``log y``.
+    metric : {"error", "loss"}
+        Metric column (``error`` values are clipped to at most 1).
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    SimulatedCurves
+        ``truth`` has one row per curve with the parameters and ``sigma``.
+    """
+    from bayes_scaling.curves import get_curve
+
+    fam = get_curve(family)
+    lengths = {len(v) for v in params.values() if np.ndim(v)}
+    n = n_curves or (lengths.pop() if lengths else 1)
+    values = {k: np.broadcast_to(np.asarray(params[k], float), (n,)) for k in fam.parameters}
+    log_x = np.linspace(-3.0, 3.0, 10) if log_x is None else np.asarray(log_x, float)
+    rng = np.random.default_rng(seed)
+    rows, truth = [], {}
+    for c in range(n):
+        theta = {k: float(v[c]) for k, v in values.items()}
+        mean = np.asarray(fam.function(np.exp(log_x), **theta), float)
+        for s in range(n_seeds):
+            y = mean * np.exp(noise * rng.standard_normal(log_x.size))
+            if metric == "error":
+                y = np.minimum(y, 1.0)
+            rows += [{"domain": domain, "curve": f"c{c}", "data": ref_size * np.exp(lx),
+                      "seed": s, metric: float(v)} for lx, v in zip(log_x, y, strict=True)]
+        truth[curve_label(domain, f"c{c}")] = {**theta, "sigma": noise}
+    frame = pd.DataFrame(rows)
+    return SimulatedCurves(frame, pd.DataFrame.from_dict(truth, orient="index"))

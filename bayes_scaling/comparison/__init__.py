@@ -1,0 +1,44 @@
+"""Model comparison: evidence (SMC marginal likelihood with Monte Carlo error), PSIS-LOO
+(ArviZ), leave-future-out extrapolation scores, averaging over forms, named hypotheses."""
+
+from __future__ import annotations
+
+from bayes_scaling.comparison.averaging import (
+    allocate_draws,
+    average_projection,
+    mix_draws,
+    model_weights,
+)
+from bayes_scaling.comparison.evidence import (
+    block_evidence,
+    compare_evidence,
+    evidence_strength,
+    log_evidence,
+)
+from bayes_scaling.comparison.forms import (
+    AVERAGE,
+    FormComparison,
+    FormSpec,
+    compare_forms,
+    parse_form,
+)
+from bayes_scaling.comparison.predictive import compare_loo, score_holdout, split_future
+
+__all__ = [
+    "AVERAGE",
+    "FormComparison",
+    "FormSpec",
+    "allocate_draws",
+    "average_projection",
+    "block_evidence",
+    "compare_evidence",
+    "compare_forms",
+    "compare_loo",
+    "evidence_strength",
+    "log_evidence",
+    "mix_draws",
+    "model_weights",
+    "parse_form",
+    "score_holdout",
+    "split_future",
+]

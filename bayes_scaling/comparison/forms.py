@@ -1,0 +1,320 @@
+"""Compare functional forms on one table: evidence, PSIS-LOO and leave-future-out.
+
+:func:`compare_forms` fits every requested form (a curve family, optionally with
+domain-shared parameters or a robust likelihood) with
+:meth:`~bayes_scaling.models.CurveFormModel.fit_smc` and returns a
+:class:`FormComparison`: the evidence table (log marginal likelihood with Monte Carlo
+error, Bayes factors, model probabilities), ArviZ's PSIS-LOO table, and the
+leave-future-out scores per domain of each form **and of their average** (a mixture
+weighted by stacking or by evidence computed on the training rows only, so the held-out
+rows never inform the weights).
+
+Form specs are strings: a family name (``bayes_scaling.curves.CURVES``) with optional
+suffixes ``+shared(p1,p2)`` (parameters shared within a domain) and ``+robust``
+(Student-t likelihood): ``"power_law_irreducible+shared(beta)"``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from bayes_scaling.comparison.averaging import (
+    WEIGHTINGS,
+    average_projection,
+    mix_draws,
+    model_weights,
+)
+from bayes_scaling.comparison.evidence import compare_evidence
+from bayes_scaling.comparison.predictive import compare_loo, score_holdout, split_future
+from bayes_scaling.curves import CURVES
+from bayes_scaling.data import ScalingData, load_table
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.models.form import CurveFormModel, SMCConfig, form_predictive
+from bayes_scaling.projection import Target, project_form_growth
+
+__all__ = ["AVERAGE", "METHODS", "FormComparison", "FormSpec", "compare_forms", "parse_form"]
+
+METHODS: tuple[str, ...] = ("evidence", "loo", "lfo")
+#: Name of the averaged (mixture) model in the LFO table.
+AVERAGE = "(average)"
+_SPEC = re.compile(r"^(?P<family>[a-z_0-9]+)(?P<mods>(\+[a-z]+(\([a-z_0-9, ]*\))?)*)$")
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form to compare: a curve family with shared parameters and likelihood choice."""
+
+    family: str
+    shared: tuple[str, ...] = ()
+    robust: bool = False
+
+    @property
+    def name(self) -> str:
+        """Canonical label, e.g. ``"power_law_irreducible+shared(beta)"``."""
+        label = self.family
+        if self.shared:
+            label += f"+shared({','.join(self.shared)})"
+        return label + ("+robust" if self.robust else "")
+
+    def model(self, data: ScalingData) -> CurveFormModel:
+        """The :class:`~bayes_scaling.models.CurveFormModel` of this form on ``data``."""
+        return CurveFormModel(data, self.family, shared=self.shared, robust=self.robust)
+
+
+def parse_form(spec: str | FormSpec) -> FormSpec:
+    """Parse ``"family[+shared(p,...)][+robust]"``.
+
+    Examples
+    --------
+    >>> parse_form("power_law_irreducible+shared(beta)").shared
+    ('beta',)
+    """
+    if isinstance(spec, FormSpec):
+        return spec
+    text = str(spec).strip()
+    match = _SPEC.match(text)
+    if not match or match.group("family") not in CURVES:
+        raise ModelConfigError(
+            f"invalid form {spec!r}: use a family name ({', '.join(sorted(CURVES))}) with "
+            "optional '+shared(beta)' and '+robust', e.g. 'power_law_irreducible+robust'")
+    shared: tuple[str, ...] = ()
+    robust = False
+    for mod in re.findall(r"\+([a-z]+)(?:\(([^)]*)\))?", match.group("mods")):
+        key, args = mod
+        if key == "robust" and not args:
+            robust = True
+        elif key == "shared" and args:
+            shared = tuple(a.strip() for a in args.split(",") if a.strip())
+            params = CURVES[match.group("family")].parameters
+            bad = [a for a in shared if a not in params]
+            if bad:
+                raise ModelConfigError(f"form {spec!r}: {bad} are not parameters of "
+                                       f"{match.group('family')!r} ({list(params)})")
+        else:
+            raise ModelConfigError(f"form {spec!r}: unknown modifier '+{key}'; valid: "
+                                   "'+shared(p1,...)', '+robust'")
+    return FormSpec(match.group("family"), shared, robust)
+
+
+@dataclass
+class FormComparison:
+    """Result of :func:`compare_forms`.
+
+    Attributes
+    ----------
+    evidence : pandas.DataFrame or None
+        :func:`~bayes_scaling.comparison.evidence.compare_evidence` table.
+    loo : pandas.DataFrame or None
+        ArviZ's ``compare`` table (PSIS-LOO), unmodified.
+    lfo : pandas.DataFrame or None
+        Leave-future-out scores: one row per (model, domain), the averaged model as
+        ``"(average)"``.
+    fits : dict of str to xarray.DataTree
+        SMC fits on the table's fitting rows (evidence and LOO).
+    lfo_fits : dict of str to xarray.DataTree
+        SMC fits on the training rows of the leave-future-out split.
+    weights : dict of str to pandas.Series
+        Averaging weights computed from ``fits`` (``"stacking"`` and/or ``"evidence"``).
+    lfo_weights : pandas.Series or None
+        The weights of the averaged model in ``lfo`` (from the training fits only).
+    problems : list of str
+        Everything that makes a result less trustworthy (Monte Carlo error, Pareto k,
+        sampler diagnostics), in words.
+    """
+
+    evidence: pd.DataFrame | None = None
+    loo: pd.DataFrame | None = None
+    lfo: pd.DataFrame | None = None
+    fits: dict[str, xr.DataTree] = field(default_factory=dict)
+    lfo_fits: dict[str, xr.DataTree] = field(default_factory=dict)
+    weights: dict[str, pd.Series] = field(default_factory=dict)
+    lfo_weights: pd.Series | None = None
+    problems: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def average_projection(self, targets: Sequence[Target | float | str] | str | float, *,
+                           weighting: str = "stacking", seed: int = 0) -> xr.Dataset:
+        """Growth to reach ``targets``, averaged over the forms by ``weighting``."""
+        if weighting not in self.weights:
+            raise ModelConfigError(f"no {weighting!r} weights: run the comparison with the "
+                                   f"{'loo' if weighting == 'stacking' else 'evidence'} method")
+        projections = {name: project_form_growth(fit, targets) for name, fit in self.fits.items()}
+        return average_projection(projections, self.weights[weighting].to_dict(), seed=seed)
+
+    def write(self, out_dir: str | Path, *, overwrite: bool = False,
+              save_fits: bool = False) -> dict[str, Path]:
+        """Write the tables (CSV), settings/weights/problems (``comparison.json``) and,
+        with ``save_fits``, every fit (NetCDF) to ``out_dir``; atomic, no overwrite
+        unless ``overwrite``. Returns the written paths by name."""
+        from bayes_scaling.io import ensure_writable, save_fit, write_atomic
+
+        out = Path(out_dir)
+        files: dict[str, Path] = {}
+        tables = {"evidence": self.evidence, "loo": self.loo, "lfo": self.lfo}
+        planned = {name: out / f"{name}.csv" for name, t in tables.items() if t is not None}
+        planned["comparison"] = out / "comparison.json"
+        if save_fits:
+            planned.update({f"fit:{k}": out / "fits" / f"{_safe(k)}.nc" for k in self.fits})
+        for path in planned.values():  # refuse before writing anything
+            ensure_writable(path, overwrite=overwrite)
+        for name, t in tables.items():
+            if t is not None:
+                keep_index = name != "lfo"
+                files[name] = write_atomic(planned[name],
+                                           lambda p, t=t, i=keep_index: t.to_csv(p, index=i),
+                                           overwrite=overwrite)
+        meta = {"settings": self.settings, "problems": self.problems,
+                "weights": {k: v.to_dict() for k, v in self.weights.items()},
+                "lfo_weights": None if self.lfo_weights is None else self.lfo_weights.to_dict(),
+                "diagnostics": {k: json.loads(f.attrs.get("diagnostics", "{}"))
+                                for k, f in self.fits.items()}}
+        files["comparison"] = write_atomic(
+            planned["comparison"],
+            lambda p: p.write_text(json.dumps(meta, indent=2, default=str)),
+            overwrite=overwrite)
+        if save_fits:
+            for k, fit in self.fits.items():
+                files[f"fit:{k}"] = save_fit(fit, planned[f"fit:{k}"], overwrite=overwrite)
+        return files
+
+    def summary(self) -> str:
+        """Human-readable summary of the tables and problems."""
+        parts = []
+        if self.evidence is not None:
+            cols = ["log_evidence", "log_evidence_se", "log_bayes_factor",
+                    "log_bayes_factor_se", "prob", "prob_low", "prob_high", "strength"]
+            parts.append("Evidence (log marginal likelihood, SMC; +/- Monte Carlo error):\n"
+                         + self.evidence[cols].to_string(float_format=lambda v: f"{v:.3g}"))
+        if self.loo is not None:
+            parts.append("PSIS-LOO (arviz.compare):\n" + self.loo.to_string())
+        if self.lfo is not None:
+            parts.append("Leave-future-out (held-out largest sizes):\n"
+                         + self.lfo.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        if self.problems:
+            parts.append("Problems:\n" + "\n".join(f"- {p}" for p in self.problems))
+        return "\n\n".join(parts)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+
+
+def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
+             problems: list[str], label: str) -> dict[str, xr.DataTree]:
+    fits = {}
+    for spec in specs:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fits[spec.name] = spec.model(data).fit_smc(smc)
+        for w in caught:
+            problems.append(f"{label} fit of {spec.name}: {w.message}")
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return fits
+
+
+def _record(problems: list[str], func: Any, *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(*args, **kwargs)
+    for w in caught:
+        problems.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
+def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
+                  methods: Sequence[str] = METHODS, size: str | None = None,
+                  smc: SMCConfig | None = None, n_largest: int | None = None,
+                  weighting: str = "stacking") -> FormComparison:
+    """Fit every form and compare them by evidence, PSIS-LOO and leave-future-out.
+
+    Parameters
+    ----------
+    data : ScalingData, pandas.DataFrame or path
+        Tidy table. Its ``split == "holdout"`` rows (if any) are never fitted: they are
+        the leave-future-out test rows unless ``n_largest`` is given.
+    forms : sequence of str or FormSpec
+        At least two forms (see :func:`parse_form`).
+    methods : subset of {"evidence", "loo", "lfo"}
+        What to compute.
+    size : {"data", "params", "compute"}, optional
+        Resource axis (default the table's).
+    smc : SMCConfig, optional
+        SMC settings for every fit.
+    n_largest : int, optional
+        Leave-future-out: hold out each curve's ``n_largest`` largest sizes instead of the
+        table's ``split`` column.
+    weighting : {"stacking", "evidence"}
+        Weights of the averaged model in the leave-future-out table.
+
+    Returns
+    -------
+    FormComparison
+    """
+    specs = [parse_form(f) for f in forms]
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise ModelConfigError(f"need at least 2 distinct forms, got {names}")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ModelConfigError(f"methods must be a non-empty subset of {list(METHODS)}, "
+                               f"got {list(methods)}")
+    if weighting not in WEIGHTINGS:
+        raise ModelConfigError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}")
+    smc = smc or SMCConfig()
+    table = data if isinstance(data, ScalingData) and size in (None, data.size) else \
+        load_table(data.frame if isinstance(data, ScalingData) else data, size=size or "data")
+    result = FormComparison(settings={"forms": names, "methods": list(methods),
+                                      "smc": vars(smc) if hasattr(smc, "__dict__") else {},
+                                      "n_largest": n_largest, "weighting": weighting,
+                                      "size": table.size, "source": table.source})
+    problems = result.problems
+    full_needed = "evidence" in methods or "loo" in methods
+    if full_needed:
+        result.fits = _fit_all(specs, table, smc, problems, "full")
+        if "evidence" in methods:
+            result.evidence = _record(problems, compare_evidence, result.fits)
+            result.weights["evidence"] = model_weights(method="evidence",
+                                                       evidence=result.evidence)
+        if "loo" in methods:
+            result.loo = _record(problems, compare_loo, result.fits)
+            result.weights["stacking"] = model_weights(method="stacking", loo=result.loo)
+    if "lfo" in methods:
+        train, holdout = split_future(table, n_largest=n_largest)
+        same_rows = n_largest is None and result.fits
+        result.lfo_fits = result.fits if same_rows else _fit_all(specs, train, smc, problems,
+                                                                 "training")
+        result.lfo, result.lfo_weights = _score_future(result, holdout, weighting, smc.seed)
+    return result
+
+
+def _score_future(result: FormComparison, holdout: pd.DataFrame, weighting: str,
+                  seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    fits = result.lfo_fits
+    metric = next(iter(fits.values())).attrs["metric"]
+    predictive = {name: form_predictive(fit, holdout, seed=seed) for name, fit in fits.items()}
+    rows = [score_holdout(pred, holdout, metric=metric, model=name)
+            for name, pred in predictive.items()]
+    if fits is result.fits and weighting in result.weights:
+        weights = result.weights[weighting]
+    elif weighting == "evidence":
+        weights = model_weights(method="evidence", evidence=_record(
+            result.problems, compare_evidence, fits))
+    else:
+        weights = model_weights(method="stacking", loo=_record(result.problems, compare_loo,
+                                                               fits))
+    mixture = mix_draws(predictive, weights.to_dict(), seed=seed)
+    rows.append(score_holdout(mixture, holdout, metric=metric, model=AVERAGE))
+    table = pd.concat(rows, ignore_index=True)
+    table.attrs["weights"] = weights.to_dict()
+    table.attrs["weighting"] = weighting
+    return table, weights
