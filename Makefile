@@ -32,6 +32,13 @@ test: install
 test-slow: install
 	cd tests && "../$(PY)" -m pytest -p no:cacheprovider -m slow -c ../pyproject.toml --rootdir .. $(PYTEST_ARGS)
 
+# Benchmark suite (not a test tier): results in benchmarks/results/, tables in BENCHMARKS.md.
+# make benchmark BENCH_ARGS=--quick checks that the scripts work (~5 min on 2 cores);
+# BENCH_ARGS="speed --repeats 3" runs one part. Needs the offline data mirror for the public
+# datasets (BAYES_SCALING_DATA_MIRROR, default ../shared/datasets/raw).
+benchmark: install
+	PYTHONPATH=. "$(PY)" -m benchmarks $(BENCH_ARGS)
+
 lint: $(STAMP)
 	"$(VENV)/bin/ruff" check bayes_scaling tests datasets/experiments
 

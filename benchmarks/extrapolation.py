@@ -1,0 +1,191 @@
+"""Part 3, extrapolation: held-out accuracy and interval calibration, per domain.
+
+The harness fits a method on the rows with ``split == "fit"`` and scores it on the rows with
+``split == "holdout"`` (on ``revisiting2022-lang`` these are the paper's extrapolation points:
+larger sizes than any fitted one). A method is a *predictor*::
+
+    predict(train: DataFrame, holdout: DataFrame) -> DataFrame
+
+``train`` and ``holdout`` are tidy rows (``domain, curve, data`` and the metric, ``loss`` or
+``error``); the result has the index of ``holdout`` and
+
+* ``prediction``: the point prediction of the metric (a posterior-predictive median for a
+  Bayesian method);
+* optionally ``lower_<p>`` and ``upper_<p>`` for ``p`` in :data:`LEVELS`: central
+  predictive intervals (build them from predictive draws with :func:`intervals_from_draws`).
+
+:func:`score` returns, per domain and overall, the RMSE of log metric on held-out points and,
+where intervals are given, the coverage of each level and the miscalibration (mean absolute
+gap between coverage and nominal level). Point methods (M1-M4) have no intervals: their
+coverage is reported as not applicable (empty, ``intervals = False``).
+
+The Bayesian forms of :mod:`bayes_scaling.comparison` plug in through
+:data:`BAYESIAN_PREDICTORS` (see the marked place below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._common import MIRROR
+from benchmarks.point_fits import ESTIMATORS, FITTERS
+
+#: Central predictive-interval probabilities scored for coverage.
+LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+
+Predictor = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+
+# ---------------------------------------------------------------------------------------
+# LEAD: plug the Bayesian forms of bayes_scaling.comparison in here, e.g.
+#     BAYESIAN_PREDICTORS["power_law_irreducible"] = comparison_predictor("power_law_irreducible")
+#     BAYESIAN_PREDICTORS["averaged"] = averaged_projection_predictor(...)
+# Each must return `prediction` (posterior-predictive median) and `lower_<p>`/`upper_<p>`
+# for p in LEVELS (use intervals_from_draws on posterior-predictive draws per holdout row).
+# ---------------------------------------------------------------------------------------
+BAYESIAN_PREDICTORS: dict[str, Predictor] = {}
+
+
+def metric_of(frame: pd.DataFrame) -> str:
+    """The metric column of a tidy frame (``loss`` or ``error``)."""
+    for name in ("loss", "error"):
+        if name in frame:
+            return name
+    raise KeyError(f"no 'loss' or 'error' column in {list(frame.columns)}")
+
+
+def point_predictor(estimator: str) -> Predictor:
+    """Per-curve point predictor from one of M1-M4 (fitted on each curve's train rows)."""
+    fitter = FITTERS[estimator]
+
+    def predict(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
+        metric = metric_of(train)
+        out = pd.Series(np.nan, index=holdout.index, dtype=float)
+        fitted = train.groupby(["domain", "curve"], sort=False)
+        for key, rows in holdout.groupby(["domain", "curve"], sort=False):
+            curve = fitted.get_group(key)
+            fit = fitter(curve["data"].to_numpy(float), curve[metric].to_numpy(float))
+            out.loc[rows.index] = fit.predict(rows["data"].to_numpy(float))
+        return pd.DataFrame({"prediction": out})
+
+    predict.__name__ = f"predict_{estimator}"
+    return predict
+
+
+POINT_PREDICTORS: dict[str, Predictor] = {name: point_predictor(name) for name in ESTIMATORS}
+
+
+def intervals_from_draws(draws: np.ndarray, index: pd.Index,
+                         levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
+    """``prediction`` (median) and central ``lower_<p>``/``upper_<p>`` from predictive draws.
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Shape ``(len(index), n_draws)``: posterior-predictive draws of the metric per row.
+    index : pandas.Index
+        The holdout index the rows belong to.
+    """
+    draws = np.asarray(draws, float)
+    if draws.ndim != 2 or draws.shape[0] != len(index):
+        raise ValueError(f"draws must have shape (n_holdout={len(index)}, n_draws), "
+                         f"got {draws.shape}")
+    probs = [0.5] + [q for p in levels for q in ((1 - p) / 2, (1 + p) / 2)]
+    quant = np.quantile(draws, probs, axis=1)
+    out = {"prediction": quant[0]}
+    for k, p in enumerate(levels):
+        out[f"lower_{p:g}"], out[f"upper_{p:g}"] = quant[1 + 2 * k], quant[2 + 2 * k]
+    return pd.DataFrame(out, index=index)
+
+
+def score(predict: Predictor, data: pd.DataFrame | None = None, *,
+          levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
+    """Fit on ``split == "fit"``, score on ``split == "holdout"``, per domain and overall.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(train, holdout) -> DataFrame`` (see the module docstring).
+    data : pandas.DataFrame, optional
+        Tidy table with a ``split`` column; default ``revisiting2022-lang``.
+    levels : tuple of float
+        Interval probabilities to score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per domain and ``"all"``: ``n_holdout``, ``rmse_log`` (RMSE of the log metric),
+        ``intervals`` (whether the method gave intervals), ``coverage_<p>`` and
+        ``miscalibration`` (NaN, i.e. not applicable, for point methods).
+    """
+    if data is None:
+        from bayes_scaling.datasets import load_dataset
+
+        data = load_dataset("revisiting2022-lang", mirror=MIRROR).frame
+    if "split" not in data:
+        raise KeyError("data needs a 'split' column with 'fit' and 'holdout' rows")
+    metric = metric_of(data)
+    train = data[data["split"] == "fit"]
+    holdout = data[data["split"] == "holdout"]
+    pred = predict(train.copy(), holdout.copy())
+    if "prediction" not in pred or not pred.index.equals(holdout.index):
+        raise ValueError("a predictor must return a 'prediction' column on the holdout index")
+    has_intervals = all(f"lower_{p:g}" in pred and f"upper_{p:g}" in pred for p in levels)
+    observed = holdout[metric].to_numpy(float)
+    sq = (np.log(pred["prediction"].to_numpy(float)) - np.log(observed)) ** 2
+    frame = pd.DataFrame({"domain": holdout["domain"].to_numpy(), "sq": sq})
+    for p in levels:
+        if has_intervals:
+            inside = ((pred[f"lower_{p:g}"].to_numpy(float) <= observed)
+                      & (observed <= pred[f"upper_{p:g}"].to_numpy(float)))
+            frame[f"coverage_{p:g}"] = inside.astype(float)
+        else:
+            frame[f"coverage_{p:g}"] = np.nan
+    rows = []
+    groups = [(str(d), g) for d, g in frame.groupby("domain", sort=True)] + [("all", frame)]
+    for domain, g in groups:
+        row = {"domain": domain, "n_holdout": len(g), "rmse_log": float(np.sqrt(g["sq"].mean())),
+               "intervals": has_intervals}
+        gaps = []
+        for p in levels:
+            cov = float(g[f"coverage_{p:g}"].mean()) if has_intervals else np.nan
+            row[f"coverage_{p:g}"] = cov
+            gaps.append(abs(cov - p))
+        row["miscalibration"] = float(np.mean(gaps)) if has_intervals else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def simulated_split(*, n_holdout_sizes: int = 3, seed: int = 0, **simulate: object,
+                    ) -> pd.DataFrame:
+    """Simulated curves with known truth, the ``n_holdout_sizes`` largest sizes held out."""
+    from bayes_scaling.simulate import simulate_learning_curves
+
+    frame = simulate_learning_curves(seed=seed, **simulate).frame  # type: ignore[arg-type]
+    largest = np.sort(frame["data"].unique())[-n_holdout_sizes:]
+    return frame.assign(split=np.where(frame["data"].isin(largest), "holdout", "fit"))
+
+
+def compare(predictors: dict[str, Predictor], data: pd.DataFrame | None = None,
+            ) -> pd.DataFrame:
+    """:func:`score` for each named predictor, stacked with a ``method`` column."""
+    return pd.concat([score(p, data).assign(method=name) for name, p in predictors.items()],
+                     ignore_index=True)[["method", *score_columns()]]
+
+
+def score_columns(levels: tuple[float, ...] = LEVELS) -> list[str]:
+    """Column order of :func:`score`."""
+    return ["domain", "n_holdout", "rmse_log", "intervals",
+            *[f"coverage_{p:g}" for p in levels], "miscalibration"]
+
+
+def run(*, quick: bool = False) -> dict[str, pd.DataFrame]:
+    """M1-M4 (and any plugged-in Bayesian forms) on the language benchmark and on simulated
+    curves; returns one table per data set."""
+    predictors = {**POINT_PREDICTORS, **BAYESIAN_PREDICTORS}
+    simulated = simulated_split(n_domains=2 if quick else 3,
+                                curves_per_domain=2 if quick else 5, seed=7)
+    return {"extrapolation_lang": compare(predictors),
+            "extrapolation_simulated": compare(predictors, simulated)}
