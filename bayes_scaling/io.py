@@ -18,10 +18,12 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import h5py
 import numpy as np
 import xarray as xr
 
@@ -32,11 +34,23 @@ REQUIRED_ATTRS = ("model_type", "bayes_scaling_version", "model_config", "priors
                   "data_sha256", "model_id", "content_sha256")
 REQUIRED_GROUPS = ("posterior", "log_likelihood", "observed_data", "constant_data")
 _HASHED_GROUPS = ("posterior", "observed_data", "constant_data")
+_VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.\d+)?(?:[.+-]?[0-9A-Za-z.+-]*)?$")
+
+
+def _attr_text(value: object) -> str:
+    """An attr value as text that survives a NetCDF round trip (numpy scalars and arrays
+    come back for ints, floats and lists)."""
+    return json.dumps(np.asarray(value).tolist(), sort_keys=True, default=str)
 
 
 def content_hash(tree: xr.DataTree) -> str:
-    """SHA-256 over the values of the posterior, observed and constant data."""
+    """SHA-256 over the values of the posterior, observed and constant data and over the
+    root attrs (except ``content_sha256`` itself): the model identity, priors, sampler
+    settings and the diagnostics verdict cannot be edited unnoticed either."""
     digest = hashlib.sha256()
+    for key in sorted(map(str, tree.attrs)):
+        if key != "content_sha256":
+            digest.update(f"attr/{key}/{_attr_text(tree.attrs[key])}\x1f".encode())
     for group in _HASHED_GROUPS:
         if group not in tree.children:
             continue
@@ -120,8 +134,26 @@ def save_fit(tree: xr.DataTree, path: str | Path, *, overwrite: bool = False) ->
                            "result of a model's fit()")
     tree = tree.copy()
     tree.attrs["content_sha256"] = content_hash(tree)
-    return write_atomic(path, lambda tmp: tree.to_netcdf(tmp, engine="h5netcdf"),
-                        overwrite=overwrite)
+
+    def write(tmp: Path) -> None:
+        try:
+            tree.to_netcdf(tmp, engine="h5netcdf")
+        except (TypeError, ValueError) as exc:  # a value NetCDF cannot store
+            raise FitFileError(f"cannot write the fit to {path}: {exc}") from exc
+
+    return write_atomic(path, write, overwrite=overwrite)
+
+
+def _check_hdf5(path: Path) -> None:
+    """Open the file and read every object's attributes with h5py.
+
+    h5netcdf leaves a half-built ``File`` behind when HDF5 fails on damaged metadata, and
+    its finaliser then fails noisily ("Exception ignored in ..."); reading the metadata
+    with h5py first turns such damage into a clean error before h5netcdf sees the file.
+    """
+    with h5py.File(path, "r") as handle:
+        dict(handle.attrs)
+        handle.visititems(lambda _name, obj: dict(obj.attrs) and None)
 
 
 def load_fit(path: str | Path, *, verify: bool = True) -> xr.DataTree:
@@ -149,6 +181,7 @@ def load_fit(path: str | Path, *, verify: bool = True) -> xr.DataTree:
     if not path.is_file():
         raise FitFileError(f"fit file {path} does not exist")
     try:
+        _check_hdf5(path)
         with xr.open_datatree(path, engine="h5netcdf") as handle:
             tree = handle.load()
     except Exception as exc:  # any reader failure means the file is unusable
@@ -159,6 +192,16 @@ def load_fit(path: str | Path, *, verify: bool = True) -> xr.DataTree:
     if verify:
         verify_fit(tree, source=str(path))
     return tree
+
+
+def _compatible(saved: str, current: str) -> bool:
+    """Same major version (and the same minor while 0.x); a malformed version is not."""
+    match = _VERSION.match(saved)
+    if not match:
+        return False
+    major, minor = match.groups()
+    now_major, now_minor = _VERSION.match(current).groups()  # type: ignore[union-attr]
+    return major == now_major and (major != "0" or minor == now_minor)
 
 
 def verify_fit(tree: xr.DataTree, *, source: str = "fit") -> None:
@@ -173,10 +216,8 @@ def verify_fit(tree: xr.DataTree, *, source: str = "fit") -> None:
         raise FitFileError(f"{source}: unknown model_type {model_type!r}; this version knows "
                            f"{sorted(MODELS)}")
     saved = str(tree.attrs["bayes_scaling_version"])
-    if saved.split(".")[:1] != __version__.split(".")[:1] or (
-        saved.startswith("0.") and saved.split(".")[:2] != __version__.split(".")[:2]
-    ):
-        raise FitFileError(f"{source} was written by bayes_scaling {saved}, which is not "
+    if not _compatible(saved, __version__):
+        raise FitFileError(f"{source} was written by bayes_scaling {saved!r}, which is not "
                            f"compatible with the installed {__version__}; refit the model")
     groups = [g for g in REQUIRED_GROUPS if g not in tree.children]
     if groups:
