@@ -155,6 +155,9 @@ def read_yaml(path: str | Path) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PriorConfigError(f"{path} is not valid YAML: {exc}") from exc
+    except RecursionError as exc:  # e.g. thousands of nested brackets
+        raise PriorConfigError(f"{path} is nested too deeply to be a priors or targets "
+                               "file") from exc
 
 
 def parse_priors(spec: Any, *, valid_names: tuple[str, ...], source: str) -> dict[str, Prior]:

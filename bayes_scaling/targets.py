@@ -7,6 +7,7 @@ citations and malformed targets raise :class:`~bayes_scaling.errors.PriorConfigE
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,47 +49,72 @@ def _check_keys(entry: Any, allowed: set[str], where: str) -> Mapping[str, Any]:
         raise PriorConfigError(f"{where}: expected a mapping, got {type(entry).__name__}")
     unknown = set(entry) - allowed
     if unknown:
-        raise PriorConfigError(f"{where}: unknown key(s) {sorted(unknown)}; valid: "
+        raise PriorConfigError(f"{where}: unknown key(s) {sorted(map(repr, unknown))}; valid: "
                                f"{sorted(allowed)}")
     return entry
+
+
+def _section(doc: Mapping[str, Any], key: str, source: str) -> Mapping[Any, Any]:
+    section = doc.get(key) or {}
+    if not isinstance(section, Mapping):
+        raise PriorConfigError(f"{source}: {key!r} must be a mapping of name -> entry, got "
+                               f"{type(section).__name__}")
+    return section
+
+
+def _finite(value: Any, where: str, what: str) -> float:
+    """``value`` as a finite float, or :class:`PriorConfigError`."""
+    if isinstance(value, bool):
+        raise PriorConfigError(f"{where}: {what} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise PriorConfigError(f"{where}: {what} must be a finite number, got "
+                               f"{value!r}") from exc
+    if not math.isfinite(number):
+        raise PriorConfigError(f"{where}: {what} must be a finite number, got {value!r}")
+    return number
+
+
+def _citation(cite: Any, refs: Mapping[Any, Any], where: str) -> None:
+    if not isinstance(cite, str) or cite not in refs:
+        raise PriorConfigError(f"{where}: citation {cite!r} not in references "
+                               f"{sorted(map(str, refs))}")
 
 
 def parse_targets_file(doc: Any, *, source: str = "targets.yaml"
                        ) -> tuple[dict[str, NamedTarget], dict[str, PublishedProjection]]:
     """Validate the parsed YAML document of a targets file."""
     doc = _check_keys(doc, _TOP, source)
-    refs = doc.get("references") or {}
-    if not isinstance(refs, Mapping):
-        raise PriorConfigError(f"{source}: 'references' must be a mapping")
+    refs = _section(doc, "references", source)
     named: dict[str, NamedTarget] = {}
-    for name, entry in (doc.get("targets") or {}).items():
+    for name, entry in _section(doc, "targets", source).items():
         where = f"{source}: target {name!r}"
         entry = _check_keys(entry, _TARGET_KEYS, where)
         spec = _check_keys(entry.get("target"), {"kind", "value"}, f"{where}.target")
         kind, value = spec.get("kind"), spec.get("value")
         if kind not in ("absolute", "relative"):
             raise PriorConfigError(f"{where}: kind must be 'absolute' or 'relative', got {kind!r}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PriorConfigError(f"{where}: value must be a number > 0, got {value!r}")
+        value = _finite(value, where, "value")
+        if not value > 0:
             raise PriorConfigError(f"{where}: value must be a number > 0, got {value!r}")
         cite = entry.get("citation")
-        if cite is not None and cite not in refs:
-            raise PriorConfigError(f"{where}: citation {cite!r} not in references "
-                                   f"{sorted(refs)}")
-        named[str(name)] = NamedTarget(str(name), kind, float(value),
+        if cite is not None:
+            _citation(cite, refs, where)
+        named[str(name)] = NamedTarget(str(name), kind, value,
                                        str(entry.get("description", "")), cite)
     published: dict[str, PublishedProjection] = {}
-    for name, entry in (doc.get("published") or {}).items():
+    for name, entry in _section(doc, "published", source).items():
         where = f"{source}: published {name!r}"
         entry = _check_keys(entry, _PUBLISHED_KEYS, where)
         missing = _PUBLISHED_KEYS - set(entry)
         if missing:
             raise PriorConfigError(f"{where}: missing {sorted(missing)}")
-        if entry["citation"] not in refs:
-            raise PriorConfigError(f"{where}: citation {entry['citation']!r} not in references")
-        try:
-            values = {k: float(entry[k]) for k in ("data_growth", "beta_p", "model_growth")}
-        except (TypeError, ValueError) as exc:
-            raise PriorConfigError(f"{where}: growth and exponent must be numbers") from exc
+        _citation(entry["citation"], refs, where)
+        values = {k: _finite(entry[k], where, k) for k in ("data_growth", "beta_p",
+                                                          "model_growth")}
         published[str(name)] = PublishedProjection(str(name), str(entry["domain"]),
                                                    citation=str(entry["citation"]), **values)
     return named, published
