@@ -26,6 +26,7 @@ from bayes_scaling.data import validate_frame
 from bayes_scaling.datasets.rawcsv import read_raw_csv
 from bayes_scaling.datasets.report import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rules import RowDrop, parse_number
+from bayes_scaling.errors import DatasetError
 
 DOMAIN = "chinchilla"
 CURVE = "hoffmann2022-fig4"
@@ -105,12 +106,19 @@ def clean_chinchilla(path: str | Path, *, dataset: str) -> tuple[pd.DataFrame, C
                 raise RowDrop("exact duplicate", f"exact duplicate of row {first_seen[cells]}")
             first_seen[cells] = row
             values = {k: parse_number(table.cell(row, c), c) for k, c in _COLUMNS.items()}
+            values["data"] = values["compute"] / (6.0 * values["params"])
+            if not 0.0 < values["data"] < np.inf:  # under/overflow of the derived tokens
+                raise RowDrop("implausible tokens", f"data = compute / (6 params) = "
+                              f"{values['data']:g} is not a positive finite number")
         except RowDrop as exc:
             dropped.append(DroppedRow(row, table.lines[row], exc.category, exc.reason))
             continue
-        values["data"] = values["compute"] / (6.0 * values["params"])
         records.append({"domain": DOMAIN, "curve": CURVE, **values})
         kept_rows.append(row)
+    if not records:
+        counts = CleaningReport(dataset, len(table), 0, tuple(dropped)).counts()
+        raise DatasetError(f"{dataset}: no usable rows; all {len(table)} raw rows were "
+                           f"dropped, by reason: {counts}")
     tidy = validate_frame(pd.DataFrame.from_records(records), size=SIZE)
     report = CleaningReport(
         dataset=dataset, raw_rows=len(table), kept_rows=len(tidy), dropped=tuple(dropped),

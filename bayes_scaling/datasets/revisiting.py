@@ -8,7 +8,8 @@ Tidy table: ``domain = Domain`` (``"NMT"``, ``"LM"``, ``"BB"`` as in the source)
 ``curve = "<Task>/<Model>"`` (a BIG-Bench task written as a tuple, ``('date', '1-shot')``,
 becomes ``date 1-shot``), ``data = Seen Examples``, ``loss = Loss``, ``split = "fit"``
 where ``Training == 1`` and ``"holdout"`` where ``Training == 0`` (the paper's
-extrapolation points). Size column ``data``.
+extrapolation points). Size column ``data``. A curve left with fewer than 3 distinct
+sizes after the row rules is dropped whole, each of its rows reported.
 
 Known defect: each LM curve is repeated 4 times in a row in the source (687 exact
 duplicate rows, 229 unique LM rows). Exact duplicates are dropped, each naming the first
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_scaling.data import validate_frame
-from bayes_scaling.datasets.rawcsv import read_raw_csv
+from bayes_scaling.data import MIN_DISTINCT_SIZES, validate_frame
+from bayes_scaling.datasets.rawcsv import RawTable, read_raw_csv
 from bayes_scaling.datasets.report import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rules import RowDrop, parse_number
+from bayes_scaling.errors import DatasetError
 
 SIZE = "data"
 _TUPLE = re.compile(r"^\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)$")
@@ -52,6 +54,27 @@ def _split(text: str) -> str:
     except KeyError:
         raise RowDrop("invalid Training flag",
                       f"Training flag {text!r} is neither 1 (fit) nor 0 (holdout)") from None
+
+
+def _drop_short_curves(records: list[dict[str, object]], kept_rows: list[int], table: RawTable,
+                       dropped: list[DroppedRow]) -> tuple[list[dict[str, object]], list[int]]:
+    """Drop (and report) every row of a curve left with < 3 distinct sizes."""
+    sizes: dict[tuple[object, object], set[object]] = {}
+    for rec in records:
+        sizes.setdefault((rec["domain"], rec["curve"]), set()).add(rec["data"])
+    keep_records, keep_rows = [], []
+    for rec, row in zip(records, kept_rows, strict=True):
+        n = len(sizes[(rec["domain"], rec["curve"])])
+        if n >= MIN_DISTINCT_SIZES:
+            keep_records.append(rec)
+            keep_rows.append(row)
+            continue
+        dropped.append(DroppedRow(
+            row, table.lines[row], f"curve with < {MIN_DISTINCT_SIZES} distinct sizes",
+            f"curve {rec['domain']}/{rec['curve']} keeps only {n} distinct 'Seen Examples' "
+            f"value(s) (< {MIN_DISTINCT_SIZES} needed for a learning curve)",
+            label=f"{rec['domain']} {rec['curve']}"))
+    return keep_records, keep_rows
 
 
 def clean_revisiting(path: str | Path, *, dataset: str) -> tuple[pd.DataFrame, CleaningReport]:
@@ -101,6 +124,12 @@ def clean_revisiting(path: str | Path, *, dataset: str) -> tuple[pd.DataFrame, C
             continue
         records.append(record)
         kept_rows.append(row)
+    records, kept_rows = _drop_short_curves(records, kept_rows, table, dropped)
+    if not records:
+        raise DatasetError(f"{dataset}: no curve keeps at least {MIN_DISTINCT_SIZES} distinct "
+                           f"sizes; all {len(table)} raw rows were dropped, by reason: "
+                           f"{CleaningReport(dataset, len(table), 0, tuple(dropped)).counts()}")
+    dropped.sort(key=lambda d: d.row)
     tidy = validate_frame(pd.DataFrame.from_records(records), size=SIZE)
     n_curves = tidy.groupby(["domain", "curve"]).ngroups
     report = CleaningReport(

@@ -31,7 +31,8 @@ kept in or dropped from every curve exactly once):
    below 1e6, e.g. 50,000 for CIFAR-10 or MnasNet's search subset); compute inputs
    (hardware: ``hw_gflops`` missing/unparseable/not positive, time missing, free-text
    time not a duration, time implausibly long (> 1 year); network: operations per pass,
-   epochs or training-set size missing/not positive); missing year;
+   epochs or training-set size missing/not positive; compute overflowing float64);
+   missing year or one outside 1950-2100;
 2. per curve: score missing/unparseable/out of range; same model name in the same
    paper (both case- and blank-insensitive) as an earlier row kept in the curve, or same
    name, compute, score and year ("duplicate of row N"). The same model name reported
@@ -47,6 +48,7 @@ every such override is listed in the report's conversions.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +67,8 @@ ComputeKind = Literal["hardware", "network"]
 COMPUTE_KINDS: tuple[str, ...] = ("hardware", "network")
 MAX_TRAINING_SECONDS = 365.25 * 86400.0
 TIME_TOLERANCE = 0.05
+#: Plausible publication years of a deep-learning result; others are typos or junk.
+YEARS = (1950, 2100)
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,12 @@ def clean_thompson(path: str | Path, *, dataset: str, benchmark: str,
                                   f"full training set (>= {bench.min_train_size:g}): the "
                                   "budget listed is a search/proxy run")
             flop = work.row_compute(row)
+            if not math.isfinite(flop):  # e.g. 1e300 GFLOP/s x a long time: overflows
+                raise RowDrop("implausible compute", f"compute overflows ({flop:g} FLOP)")
             year = parse_number(table.cell(row, bench.year), bench.year)
+            if not YEARS[0] <= year <= YEARS[1]:
+                raise RowDrop("implausible year", f"{bench.year} {table.cell(row, bench.year)!r}"
+                              f" outside {YEARS[0]}-{YEARS[1]}")
             usable[row] = (flop, round(year))
         except RowDrop as exc:
             work.drop(row, exc)
