@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import warnings
 from collections.abc import Sequence
@@ -27,13 +28,24 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _finite_float(text: str) -> float:
+    """argparse type: a finite number (``nan``/``inf`` are refused as usage errors)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def _add_sampler_args(parser: argparse.ArgumentParser) -> None:
     d = SamplerConfig()
     g = parser.add_argument_group("sampler")
     g.add_argument("--draws", type=int, default=d.draws, help="draws per chain (%(default)s)")
     g.add_argument("--tune", type=int, default=d.tune, help="tuning steps per chain (%(default)s)")
     g.add_argument("--chains", type=int, default=d.chains, help="chains (%(default)s)")
-    g.add_argument("--target-accept", type=float, default=d.target_accept,
+    g.add_argument("--target-accept", type=_finite_float, default=d.target_accept,
                    help="NUTS target acceptance (default: the model's own, 0.99 for the "
                         "hierarchical learning-curve and model-size models)")
     g.add_argument("--sampler", choices=["nutpie", "pymc"], default=d.sampler,
@@ -97,11 +109,11 @@ def _build_parser() -> argparse.ArgumentParser:
     project.add_argument("--model-size-fit",
                          help="model-size fit of the same table: adds model and compute "
                               "growth and the implied degree k")
-    project.add_argument("--compute-growth-per-year", type=float,
+    project.add_argument("--compute-growth-per-year", type=_finite_float,
                          help="assumed growth of compute per year: adds years-to-target")
     project.add_argument("--degree-out", help="CSV file for the implied degree k table")
     project.add_argument("--out", help="CSV file to write (default: CSV on stdout)")
-    project.add_argument("--ci-prob", type=float, default=None,
+    project.add_argument("--ci-prob", type=_finite_float, default=None,
                          help="interval probability (default: ArviZ's stats.ci_prob)")
     project.add_argument("--force", action="store_true", help="replace an existing file")
 
@@ -117,7 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--target", action="append", default=[], help="target; repeatable")
     plot.add_argument("--model-size-fit",
                       help="model-size fit: model/compute growth (forest), implied k (degree)")
-    plot.add_argument("--extrapolate", type=float, default=None,
+    plot.add_argument("--extrapolate", type=_finite_float, default=None,
                       help="extend curves to this multiple of the largest size (default: 10 "
                            "for learning curves and model size, 100 for compute)")
     plot.add_argument("--force", action="store_true", help="replace an existing file")
@@ -224,9 +236,11 @@ def _cmd_project(args: argparse.Namespace) -> int:
 
     fit = load_fit(args.fit)
     size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
-    if args.degree_out and size_fit is None:
-        _say("error: --degree-out needs --model-size-fit")
-        return EXIT_ERROR
+    for given, name in ((args.degree_out, "--degree-out"),
+                        (args.compute_growth_per_year, "--compute-growth-per-year")):
+        if given is not None and size_fit is None:  # would be silently ignored otherwise
+            _say(f"error: {name} needs --model-size-fit")
+            return EXIT_ERROR
     projection, table = project_fit(fit, args.target, model_size_fit=size_fit,
                                     compute_growth_per_year=args.compute_growth_per_year,
                                     ci_prob=args.ci_prob)
@@ -248,15 +262,21 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
 
     from bayes_scaling.io import load_fit, write_atomic
     from bayes_scaling.plotting import plot_fit
 
+    fmt = Path(args.out).suffix.lstrip(".").lower() or "png"
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in formats:  # checked first: matplotlib would fail only after plotting
+        _say(f"error: cannot write a {fmt!r} image ({args.out}); use one of "
+             f"{sorted(formats)}")
+        return EXIT_ERROR
     fit = load_fit(args.fit)
     size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
     fig, _ = plot_fit(fit, kind=args.kind, targets=args.target, model_size_fit=size_fit,
                       extrapolate=args.extrapolate)
-    fmt = Path(args.out).suffix.lstrip(".").lower() or "png"
     try:
         write_atomic(args.out, lambda p: fig.savefig(p, dpi=150, format=fmt),
                      overwrite=args.force)
