@@ -54,6 +54,8 @@ __all__ = ["BLOCK", "CurveFormModel", "SMCConfig", "form_curve_mean", "form_pred
 #: Dim of the independent blocks an SMC fit was run on (curves or domains).
 BLOCK = "block"
 NOISE_PRIORS: tuple[str, ...] = ("noise_sigma", "noise_nu")
+#: Packaged priors of this model (noise, and the data-driven floor of ``gamma``).
+PACKAGED_PRIORS: tuple[str, ...] = (*NOISE_PRIORS, "floor_fraction")
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ class CurveFormModel(ScalingModel):
         self.data = ScalingData(selected, size=table.size, source=table.source)
         self.source_table = table
         self.identification = check_identification(self.data, pooled=False)
-        self.prior_names = (*self.family.parameters, *NOISE_PRIORS)  # type: ignore[misc]
+        self.prior_names = (*self.family.parameters, *PACKAGED_PRIORS)  # type: ignore[misc]
         self.user_priors = priors
         self.priors = self._resolve_priors(priors)
         self._model = None
@@ -159,24 +161,29 @@ class CurveFormModel(ScalingModel):
                                                     lambda s: np.log(np.unique(s)).mean()))
         self.ref_metric = np.exp(self.index.per_curve(np.log(metric_values), np.mean))
         self.max_size = self.index.per_curve(size_values, np.max)
+        self.min_norm_metric = self.index.per_curve(metric_values, np.min) / self.ref_metric
         self.coords: dict[str, list[Any]] = self.index.coords()
 
     def _resolve_priors(self, user: Any) -> dict[str, Prior]:
         """Family defaults and packaged noise priors, overridden by the user's."""
         priors = dict(self.family.default_priors)
-        priors.update(load_default_priors(self.model_type, valid_names=NOISE_PRIORS))
+        priors.update(load_default_priors(self.model_type, valid_names=PACKAGED_PRIORS))
+        self.floor_from_data = "gamma" in self.family.parameters and "gamma" not in self.shared
         if user is None:
             return priors
         doc = read_yaml(user) if isinstance(user, str) or hasattr(user, "read_text") else user
         if isinstance(doc, dict) and "priors" in doc:
             doc = doc["priors"]
-        priors.update(parse_priors(doc, valid_names=self.prior_names, source="user priors"))
+        user_priors = parse_priors(doc, valid_names=self.prior_names, source="user priors")
+        if "gamma" in user_priors:  # user > data-driven
+            self.floor_from_data = False
+        priors.update(user_priors)
         return priors
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
         return {"family": self.family.name, "shared": list(self.shared), "robust": self.robust,
-                "size": self.data.size}
+                "size": self.data.size, "floor_from_data": self.floor_from_data}
 
     @property
     def name(self) -> str:
@@ -214,6 +221,12 @@ class CurveFormModel(ScalingModel):
                 if name in self.shared:
                     value = p[name].create_variable(f"{name}_domain", dims=dims.DOMAIN)
                     theta[name] = pm.Deterministic(name, value[self.index.domain_idx],
+                                                   dims=dims.CURVE)
+                elif name == "gamma" and self.floor_from_data:
+                    # data-driven floor: a fraction of the curve's smallest normalised value
+                    fraction = p["floor_fraction"].create_variable("floor_fraction",
+                                                                   dims=dims.CURVE)
+                    theta[name] = pm.Deterministic(name, fraction * self.min_norm_metric,
                                                    dims=dims.CURVE)
                 else:
                     theta[name] = p[name].create_variable(name, dims=dims.CURVE)
