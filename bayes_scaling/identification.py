@@ -107,7 +107,7 @@ def _curve_findings(label: str, group: pd.DataFrame, size: str, metric: str) -> 
             "power law over that range is a strong assumption and a mix of units (e.g. "
             "samples and tokens, FLOP and PF-days) is a common cause; check the column.")
     change = _trend(np.log(sizes), np.log(values))
-    rel = float(np.expm1(change))
+    rel = float(np.expm1(np.clip(change, -700.0, 700.0)))  # no overflow for 5e-324 vs 1
     if abs(rel) < FLAT_TOLERANCE:
         found.append(
             f"curve {label} is flat: its {metric} changes by {rel:+.1%} from {lo:g} to "

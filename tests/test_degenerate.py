@@ -75,6 +75,14 @@ def test_flat_threshold_is_relative_change_over_the_sizes():
     assert not any("a/x" in f for f in findings(table({"a/x": falling, "b/y": GOOD})))
 
 
+def test_metric_values_across_the_whole_float64_range_do_not_overflow():
+    """Found by fuzzing (test_robust_data): error 5e-324 beside 1.0 overflowed expm1."""
+    frame = pd.DataFrame({"domain": "d", "curve": "c", "data": [1.0, 0.5, 2.0],
+                          "error": [1.0, 5e-324, 1.0]})
+    found = findings(frame, pooled=False)
+    assert any("increases with size" in f for f in found)
+
+
 def test_three_points_and_two_sizes_are_named():
     three = table({"a/x": GOOD[:3], "b/y": GOOD2[:3]}, sizes=SIZES[:3])
     found = findings(three)
@@ -197,6 +205,7 @@ def test_an_empty_fit_split_is_refused():
 
 # ------------------------------------------------------------ extreme scales fit for real
 
+@pytest.mark.slow
 def test_extreme_scales_fit_with_finite_posterior():
     """Sizes from 1e0 to 1e15: warned about the span, and the centred model samples it."""
     sizes = np.logspace(0, 15, 8)
