@@ -37,10 +37,9 @@ import pytensor.tensor as pt
 import xarray as xr
 from pymc.smc.kernels import MH
 
-from bayes_scaling import __version__, dims
+from bayes_scaling import dims
 from bayes_scaling.curves import CurveFamily, get_curve
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
-from bayes_scaling.diagnostics import check_fit
 from bayes_scaling.errors import IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
@@ -329,27 +328,9 @@ class CurveFormModel(ScalingModel):
             "observed_data": observed, "constant_data": constant})
 
     def _finalize_smc(self, tree: xr.DataTree, cfg: SMCConfig) -> xr.DataTree:
-        tree.attrs.update({
-            "bayes_scaling_version": __version__,
-            "model_type": self.model_type,
-            "model_config": json.dumps(self.config(), sort_keys=True),
-            "priors": json.dumps({k: v.to_dict() for k, v in sorted(self.priors.items())},
-                                 sort_keys=True),
-            "sampler_config": json.dumps({**asdict(cfg), "sampler_used": "smc", "kernel": "MH"},
-                                         sort_keys=True),
-            "inference": "smc",
-            "data_sha256": self.data.sha256(),
-            "data_source": self.data.source,
-            "model_id": self.model_id(),
-            "metric": self.data.metric,
-            "size_column": self.data.size,
-            "sampled_vars": json.dumps([rv.name for rv in self.build_model().free_RVs]),
-            "family": self.family.name,
-            "form": self.name,
-        })
-        report = check_fit(tree, warn=True)
-        tree.attrs["diagnostics"] = json.dumps(report.to_dict(), sort_keys=True)
-        return label_observations(tree, self.data.frame, self.index.curve_domain)
+        """The attrs and diagnostics of every fit (:meth:`_finalize`), marked as SMC."""
+        tree.attrs.update({"inference": "smc", "smc_kernel": "MH"})
+        return self._finalize(tree, cfg, "smc")
 
 
 @contextlib.contextmanager
