@@ -1,0 +1,360 @@
+"""The analyses behind a report, one per table kind, as :class:`Findings`.
+
+* **learning curves** (``learning-curve``): the hierarchical learning-curve fit; with a
+  width sweep also the model-size fit, model/compute growth and the implied degree k;
+  growth to reach the targets; a comparison of functional forms (evidence and PSIS-LOO)
+  and the named hypotheses that apply (``irreducible-error``, ``shared-exponent``).
+* **compute scaling** (``compute-scaling``, Thompson tables): fitted degree k, compute
+  to reach the targets (``imagenet-top1-5pct`` on ImageNet), algorithmic progress with a
+  year trend, and the ``polynomial-vs-exponential`` hypothesis.
+* **joint law** (``joint``, Chinchilla): compute-optimal allocation, compute to reach
+  target losses, the posterior next to the published fits.
+
+Nothing is written here: :mod:`bayes_scaling.report` writes the folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
+
+from bayes_scaling.data import ScalingData
+from bayes_scaling.diagnostics import DiagnosticsReport, fit_report
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.models import SamplerConfig, SMCConfig
+
+#: Report kinds (CLI ``--model``) in the order they are tried by :func:`choose_kind`.
+REPORT_KINDS: tuple[str, ...] = ("learning-curve", "compute-scaling", "joint")
+#: Forms compared on learning-curve tables (see :func:`bayes_scaling.comparison.parse_form`).
+DEFAULT_FORMS: tuple[str, ...] = ("power_law", "power_law_irreducible", "three_region")
+#: Interpretable parameters summarised in the parameter table (those a fit has).
+PARAMETERS: tuple[str, ...] = (
+    "beta_global", "beta_domain", "beta", "alpha", "gamma", "beta_p_global", "beta_p_domain",
+    "beta_p", "alpha_p", "k_global", "k_domain", "k", "a", "b", "tau", "E", "A", "B",
+    "noise_sigma", "noise_nu", "sigma", "nu",
+)
+
+
+@dataclass
+class Table:
+    """A result table: written as ``tables/<name>.csv`` and shown in ``report.md``."""
+
+    name: str
+    section: str  # "parameters", "projections" or "comparison"
+    title: str
+    frame: pd.DataFrame
+    show: Sequence[str] | None = None  # columns shown in report.md (all in the CSV)
+    index: bool = False
+    rows: str | None = None  # pandas query of the rows shown in report.md (all in the CSV)
+    note: str = ""
+
+
+@dataclass
+class Findings:
+    """Everything one analysis produced (fits, tables, figures, verdicts, problems)."""
+
+    kind: str
+    model: str
+    fits: dict[str, xr.DataTree] = field(default_factory=dict)
+    diagnostics: dict[str, DiagnosticsReport] = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
+    figures: dict[str, tuple[Figure, str]] = field(default_factory=dict)
+    comparison: Any = None
+    hypotheses: list[Any] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_fit(self, name: str, fit: xr.DataTree) -> None:
+        """Keep a NUTS fit, its stored diagnostics verdict and its diagnostics plot."""
+        from bayes_scaling.plotting import plot_diagnostics
+
+        self.fits[name] = fit
+        self.diagnostics[name] = fit_report(fit)
+        fig, _ = plot_diagnostics(fit)
+        self.figures[f"diagnostics_{name}"] = (fig, f"Sampler diagnostics of the {name} fit "
+                                               "(rank plots; verdict in the title)")
+
+    def add_problems(self, label: str, problems: Sequence[str]) -> None:
+        """List comparison problems once (a hypothesis may refit a compared form)."""
+        seen = {p.split(": ", 1)[1] for p in self.problems}
+        self.problems.extend(f"{label}: {p}" for p in problems if p not in seen)
+
+
+def has_width_sweep(data: ScalingData) -> bool:
+    """Whether some ``(domain, curve, data)`` shard has several model sizes (``params``)."""
+    frame = data.frame
+    if "params" not in frame or "data" not in frame:
+        return False
+    return bool(frame.groupby(["domain", "curve", "data"])["params"].nunique().max() >= 2)
+
+
+def choose_kind(data: ScalingData) -> str:
+    """The report kind for a table: ``compute-scaling`` when its size axis is compute,
+    ``joint`` for a loss table over model size with a ``data`` column (Chinchilla-style
+    runs), else ``learning-curve``."""
+    if data.size == "compute":
+        return "compute-scaling"
+    if data.size == "params" and data.metric == "loss" and "data" in data.frame:
+        return "joint"
+    return "learning-curve"
+
+
+def default_targets(kind: str, data: ScalingData) -> tuple[str, ...]:
+    """Targets when none are given: 20% and 50% lower error for learning curves; 5% top-1
+    error on ImageNet (Thompson et al.) else half the error for compute scaling; 5% and
+    10% lower compute-optimal loss for the joint law."""
+    if kind == "compute-scaling":
+        return ("imagenet-top1-5pct",) if set(data.domains) == {"imagenet"} else ("x0.5",)
+    if kind == "joint":
+        return ("x0.95", "x0.9")
+    return ("x0.8", "x0.5")
+
+
+def parameter_table(fit: xr.DataTree) -> pd.DataFrame:
+    """ArviZ summary of the interpretable parameters of any fit (:data:`PARAMETERS`)."""
+    names = [v for v in PARAMETERS if v in fit["posterior"]]
+    return az.summary(fit, var_names=names)
+
+
+def _figure(findings: Findings, name: str, caption: str, plot: Any, *args: Any,
+            **kwargs: Any) -> None:
+    fig, _ = plot(*args, **kwargs)
+    findings.figures[name] = (fig, caption)
+
+
+PROJECTION_COLUMNS = ("quantity", "level", "domain", "curve", "target", "target_value",
+                      "current_size", "p_reachable", "median", "lower", "upper", "status")
+DEGREE_COLUMNS = ("level", "domain", "curve", "median", "lower", "upper",
+                  "p_above_theory_bound")
+
+
+def _shown(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    return [c for c in columns if c in frame.columns]
+
+
+def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
+                            targets: Sequence[str], forms: Sequence[str],
+                            hypotheses: Sequence[str] | None,
+                            compute_growth_per_year: float | None) -> Findings:
+    """Learning curves (+ model size), projections, form comparison, hypotheses."""
+    from bayes_scaling.comparison import compare_forms
+    from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize
+    from bayes_scaling.plotting import (
+        plot_degree,
+        plot_learning_curves,
+        plot_model_comparison,
+        plot_model_size,
+        plot_projection_forest,
+    )
+    from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
+
+    found = Findings("learning-curve", "HierarchicalLearningCurve")
+    found.add_fit("learning_curve", HierarchicalLearningCurve(data).fit(sampler))
+    fit = found.fits["learning_curve"]
+    size_fit = None
+    if has_width_sweep(data):
+        found.model += " + HierarchicalModelSize"
+        found.add_fit("model_size", HierarchicalModelSize(data).fit(sampler))
+        size_fit = found.fits["model_size"]
+    found.tables.append(Table("parameters", "parameters", "Learning-curve parameters",
+                              parameter_table(fit), index=True))
+    projection = project_growth(fit, list(targets), model_size_fit=size_fit,
+                                compute_growth_per_year=compute_growth_per_year)
+    growth = summarize_projection(projection)
+    found.tables.append(Table(
+        "projection", "projections", "Growth to reach the targets", growth,
+        show=_shown(growth, PROJECTION_COLUMNS), rows="level != 'curve'",
+        note="Domain (best curve) and population rows; every curve is in the CSV."))
+    _figure(found, "learning_curves", "Learning curves with credible bands (dashed and hatched:"
+            " extrapolation)", plot_learning_curves, fit, targets=list(targets))
+    _figure(found, "projection_forest", "Data growth to reach each target, per domain",
+            plot_projection_forest, fit, targets=list(targets), model_size_fit=size_fit,
+            compute_growth_per_year=compute_growth_per_year)
+    if size_fit is not None:
+        found.tables.append(Table("model_size_parameters", "parameters",
+                                  "Model-size parameters", parameter_table(size_fit),
+                                  index=True))
+        degree = summarize_degree(projection)
+        found.tables.append(Table("degree", "projections",
+                                  "Implied compute-polynomial degree k = (1 + beta_p) / beta_g",
+                                  degree, show=_shown(degree, DEGREE_COLUMNS)))
+        _figure(found, "model_size", "Best model size per shard and s(m) with bands",
+                plot_model_size, size_fit)
+        _figure(found, "degree", "Posterior of the implied degree k (Thompson's bound 4 "
+                "dashed)", plot_degree, fit, model_size_fit=size_fit)
+    if len(forms) >= 2:
+        found.comparison = compare_forms(data, list(forms), methods=("evidence", "loo"),
+                                         smc=smc)
+        found.add_problems("form comparison", found.comparison.problems)
+        _figure(found, "model_comparison", "Functional forms by evidence (log Bayes factor, "
+                "2 Monte Carlo SE) and PSIS-LOO", plot_model_comparison, found.comparison)
+    applicable = ["irreducible-error"]
+    if (data.frame.groupby("domain")["curve"].nunique() >= 2).any():
+        applicable.append("shared-exponent")
+    _hypotheses(found, data, applicable if hypotheses is None else list(hypotheses), smc)
+    return found
+
+
+def _hypotheses(found: Findings, data: ScalingData, names: Sequence[str],
+                smc: SMCConfig) -> None:
+    for name in names:
+        try:
+            runs = [("", _hypothesis(found, name, data, smc))]
+        except ModelConfigError as exc:
+            if "shared by all blocks" not in str(exc):
+                raise
+            # a robust form's Student-t nu is shared by all curves, which SMC's per-curve
+            # blocks cannot fit: test the hypothesis on each curve's own table instead
+            found.problems.append(f"hypothesis {name}: {exc}; tested on each curve "
+                                  "separately instead")
+            runs = [(f"{domain}/{curve}",
+                     _hypothesis(found, name, _one_curve(data, domain, curve), smc))
+                    for domain, curve in data.curves]
+        for label, result in runs:
+            found.hypotheses.append((label, result))
+            key = f"hypothesis_{name}" + (f"_{_safe(label)}" if label else "")
+            on = f" on {label}" if label else ""
+            found.tables.append(Table(key, "comparison",
+                                      f"Hypothesis {name!r}{on}: H1 {result.hypothesis.h1} vs "
+                                      f"H0 {result.hypothesis.h0}", result.by_domain,
+                                      show=["domain", "log_bayes_factor", "se", "prob_h1",
+                                            "prob_low", "prob_high", "favours", "strength"]))
+            _figure(found, key, f"Evidence for hypothesis {name!r}{on}",
+                    _plot_comparison, result.comparison)
+
+
+def _plot_comparison(comparison: Any) -> Any:
+    from bayes_scaling.plotting import plot_model_comparison
+
+    return plot_model_comparison(comparison)
+
+
+def _hypothesis(found: Findings, name: str, data: ScalingData, smc: SMCConfig) -> Any:
+    from bayes_scaling.comparison.hypotheses import test_hypothesis
+
+    result = test_hypothesis(name, data, smc=smc, loo=False)
+    found.add_problems(f"hypothesis {name}", result.problems)
+    return result
+
+
+def _one_curve(data: ScalingData, domain: str, curve: str) -> ScalingData:
+    frame = data.frame
+    rows = frame[(frame["domain"] == domain) & (frame["curve"] == curve)]
+    return ScalingData.from_frame(rows.reset_index(drop=True), size=data.size,
+                                  source=f"{data.source} [{domain}/{curve}]")
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")
+
+
+def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
+                     targets: Sequence[str], hypotheses: Sequence[str] | None) -> Findings:
+    """Thompson-style compute scaling: degree k, compute to targets, progress, hypothesis."""
+    from bayes_scaling.compute_projection import (
+        project_compute_growth,
+        summarize_algorithmic_progress,
+        summarize_degree_fit,
+    )
+    from bayes_scaling.models import HierarchicalComputeScaling
+    from bayes_scaling.plotting import (
+        plot_compute_scaling,
+        plot_degree,
+        plot_projection_forest,
+    )
+    from bayes_scaling.projection import summarize_projection
+
+    trend = "year" in data.frame
+    found = Findings("compute-scaling", "HierarchicalComputeScaling (polynomial"
+                     + (", year trend)" if trend else ")"))
+    found.add_fit("compute_scaling", HierarchicalComputeScaling(data, trend=trend).fit(sampler))
+    fit = found.fits["compute_scaling"]
+    found.tables.append(Table("parameters", "parameters", "Compute-scaling parameters",
+                              parameter_table(fit), index=True))
+    degree = summarize_degree_fit(fit)
+    found.tables.append(Table("degree", "projections", "Fitted compute-polynomial degree k",
+                              degree, show=_shown(degree, DEGREE_COLUMNS)))
+    growth = summarize_projection(project_compute_growth(fit, list(targets)))
+    found.tables.append(Table("projection", "projections",
+                              "Compute growth (factor over the largest budget) to reach the "
+                              "targets", growth, show=_shown(growth, PROJECTION_COLUMNS)))
+    if trend:
+        progress = summarize_algorithmic_progress(fit)
+        found.tables.append(Table("algorithmic_progress", "projections",
+                                  "Algorithmic progress (year trend) in compute terms", progress,
+                                  show=_shown(progress, ("curve", "quantity", "median", "lower",
+                                                         "upper", "p_progress"))))
+        found.notes.append("With the year trend the law is evaluated at each curve's latest "
+                           "year.")
+    _figure(found, "compute_scaling", "Error vs training compute with credible bands",
+            plot_compute_scaling, fit, targets=list(targets))
+    _figure(found, "degree", "Posterior of the degree k per benchmark (bound 4 dashed)",
+            plot_degree, fit)
+    _figure(found, "projection_forest", "Compute growth to reach each target, per curve",
+            plot_projection_forest, fit, targets=list(targets), level="curve")
+    _hypotheses(found, data, ["polynomial-vs-exponential"] if hypotheses is None
+                else list(hypotheses), smc)
+    return found
+
+
+def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequence[str],
+                   dataset: str | None) -> Findings:
+    """Chinchilla-style joint law: allocation, compute to targets, published fits."""
+    from bayes_scaling.allocation import compute_optimal_allocation, summarize_allocation
+    from bayes_scaling.models import JointScalingLaw
+    from bayes_scaling.models.joint import reference_comparison
+    from bayes_scaling.pipeline import project_fit
+    from bayes_scaling.plotting import plot_joint_scaling, plot_projection_forest
+
+    found = Findings("joint", "JointScalingLaw")
+    found.add_fit("joint", JointScalingLaw(data).fit(sampler))
+    fit = found.fits["joint"]
+    found.tables.append(Table("parameters", "parameters", "Joint-law parameters",
+                              parameter_table(fit), index=True))
+    if dataset == "chinchilla-epoch2024":
+        found.tables.append(Table("published_fits", "parameters",
+                                  "Posterior vs the published fits (Epoch 2024, Hoffmann 2022)",
+                                  reference_comparison(fit), index=True))
+    need, table = project_fit(fit, list(targets))
+    found.tables.append(Table("projection", "projections",
+                              "Compute (FLOP, optimal allocation) to reach the target losses",
+                              table))
+    largest = float(need["current_compute"].max())
+    budgets = largest * 10.0 ** np.arange(3)
+    allocation = summarize_allocation(compute_optimal_allocation(fit, budgets))
+    found.tables.append(Table("allocation", "projections",
+                              "Compute-optimal allocation at 1x, 10x and 100x the largest "
+                              "budget", allocation,
+                              show=_shown(allocation, ("curve", "compute", "quantity", "median",
+                                                       "lower", "upper"))))
+    _figure(found, "joint_scaling", "Compute-optimal loss and allocation with bands",
+            plot_joint_scaling, fit, targets=list(targets))
+    _figure(found, "projection_forest", "Compute to reach each target loss",
+            plot_projection_forest, fit, targets=list(targets))
+    return found
+
+
+def run_findings(kind: str, data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
+                 targets: Sequence[str], forms: Sequence[str] = DEFAULT_FORMS,
+                 hypotheses: Sequence[str] | None = None,
+                 compute_growth_per_year: float | None = None,
+                 dataset: str | None = None) -> Findings:
+    """Run the analysis of ``kind`` (see :data:`REPORT_KINDS`)."""
+    if kind == "learning-curve":
+        return learning_curve_findings(data, sampler=sampler, smc=smc, targets=targets,
+                                       forms=forms, hypotheses=hypotheses,
+                                       compute_growth_per_year=compute_growth_per_year)
+    if kind == "compute-scaling":
+        return compute_findings(data, sampler=sampler, smc=smc, targets=targets,
+                                hypotheses=hypotheses)
+    if kind == "joint":
+        return joint_findings(data, sampler=sampler, targets=targets, dataset=dataset)
+    raise ModelConfigError(f"unknown report model {kind!r}; valid: {list(REPORT_KINDS)}")
