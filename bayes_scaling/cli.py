@@ -15,10 +15,14 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bayes_scaling import __version__
 from bayes_scaling.errors import BayesScalingError, ComparisonWarning, FitDiagnosticsWarning
-from bayes_scaling.models import SamplerConfig
+from bayes_scaling.models import SamplerConfig, SMCConfig
+
+if TYPE_CHECKING:
+    from bayes_scaling.report import ReportResult
 
 EXIT_ERROR = 2
 EXIT_DIAGNOSTICS = 3
@@ -57,6 +61,30 @@ def _add_sampler_args(parser: argparse.ArgumentParser) -> None:
                         "twice the tuning; keep the best attempt (all are logged)")
 
 
+def _add_smc_args(parser: argparse.ArgumentParser) -> None:
+    from bayes_scaling.report import REPORT_SMC
+
+    g = parser.add_argument_group("SMC (form comparison and hypotheses)")
+    g.add_argument("--smc-draws", type=int, default=REPORT_SMC.draws,
+                   help="SMC particles per chain (%(default)s)")
+    g.add_argument("--smc-chains", type=int, default=REPORT_SMC.chains,
+                   help="SMC chains (%(default)s)")
+    g.add_argument("--smc-seed", type=int, default=REPORT_SMC.seed,
+                   help="SMC random seed (%(default)s)")
+
+
+def _smc(args: argparse.Namespace) -> SMCConfig:
+    return SMCConfig(draws=args.smc_draws, chains=args.smc_chains, seed=args.smc_seed)
+
+
+def _names(text: str | None) -> list[str] | None:
+    """A comma-separated option: None when not given, [] for 'none'."""
+    if text is None:
+        return None
+    return [] if text.strip().lower() == "none" else [t.strip() for t in _split_forms(text)
+                                                       if t.strip()]
+
+
 def _sampler(args: argparse.Namespace) -> SamplerConfig:
     return SamplerConfig(draws=args.draws, tune=args.tune, chains=args.chains,
                          target_accept=args.target_accept, sampler=args.sampler, seed=args.seed,
@@ -72,11 +100,41 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="fit the embedded dataset and write a results folder")
-    demo.add_argument("--out", default="results/demo", help="results folder (%(default)s)")
-    demo.add_argument("--force", action="store_true", help="replace existing results")
+    demo = sub.add_parser("demo", help="the report on the embedded dataset (results/demo)")
+    demo.add_argument("--out", default="results/demo", help="report folder (%(default)s)")
+    demo.add_argument("--force", action="store_true", help="replace an earlier demo/report")
     demo.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
     _add_sampler_args(demo)
+    _add_smc_args(demo)
+
+    report = sub.add_parser(
+        "report", help="fit, check, project and compare; write a report folder",
+        description="Fit -> diagnostics -> projections -> comparison, written as a report "
+                    "folder (report.md/.html, fits, CSV tables, PNG+SVG figures, manifest.json)."
+                    " The analysis follows the table: learning curves (+ model size with a "
+                    "width sweep), compute scaling (Thompson tables) or the joint law "
+                    "(Chinchilla).")
+    report.add_argument("data", help="tidy CSV file, or a registered dataset name")
+    report.add_argument("--out", required=True, help="report folder to create")
+    report.add_argument("--model", choices=["learning-curve", "compute-scaling", "joint"],
+                        default=None, help="the analysis (default: chosen by the table)")
+    report.add_argument("--target", action="append", default=None,
+                        help="absolute, relative (x0.5) or named target; repeatable (default "
+                             "by model: x0.8,x0.5; imagenet-top1-5pct on ImageNet; x0.95,x0.9)")
+    report.add_argument("--forms", default=None,
+                        help="learning curves: comma-separated forms compared by evidence and "
+                             "LOO, or 'none' (default power_law,power_law_irreducible,"
+                             "three_region)")
+    report.add_argument("--hypotheses", default=None,
+                        help="comma-separated named hypotheses, or 'none' (default: those "
+                             "that apply to the table)")
+    report.add_argument("--compute-growth-per-year", type=_finite_float, default=None,
+                        help="learning curves with a width sweep: adds years-to-target")
+    report.add_argument("--mirror", help="offline mirror folder for public datasets")
+    report.add_argument("--force", action="store_true", help="replace an earlier report")
+    report.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
+    _add_sampler_args(report)
+    _add_smc_args(report)
 
     fit = sub.add_parser("fit", help="fit a scaling model to a tidy CSV or registered dataset")
     fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
@@ -201,14 +259,38 @@ def _report_remedy(fit: object) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bayes_scaling.pipeline import DEMO_DATASET, run_demo
 
-    _say(f"bayes-scaling demo: fitting the embedded dataset {DEMO_DATASET!r} "
-         "(compiling the model takes ~15 s, sampling ~30 s on 2 cores) ...")
-    result = run_demo(args.out, sampler=_sampler(args), overwrite=args.force)
+    _say(f"bayes-scaling demo: the report on the embedded dataset {DEMO_DATASET!r}: two NUTS "
+         "fits, a comparison of three forms and two hypotheses by SMC (~3 min on 2 cores) ...")
+    result = run_demo(args.out, sampler=_sampler(args), smc=_smc(args), overwrite=args.force,
+                      command=["bayes-scaling", *args.argv])
+    return _finish_report(result, args.strict)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bayes_scaling.report import DEFAULT_FORMS, build_report
+
+    forms = _names(args.forms)
+    _say(f"bayes-scaling report: {args.data} -> {args.out} (fits, projections, comparison) ...")
+    result = build_report(args.data, args.out, model=args.model, sampler=_sampler(args),
+                          smc=_smc(args), targets=args.target,
+                          forms=DEFAULT_FORMS if forms is None else forms,
+                          hypotheses=_names(args.hypotheses),
+                          compute_growth_per_year=args.compute_growth_per_year,
+                          overwrite=args.force, mirror=args.mirror,
+                          command=["bayes-scaling", *args.argv])
+    return _finish_report(result, args.strict)
+
+
+def _finish_report(result: ReportResult, strict: bool) -> int:
     for name, path in result.files.items():
-        _say(f"  {name:12s} {path}")
-    _say(f"results written to {result.out_dir.resolve()}")
-    print(result.out_dir.resolve())
-    return _report_diagnostics(result.diagnostics, result.ok, args.strict)
+        if ":" not in name or name.startswith("fit:"):
+            _say(f"  {name:18s} {path}")
+    out = result.out_dir.resolve()
+    _say(f"report written to {out} (report.md; every file is listed in manifest.json)")
+    for problem in result.problems:
+        _say(f"  comparison problem: {problem}")
+    print(out)
+    return _report_diagnostics(result.diagnostics, result.ok, strict)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -366,8 +448,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": _cmd_demo, "fit": _cmd_fit, "project": _cmd_project, "plot": _cmd_plot,
-            "compare": _cmd_compare, "datasets": _cmd_datasets}
+COMMANDS = {"demo": _cmd_demo, "report": _cmd_report, "fit": _cmd_fit, "project": _cmd_project,
+            "plot": _cmd_plot, "compare": _cmd_compare, "datasets": _cmd_datasets}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -386,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded by reports
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         with warnings.catch_warnings():

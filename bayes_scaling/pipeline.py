@@ -1,4 +1,4 @@
-"""End-to-end workflows used by the CLI: fit a table, project, plot, write a results folder.
+"""End-to-end workflows used by the CLI: fit a table, project, and the demo report.
 
 Everything here is ordinary library API; the CLI only parses arguments and prints.
 """
@@ -6,30 +6,21 @@ Everything here is ordinary library API; the CLI only parses arguments and print
 from __future__ import annotations
 
 import inspect
-import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import arviz as az
-import matplotlib
 import pandas as pd
 import xarray as xr
 
-from bayes_scaling import __version__
 from bayes_scaling.data import ScalingData, load_table
-from bayes_scaling.diagnostics import fit_report
-from bayes_scaling.errors import ModelConfigError, OutputExistsError
-from bayes_scaling.io import save_fit, write_atomic
-from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize, SamplerConfig
-from bayes_scaling.projection import (
-    project_growth,
-    reachability_status,
-    summarize_degree,
-    summarize_projection,
-)
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.projection import project_growth, reachability_status, summarize_projection
 from bayes_scaling.summaries import ci_defaults, posterior_interval
+
+if TYPE_CHECKING:
+    from bayes_scaling.report import ReportResult
 
 logger = logging.getLogger(__name__)
 
@@ -132,147 +123,39 @@ def project_fit(fit: xr.DataTree, targets: list[str], *, model_size_fit: xr.Data
     return projection, summarize_projection(projection, ci_prob=ci_prob)
 
 
-PARAMETERS = ("beta_global", "beta_domain", "beta", "alpha", "gamma", "noise_sigma", "noise_nu",
-              "beta_p_global", "beta_p_domain", "beta_p", "alpha_p")
-
-
-def parameter_summary(fit: xr.DataTree) -> pd.DataFrame:
-    """ArviZ summary of the interpretable parameters (exponents, floors, scales, noise)."""
-    names = [v for v in PARAMETERS if v in fit["posterior"]]
-    return az.summary(fit, var_names=names)
-
-
-@dataclass
-class DemoResult:
-    """Paths written by :func:`run_demo` and the diagnostics verdict."""
-
-    out_dir: Path
-    files: dict[str, Path] = field(default_factory=dict)
-    diagnostics: str = ""
-    ok: bool = True
-
-
-def _prepare_dir(out_dir: Path, names: list[str], overwrite: bool) -> None:
-    clash = [n for n in names if (out_dir / n).exists()]
-    if clash and not overwrite:
-        raise OutputExistsError(
-            f"{out_dir} already holds {clash}; use --force to replace them or --out to write "
-            "somewhere else"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-
-def write_results(fit: xr.DataTree, out_dir: str | Path, *, targets: tuple[str, ...],
-                  model_size_fit: xr.DataTree | None = None,
-                  compute_growth_per_year: float | None = None,
-                  overwrite: bool = False) -> DemoResult:
-    """Write fit file, projection table, parameter summary, diagnostics and plot.
-
-    Parameters
-    ----------
-    fit : xarray.DataTree
-        A learning-curve fit.
-    out_dir : str or pathlib.Path
-        Results folder (created if missing).
-    targets : tuple of str
-        Projection targets (see :class:`bayes_scaling.projection.Target`).
-    model_size_fit : xarray.DataTree, optional
-        Model-size fit of the same table: adds model and compute growth and the
-        implied degree k (``degree.csv``).
-    compute_growth_per_year : float, optional
-        Adds years-to-target at this assumed growth of compute per year.
-    overwrite : bool, default False
-        Replace existing files of the same names.
-
-    Returns
-    -------
-    DemoResult
-    """
-    matplotlib.use("Agg", force=False)
-    from bayes_scaling.plotting import plot_learning_curves
-
-    out = Path(out_dir)
-    names = {"fit": "fit.nc", "projection": "projection.csv", "summary": "parameters.csv",
-             "diagnostics": "diagnostics.json", "plot": "learning_curves.png",
-             "plot_svg": "learning_curves.svg"}
-    if model_size_fit is not None:
-        names.update({"model_size_fit": "model_size_fit.nc", "degree": "degree.csv",
-                      "model_size_summary": "model_size_parameters.csv"})
-    _prepare_dir(out, list(names.values()), overwrite)
-    files = {k: out / v for k, v in names.items()}
-    projection = project_growth(fit, list(targets), model_size_fit=model_size_fit,
-                                compute_growth_per_year=compute_growth_per_year)
-    table = summarize_projection(projection)
-    reports = {"learning_curve": fit_report(fit)}
-    save_fit(fit, files["fit"], overwrite=overwrite)
-    write_atomic(files["projection"], lambda p: table.to_csv(p, index=False),
-                 overwrite=overwrite)
-    summary = parameter_summary(fit)
-    write_atomic(files["summary"], lambda p: summary.to_csv(p), overwrite=overwrite)
-    if model_size_fit is not None:
-        reports["model_size"] = fit_report(model_size_fit)
-        save_fit(model_size_fit, files["model_size_fit"], overwrite=overwrite)
-        degree = summarize_degree(projection)
-        write_atomic(files["degree"], lambda p: degree.to_csv(p, index=False),
-                     overwrite=overwrite)
-        ms_summary = parameter_summary(model_size_fit)
-        write_atomic(files["model_size_summary"], lambda p: ms_summary.to_csv(p),
-                     overwrite=overwrite)
-    ok = all(r.ok for r in reports.values())
-    verdict = "; ".join(f"{name}: {r.verdict}" for name, r in reports.items())
-    trees = {"learning_curve": fit, "model_size": model_size_fit}
-    remedies = {name: json.loads(tree.attrs["remedy_log"]) for name, tree in trees.items()
-                if tree is not None and tree.attrs.get("remedy_log")}
-    payload = {"ok": ok, "verdict": verdict,
-               "fits": {name: r.to_dict() for name, r in reports.items()},
-               "auto_remedy": remedies,
-               "model_id": fit.attrs["model_id"], "bayes_scaling_version": __version__}
-    write_atomic(files["diagnostics"],
-                 lambda p: p.write_text(json.dumps(payload, indent=2, default=float)),
-                 overwrite=overwrite)
-    import matplotlib.pyplot as plt
-
-    fig, _ = plot_learning_curves(fit)
-    try:
-        for key in ("plot", "plot_svg"):
-            write_atomic(files[key], lambda p, k=key: fig.savefig(
-                p, dpi=150, format="png" if k == "plot" else "svg"), overwrite=overwrite)
-    finally:
-        plt.close(fig)
-    return DemoResult(out, files, verdict, ok)
-
-
 def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | None = None,
-             overwrite: bool = False, mirror: str | Path | None = None) -> DemoResult:
-    """Fit the embedded dataset, project data/model/compute growth, write results.
+             smc: SMCConfig | None = None, overwrite: bool = False,
+             mirror: str | Path | None = None,
+             command: list[str] | None = None) -> ReportResult:
+    """The report (:func:`bayes_scaling.report.build_report`) on the embedded dataset.
 
-    Fits the hierarchical learning curve and the model-size model, projects the growth
-    needed for 20% and 50% lower error (``DEMO_TARGETS``), the implied degree k, and
-    writes the results folder (see :func:`write_results`).
+    Fits the hierarchical learning curve and the model-size model, projects the data,
+    model and compute growth needed for 20% and 50% lower error (``DEMO_TARGETS``), years
+    to target at ``DEMO_COMPUTE_GROWTH_PER_YEAR``, the implied degree k, compares
+    functional forms and tests the named hypotheses, and writes the report folder.
 
     Parameters
     ----------
     out_dir : str or pathlib.Path, default "results/demo"
-        Results folder.
+        Report folder.
     sampler : SamplerConfig, optional
-        Sampler settings (defaults: 4 chains x 1000 draws, nutpie).
+        NUTS settings (defaults: 4 chains x 1000 draws, nutpie).
+    smc : SMCConfig, optional
+        SMC settings of the comparison (default :data:`bayes_scaling.report.REPORT_SMC`).
     overwrite : bool, default False
-        Replace an earlier demo's files.
+        Replace an earlier demo or report folder.
     mirror : path, optional
         Not used by the embedded dataset; accepted for symmetry with public datasets.
+    command : list of str, optional
+        The command line, recorded in the manifest.
 
     Returns
     -------
-    DemoResult
+    ReportResult
     """
-    from bayes_scaling.datasets import load_dataset
+    from bayes_scaling.report import build_report
 
-    out = Path(out_dir)
-    _prepare_dir(out, ["fit.nc"], overwrite)
-    data = load_dataset(DEMO_DATASET, mirror=mirror)
-    fit = HierarchicalLearningCurve(data).fit(sampler or SamplerConfig())
-    model_size = HierarchicalModelSize(data).fit(sampler or SamplerConfig())
-    result = write_results(fit, out, targets=DEMO_TARGETS, model_size_fit=model_size,
-                           compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,
-                           overwrite=overwrite)
-    return result
+    return build_report(DEMO_DATASET, out_dir, model="learning-curve", sampler=sampler, smc=smc,
+                        targets=DEMO_TARGETS,
+                        compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,
+                        overwrite=overwrite, mirror=mirror, command=command)
