@@ -375,3 +375,13 @@ def test_cli_compare_writes_tables(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["compare", str(csv), "--forms", "power_law,cubic"]) == 2
     assert main(["compare", str(csv), "--hypothesis", "nope"]) == 2
+
+
+def test_robust_form_fits_blockwise_and_predicts():
+    """Student-t forms have per-curve degrees of freedom, so SMC blocks stay independent."""
+    frame = power_law_table()
+    fit = _quiet(CurveFormModel(frame, "power_law", robust=True).fit_smc, draws=100, chains=2,
+                 seed=5)
+    assert fit["posterior"]["noise_nu"].dims == ("chain", "draw", "curve")
+    pred = form_predictive(fit, frame.iloc[:4], seed=0)
+    assert np.isfinite(pred["log_density"].values).all()

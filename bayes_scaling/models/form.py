@@ -233,7 +233,9 @@ class CurveFormModel(ScalingModel):
                                        **{k: v[idx] for k, v in theta.items()})
             mu = log_ref_metric[idx] + pt.log(eps)
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
-            nu = p["noise_nu"].create_variable("noise_nu") if self.robust else None
+            # per-curve degrees of freedom keep the curves independent (SMC blocks)
+            nu = (p["noise_nu"].create_variable("noise_nu", dims=dims.CURVE)[idx]
+                  if self.robust else None)
             add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
                            observed=np.log(frame[self.data.metric].to_numpy(float)))
         return model
@@ -436,8 +438,9 @@ def form_predictive(fit: xr.DataTree, frame: pd.DataFrame, *, seed: int = 0) -> 
     rng = np.random.default_rng(seed)
     robust = json.loads(fit.attrs["model_config"]).get("robust", False)
     shape = mu.transpose(dims.CHAIN, dims.DRAW, dims.OBS).shape
-    noise = (rng.standard_t(post["noise_nu"].values[..., None], size=shape) if robust
-             else rng.standard_normal(shape))
+    nu = (post["noise_nu"].sel({dims.CURVE: obs_curve}).transpose(dims.CHAIN, dims.DRAW, dims.OBS)
+          .values if robust else None)
+    noise = rng.standard_t(nu, size=shape) if robust else rng.standard_normal(shape)
     mu = mu.transpose(dims.CHAIN, dims.DRAW, dims.OBS).drop_vars(dims.CURVE, errors="ignore")
     sigma = sigma.transpose(dims.CHAIN, dims.DRAW, dims.OBS).drop_vars(dims.CURVE,
                                                                         errors="ignore")
@@ -447,8 +450,7 @@ def form_predictive(fit: xr.DataTree, frame: pd.DataFrame, *, seed: int = 0) -> 
 
         y = np.log(frame[metric].to_numpy(float))
         if robust:
-            dens = stats.t.logpdf(y, df=post["noise_nu"].values[..., None], loc=mu.values,
-                                  scale=sigma.values)
+            dens = stats.t.logpdf(y, df=nu, loc=mu.values, scale=sigma.values)
         else:
             dens = stats.norm.logpdf(y, loc=mu.values, scale=sigma.values)
         out["log_density"] = (mu.dims, dens)
