@@ -1,0 +1,226 @@
+"""The one-command report: contents, manifest, refusal, atomicity, public tables.
+
+One real (tiny) report of the embedded dataset is built per module; the refusal,
+failure-injection and CLI (report, demo, overwrite) tests reuse its analysis (``run_findings`` is
+replaced by the cached result) so they test the folder handling, not MCMC again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import pytest
+from _paths import MIRROR, needs_mirror
+
+from bayes_scaling import report
+from bayes_scaling.cli import main
+from bayes_scaling.data import load_table
+from bayes_scaling.datasets import load_dataset
+from bayes_scaling.datasets.registry import get_spec
+from bayes_scaling.errors import OutputExistsError
+from bayes_scaling.io import load_fit
+from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.report import build_report
+
+QUICK_NUTS = SamplerConfig(draws=100, tune=150, chains=2, seed=7)
+QUICK_SMC = SMCConfig(draws=50, chains=2, seed=7)
+FORMS = ("power_law", "power_law_irreducible")
+VERSIONED = ("python", "pymc", "nutpie", "arviz", "xarray", "pandas", "numpy", "matplotlib",
+             "pytensor", "bayes_scaling")
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """A real report of the embedded dataset (tiny settings) and the analysis behind it."""
+    out = tmp_path_factory.mktemp("report") / "mlp"
+    captured = {}
+    real = report.run_findings
+
+    def spy(*args, **kwargs):
+        captured["findings"] = real(*args, **kwargs)
+        return captured["findings"]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "run_findings", spy)
+        result = build_report("mlp-learning-curves", out, sampler=QUICK_NUTS, smc=QUICK_SMC,
+                              forms=FORMS, hypotheses=(), compute_growth_per_year=4.0)
+    return result, captured["findings"]
+
+
+@pytest.fixture
+def cached(embedded, monkeypatch):
+    """Reuse the embedded analysis instead of fitting again."""
+    calls = []
+
+    def replay(*args, **kwargs):
+        calls.append(kwargs)
+        return embedded[1]
+
+    monkeypatch.setattr(report, "run_findings", replay)
+    return calls
+
+
+def test_report_names_dataset_model_verdict_and_projections(embedded):
+    result, findings = embedded
+    text = (result.out_dir / "report.md").read_text()
+    assert result.model == "learning-curve"
+    assert text.startswith("# Scaling report: mlp-learning-curves")
+    assert "HierarchicalLearningCurve + HierarchicalModelSize" in text  # width sweep
+    for name, verdict in findings.diagnostics.items():
+        assert f"- `{name}`: {verdict.verdict}" in text
+    assert ("WARNING: sampler diagnostics FAILED" in text) == (not result.ok)
+    # 2 x 50 SMC particles: the evidence has a large Monte Carlo error, which is listed
+    assert any("Monte Carlo error" in p and "> 0.5" in p for p in result.problems)
+    for problem in result.problems:
+        assert f"- {problem}" in text
+    assert "## Projections" in text and "### Growth to reach the targets" in text
+    projection = findings.tables[[t.name for t in findings.tables].index("projection")].frame
+    domain_rows = projection.query("level == 'domain' and quantity == 'compute_growth'")
+    assert set(domain_rows["domain"]) == {"digits", "mnist1d"}
+    for row in domain_rows.itertuples():
+        assert f"| compute_growth | domain | {row.domain} | (best curve) | {row.target} |" in text
+        assert f"| {row.median:.3g} | {row.lower:.3g} | {row.upper:.3g} |" in text
+    assert "years_to_target" in set(projection["quantity"])  # compute growth per year given
+    assert "### Implied compute-polynomial degree" in text
+    assert "### Evidence (SMC log marginal likelihood" in text and "### PSIS-LOO" in text
+    assert "bayes-scaling report mlp-learning-curves --out" in text
+    assert "--forms power_law,power_law_irreducible" in text and "--hypotheses none" in text
+
+
+def test_every_figure_as_png_and_svg_and_shown_in_the_report(embedded):
+    result, _ = embedded
+    expected = {"learning_curves", "projection_forest", "model_size", "degree",
+                "model_comparison", "diagnostics_learning_curve", "diagnostics_model_size"}
+    figures = result.out_dir / "figures"
+    assert {p.stem for p in figures.iterdir()} == expected
+    text = (result.out_dir / "report.md").read_text()
+    for name in expected:
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "<svg" in (figures / f"{name}.svg").read_text()[:2000]
+        assert f"(figures/{name}.png)" in text and f"(figures/{name}.svg)" in text
+    page = (result.out_dir / "report.html").read_text()
+    assert "<table>" in page and 'src="figures/learning_curves.png"' in page
+
+
+def test_manifest_hashes_inputs_versions_and_settings(embedded):
+    result, _ = embedded
+    out = result.out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == on_disk - {"manifest.json"}
+    for name, digest in manifest["files"].items():
+        assert _sha(out / name) == digest, name
+    data = load_dataset("mlp-learning-curves")
+    inputs = manifest["inputs"]
+    assert inputs["dataset"] == "mlp-learning-curves" and inputs["rows"] == len(data.frame)
+    assert inputs["table_sha256"] == data.sha256()
+    assert load_table(out / "data.csv").sha256() == data.sha256()  # the fitted table
+    from bayes_scaling.datasets.embedded import embedded_path
+
+    assert inputs["raw_sha256"] == _sha(embedded_path(get_spec("mlp-learning-curves")))
+    assert all(manifest["versions"][k] not in ("", "not installed") for k in VERSIONED)
+    assert manifest["seeds"] == {"nuts": 7, "smc": 7}
+    assert manifest["settings"]["sampler"]["draws"] == 100
+    assert manifest["settings"]["forms"] == list(FORMS)
+    assert manifest["reproduce"].startswith("bayes-scaling report mlp-learning-curves")
+    fit = load_fit(out / "fits" / "learning_curve.nc")  # verified on load
+    assert fit.attrs["model_type"] == "hierarchical_learning_curve"
+
+
+def test_refuses_an_existing_folder_before_fitting(tmp_path, monkeypatch):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted although the folder was refused")
+
+    monkeypatch.setattr(report, "run_findings", no_fit)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputExistsError, match="already exists"):
+        build_report("mlp-learning-curves", out)
+    with pytest.raises(OutputExistsError, match="not a bayes_scaling report folder"):
+        build_report("mlp-learning-curves", out, overwrite=True)  # not a report: kept
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["new", "replacing"])
+def test_failure_mid_way_leaves_no_partial_folder(embedded, cached, tmp_path, monkeypatch,
+                                                  earlier):
+    out = tmp_path / "broken"
+    if earlier:
+        shutil.copytree(embedded[0].out_dir, out)
+    before = {p: _sha(p) for p in out.rglob("*") if p.is_file()} if earlier else {}
+
+    def fail(tmp, findings):
+        assert (tmp / "fits" / "learning_curve.nc").is_file()  # mid-way: fits are written
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(report, "_write_figures", fail)
+    with pytest.raises(RuntimeError, match="injected"):
+        build_report("mlp-learning-curves", out, overwrite=earlier)
+    assert [p.name for p in tmp_path.iterdir()] == (["broken"] if earlier else [])
+    assert {p: _sha(p) for p in out.rglob("*") if p.is_file()} == before  # untouched
+
+
+def test_report_and_demo_commands(embedded, cached, tmp_path, capsys):
+    out = tmp_path / "cli"
+    argv = ["report", "mlp-learning-curves", "--out", str(out), "--forms", ",".join(FORMS),
+            "--hypotheses", "none", "--smc-draws", "60", "--no-progress"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip() == str(out.resolve())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == ["bayes-scaling", *argv]
+    assert manifest["settings"]["smc"]["draws"] == 60 and cached[-1]["hypotheses"] == []
+    assert main(["report", "mlp-learning-curves", "--out", str(out)]) == 2  # exists
+    assert "already exists" in capsys.readouterr().err
+    # the demo is the report on the embedded dataset; --force replaces the earlier report
+    (out / "stale.txt").write_text("from an earlier run")
+    assert main(["demo", "--out", str(out), "--force", "--no-progress"]) == 0
+    assert cached[-1]["targets"] == ["x0.8", "x0.5"] and cached[-1]["compute_growth_per_year"] == 4
+    assert not (out / "stale.txt").exists() and (out / "report.md").is_file()
+    assert json.loads((out / "manifest.json").read_text())["command"][1] == "demo"
+    assert [p.name for p in tmp_path.iterdir()] == ["cli"]  # no temporary folders left
+
+
+@needs_mirror
+def test_report_on_thompson_imagenet_from_the_mirror(tmp_path, monkeypatch):
+    monkeypatch.setenv("BAYES_SCALING_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "imagenet"
+    result = build_report("thompson2020-imagenet", out, mirror=MIRROR, smc=QUICK_SMC,
+                          sampler=SamplerConfig(draws=100, tune=200, chains=2, seed=7,
+                                                target_accept=0.95))
+    assert result.model == "compute-scaling"
+    text = (out / "report.md").read_text()
+    assert "HierarchicalComputeScaling (polynomial, year trend)" in text
+    assert "`imagenet-top1-5pct`" in text and "### Fitted compute-polynomial degree k" in text
+    assert "### Hypothesis `polynomial-vs-exponential`" in text
+    assert "| compute_growth | curve | imagenet | imagenet/top1 | 0.05 | 0.05 |" in text
+    stems = {p.stem for p in (out / "figures").glob("*.svg")}
+    assert {p.stem for p in (out / "figures").glob("*.png")} == stems
+    assert {"compute_scaling", "degree", "projection_forest",
+            "diagnostics_compute_scaling"} < stems
+    # the hypothesis on the whole table, or on each curve (robust nu shared across curves)
+    assert any(s.startswith("hypothesis_polynomial-vs-exponential") for s in stems)
+    inputs = json.loads((out / "manifest.json").read_text())["inputs"]
+    assert inputs["raw_sha256"] == inputs["registry_sha256"] == \
+        get_spec("thompson2020-imagenet").sha256
+
+
+@needs_mirror
+def test_report_on_chinchilla_from_the_mirror(tmp_path, monkeypatch):
+    monkeypatch.setenv("BAYES_SCALING_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "chinchilla"
+    result = build_report("chinchilla-epoch2024", out, mirror=MIRROR, sampler=QUICK_NUTS)
+    assert result.model == "joint"
+    text = (out / "report.md").read_text()
+    assert "JointScalingLaw" in text and "### Posterior vs the published fits" in text
+    assert "### Compute-optimal allocation" in text and "compute_optimal_flop" in text
+    assert {p.stem for p in (out / "figures").glob("*.png")} == {
+        "joint_scaling", "projection_forest", "diagnostics_joint"}
+    assert (out / "fits" / "joint.nc").is_file() and (out / "tables" / "allocation.csv").is_file()
