@@ -260,7 +260,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from bayes_scaling.pipeline import DEMO_DATASET, run_demo
 
     _say(f"bayes-scaling demo: the report on the embedded dataset {DEMO_DATASET!r}: two NUTS "
-         "fits, a comparison of three forms and two hypotheses by SMC (~3 min on 2 cores) ...")
+         "fits, a comparison of three forms and two hypotheses by SMC (~4 min on 2 cores) ...")
     result = run_demo(args.out, sampler=_sampler(args), smc=_smc(args), overwrite=args.force,
                       command=["bayes-scaling", *args.argv])
     return _finish_report(result, args.strict)
