@@ -15,7 +15,6 @@ Nothing is written here: :mod:`bayes_scaling.report` writes the folder.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,30 +204,18 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
 
 def _hypotheses(found: Findings, data: ScalingData, names: Sequence[str],
                 smc: SMCConfig) -> None:
+    reuse = found.comparison.fits if found.comparison is not None else None
     for name in names:
-        try:
-            runs = [("", _hypothesis(found, name, data, smc))]
-        except ModelConfigError as exc:
-            if "shared by all blocks" not in str(exc):
-                raise
-            # a robust form's Student-t nu is shared by all curves, which SMC's per-curve
-            # blocks cannot fit: test the hypothesis on each curve's own table instead
-            found.problems.append(f"hypothesis {name}: {exc}; tested on each curve "
-                                  "separately instead")
-            runs = [(f"{domain}/{curve}",
-                     _hypothesis(found, name, _one_curve(data, domain, curve), smc))
-                    for domain, curve in data.curves]
-        for label, result in runs:
-            found.hypotheses.append((label, result))
-            key = f"hypothesis_{name}" + (f"_{_safe(label)}" if label else "")
-            on = f" on {label}" if label else ""
-            found.tables.append(Table(key, "comparison",
-                                      f"Hypothesis {name!r}{on}: H1 {result.hypothesis.h1} vs "
-                                      f"H0 {result.hypothesis.h0}", result.by_domain,
-                                      show=["domain", "log_bayes_factor", "se", "prob_h1",
-                                            "prob_low", "prob_high", "favours", "strength"]))
-            _figure(found, key, f"Evidence for hypothesis {name!r}{on}",
-                    _plot_comparison, result.comparison)
+        result = _hypothesis(found, name, data, smc, reuse)
+        found.hypotheses.append(("", result))
+        key = f"hypothesis_{name}"
+        found.tables.append(Table(key, "comparison",
+                                  f"Hypothesis {name!r}: H1 {result.hypothesis.h1} vs "
+                                  f"H0 {result.hypothesis.h0}", result.by_domain,
+                                  show=["domain", "log_bayes_factor", "se", "prob_h1",
+                                        "prob_low", "prob_high", "favours", "strength"]))
+        _figure(found, key, f"Evidence for hypothesis {name!r}", _plot_comparison,
+                result.comparison)
 
 
 def _plot_comparison(comparison: Any) -> Any:
@@ -237,23 +224,13 @@ def _plot_comparison(comparison: Any) -> Any:
     return plot_model_comparison(comparison)
 
 
-def _hypothesis(found: Findings, name: str, data: ScalingData, smc: SMCConfig) -> Any:
+def _hypothesis(found: Findings, name: str, data: ScalingData, smc: SMCConfig,
+                reuse: Any = None) -> Any:
     from bayes_scaling.comparison.hypotheses import test_hypothesis
 
-    result = test_hypothesis(name, data, smc=smc, loo=False)
+    result = test_hypothesis(name, data, smc=smc, loo=False, fits=reuse)
     found.add_problems(f"hypothesis {name}", result.problems)
     return result
-
-
-def _one_curve(data: ScalingData, domain: str, curve: str) -> ScalingData:
-    frame = data.frame
-    rows = frame[(frame["domain"] == domain) & (frame["curve"] == curve)]
-    return ScalingData.from_frame(rows.reset_index(drop=True), size=data.size,
-                                  source=f"{data.source} [{domain}/{curve}]")
-
-
-def _safe(label: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")
 
 
 def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,

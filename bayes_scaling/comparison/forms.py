@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,9 +209,14 @@ def _safe(name: str) -> str:
 
 
 def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
-             problems: list[str], label: str) -> dict[str, xr.DataTree]:
+             problems: list[str], label: str,
+             reuse: Mapping[str, xr.DataTree] | None = None) -> dict[str, xr.DataTree]:
     fits = {}
     for spec in specs:
+        earlier = (reuse or {}).get(spec.name)
+        if earlier is not None and earlier.attrs.get("model_id") == spec.model(data).model_id():
+            fits[spec.name] = earlier  # same form, priors and rows: no need to refit
+            continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             fits[spec.name] = spec.model(data).fit_smc(smc)
@@ -234,7 +239,8 @@ def _record(problems: list[str], func: Any, *args: Any, **kwargs: Any) -> Any:
 def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
                   methods: Sequence[str] = METHODS, size: str | None = None,
                   smc: SMCConfig | None = None, n_largest: int | None = None,
-                  weighting: str = "stacking") -> FormComparison:
+                  weighting: str = "stacking",
+                  fits: Mapping[str, xr.DataTree] | None = None) -> FormComparison:
     """Fit every form and compare them by evidence, PSIS-LOO and leave-future-out.
 
     Parameters
@@ -255,6 +261,9 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
         table's ``split`` column.
     weighting : {"stacking", "evidence"}
         Weights of the averaged model in the leave-future-out table.
+    fits : mapping of str to xarray.DataTree, optional
+        Earlier SMC fits keyed by form name (e.g. another comparison's ``fits``); one is
+        reused when its ``model_id`` (form, priors, fitted rows) matches.
 
     Returns
     -------
@@ -280,7 +289,7 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
     problems = result.problems
     full_needed = "evidence" in methods or "loo" in methods
     if full_needed:
-        result.fits = _fit_all(specs, table, smc, problems, "full")
+        result.fits = _fit_all(specs, table, smc, problems, "full", reuse=fits)
         if "evidence" in methods:
             result.evidence = _record(problems, compare_evidence, result.fits)
             result.weights["evidence"] = model_weights(method="evidence",

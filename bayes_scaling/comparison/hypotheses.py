@@ -21,11 +21,13 @@ Bayes factor is "not worth more than a bare mention".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.comparison.evidence import _probabilities, block_evidence, evidence_strength
@@ -128,7 +130,8 @@ def _row(domain: str, e1: pd.Series, e0: pd.Series, ci_prob: float, seed: int) -
 
 
 def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
-                    loo: bool = True, ci_prob: float | None = None) -> HypothesisResult:
+                    loo: bool = True, ci_prob: float | None = None,
+                    fits: Mapping[str, xr.DataTree] | None = None) -> HypothesisResult:
     """Run a named hypothesis on a table and return its verdict.
 
     Parameters
@@ -143,6 +146,8 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
         Also report PSIS-LOO.
     ci_prob : float, optional
         Probability of the intervals (ArviZ's default if omitted).
+    fits : mapping of str to xarray.DataTree, optional
+        Earlier SMC fits to reuse (see :func:`~bayes_scaling.comparison.compare_forms`).
 
     Returns
     -------
@@ -163,7 +168,7 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
                                    f"(curves per domain: {per_domain.to_dict()})")
     methods = ("evidence", "loo") if loo else ("evidence",)
     h1, h0 = parse_form(h.h1).name, parse_form(h.h0).name
-    comparison = compare_forms(table, [h1, h0], methods=methods, smc=smc)
+    comparison = compare_forms(table, [h1, h0], methods=methods, smc=smc, fits=fits)
     e1 = block_evidence(comparison.fits[h1], by=dims.DOMAIN, name=h1)
     e0 = block_evidence(comparison.fits[h0], by=dims.DOMAIN, name=h0)
     rows = [_row(str(d), e1.loc[d], e0.loc[d], ci_prob, smc.seed) for d in e1.index]
