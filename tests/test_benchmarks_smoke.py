@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+
+# the benchmark suite is a folder of scripts in the repository, not part of the package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import extrapolation, point_fits
 from benchmarks.point_fits import fit_m1, fit_m2, fit_m3, fit_m4, m4_predict
