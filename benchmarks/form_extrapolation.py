@@ -61,14 +61,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.form_extrapolation",
                                      description=__doc__)
     parser.add_argument("--quick", action="store_true", help="3 forms, tiny SMC")
-    parser.add_argument("--dataset", default="revisiting2022-lang")
+    parser.add_argument("--dataset", default="revisiting2022-lang",
+                        help="a registered dataset, or 'simulated' (known truth)")
     parser.add_argument("--forms", nargs="+", default=None, help="default: every family")
     parser.add_argument("--draws", type=int, default=600)
     parser.add_argument("--chains", type=int, default=4)
     args = parser.parse_args(argv)
     from bayes_scaling.datasets import load_dataset
 
-    table = load_dataset(args.dataset, mirror=MIRROR).frame
+    if args.dataset == "simulated":  # the harness's simulated curves with known truth
+        from benchmarks.extrapolation import simulated_split
+
+        table = simulated_split(n_domains=2 if args.quick else 3,
+                                curves_per_domain=2 if args.quick else 5, seed=7)
+    else:
+        table = load_dataset(args.dataset, mirror=MIRROR).frame
     forms = args.forms or (["power_law", "power_law_irreducible", "sigmoid_log"] if args.quick
                            else list(CURVES))
     smc = SMCConfig(draws=100 if args.quick else args.draws,
