@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bayes_scaling import __version__
-from bayes_scaling.errors import BayesScalingError, ComparisonWarning, FitDiagnosticsWarning
+from bayes_scaling.errors import (
+    BayesScalingError,
+    ComparisonWarning,
+    FitDiagnosticsWarning,
+    IdentificationWarning,
+)
 from bayes_scaling.models import SamplerConfig, SMCConfig
 
 if TYPE_CHECKING:
@@ -452,6 +457,11 @@ COMMANDS = {"demo": _cmd_demo, "report": _cmd_report, "fit": _cmd_fit, "project"
             "plot": _cmd_plot, "compare": _cmd_compare, "datasets": _cmd_datasets}
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: object,
+                  **kwargs: object) -> None:
+    _say(f"warning ({category.__name__}): {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayes-scaling`` command.
 
@@ -472,6 +482,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         with warnings.catch_warnings():
+            # weak-identification findings (and any other warning) as one plain line each
+            warnings.simplefilter("always", IdentificationWarning)
+            warnings.showwarning = _show_warning
             # diagnostics are reported by _report_diagnostics, not as a raw warning
             warnings.simplefilter("ignore", FitDiagnosticsWarning)
             warnings.simplefilter("ignore", ComparisonWarning)  # listed as "problems"

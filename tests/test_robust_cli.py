@@ -27,13 +27,14 @@ from bayes_scaling.simulate import simulate_learning_curves
 
 FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
-SUBCOMMANDS = ["demo", "fit", "project", "plot", "datasets", "compare"]
+SUBCOMMANDS = ["demo", "fit", "project", "plot", "datasets", "compare", "report"]
 OPTIONS = ["--out", "--model", "--robust", "--form", "--trend", "--frontier", "--priors",
            "--mirror", "--force", "--strict", "--draws", "--tune", "--chains",
            "--target-accept", "--sampler", "--seed", "--no-progress", "--auto-remedy",
            "--target", "--model-size-fit", "--compute-growth-per-year", "--degree-out",
            "--ci-prob", "--extrapolate", "--forms", "--hypothesis", "--method", "--size",
            "--holdout-largest", "--weighting", "--save-fits", "--version", "-h", "--bogus",
+           "--kind", "--hypotheses", "--smc-draws", "--smc-chains", "--smc-seed",
            "list", "info", "fetch"]
 VALUES = ["-1", "0", "1", "2", "3", "0.5", "0.99", "1.0", "1.5", "nan", "inf", "-inf",
           "1e999", "9" * 30, "-0", "x0.5", "x0", "x-1", "xnan", "x1e999", "imagenet-top1-5pct",
