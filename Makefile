@@ -29,6 +29,11 @@ demo: install
 test: install
 	cd tests && "../$(PY)" -m pytest -p no:cacheprovider $(PYTEST_ARGS) -c ../pyproject.toml --rootdir ..
 
+# Every notebook executed with quick sampler settings (~5 min on 2 cores); CI runs it after
+# the default tier, which stays under ~10 minutes.
+notebooks: install
+	cd tests && "../$(PY)" -m pytest -p no:cacheprovider -m notebooks -c ../pyproject.toml --rootdir .. $(PYTEST_ARGS)
+
 test-slow: install
 	cd tests && "../$(PY)" -m pytest -p no:cacheprovider -m slow -c ../pyproject.toml --rootdir .. $(PYTEST_ARGS)
 

@@ -26,7 +26,10 @@ MARK_WRITING = "@@HALF-WRITTEN@@"
 TIMEOUT = 240
 
 BOOTSTRAP = f"""
-import sys, time
+import signal, sys, time
+# Ctrl-C must raise KeyboardInterrupt as in a terminal, even when the test runner was started
+# in the background by a non-interactive shell (which makes children inherit SIGINT ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import nutpie
 _sample = nutpie.sample
 def sample(*args, **kwargs):

@@ -17,6 +17,7 @@ def test_notebook_names_are_lower_case_hyphenated():
         assert path.stem == path.stem.lower() and " " not in path.stem and "_" not in path.stem
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes(path, monkeypatch, tmp_path):
     nbformat = pytest.importorskip("nbformat")
