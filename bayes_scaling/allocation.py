@@ -36,7 +36,7 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, JointScalingLaw
-from bayes_scaling.projection import Target, parse_targets
+from bayes_scaling.projection import Target, parse_targets, target_values
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: ``resource`` labels of the allocation: model size N* and training tokens D*.
@@ -201,10 +201,7 @@ def compute_for_target_loss(fit: xr.DataTree,
     law = _log_law(fit)
     current = fit["constant_data"]["max_compute"]
     now = law["E"] + np.exp(law["log_k"] - law["gamma"] * np.log(current / flop))
-    values = [now * t.value if t.kind == "relative" else xr.full_like(now, t.value)
-              for t in parsed]
-    labels = [t.label for t in parsed]
-    target_value = xr.concat(values, dim=dims.TARGET).assign_coords({dims.TARGET: labels})
+    target_value = target_values(now, parsed)
     excess = target_value - law["E"]
     reachable = excess > 0
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -455,6 +455,23 @@ def load_table(source: str | Path | pd.DataFrame | ScalingData, *,
     return ScalingData.from_csv(source, size=size)
 
 
+def as_table(source: str | Path | pd.DataFrame | ScalingData, *,
+              size: str | None = None) -> ScalingData:
+    """:func:`load_table`, keeping a :class:`ScalingData`'s own size axis unless ``size``
+    names another, on which its rows are then re-validated.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path, pandas.DataFrame or ScalingData
+        The table.
+    size : {"data", "params", "compute"}, optional
+        Resource axis; default the table's own (``"data"`` for a path or DataFrame).
+    """
+    if isinstance(source, ScalingData):
+        return source if size in (None, source.size) else load_table(source.frame, size=size)
+    return load_table(source, size=size or "data")
+
+
 def best_model_size_rows(frame: pd.DataFrame, *, metric: str, size: str = "data",
                          by: Iterable[str] = ("domain", "curve")) -> pd.DataFrame:
     """Keep, for each shard, the rows of the best model size (Hestness et al. 2017).

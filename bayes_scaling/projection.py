@@ -131,6 +131,15 @@ def parse_targets(specs: Iterable[Target | float | str] | Target | float | str, 
     return targets
 
 
+def target_values(now: xr.DataArray, targets: Sequence[Target]) -> xr.DataArray:
+    """Per-draw target values on a new ``target`` dim: ``factor * now`` for relative targets
+    (``now``: the curve's current fitted value per draw), the value itself for absolute ones."""
+    values = [now * t.value if t.kind == "relative" else xr.full_like(now, t.value)
+              for t in targets]
+    return xr.concat(values, dim=dims.TARGET).assign_coords(
+        {dims.TARGET: [t.label for t in targets]})
+
+
 def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str] | str | float,
                         ) -> xr.Dataset:
     """Posterior distribution of the data growth needed to reach each target.
@@ -165,13 +174,7 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     const = fit["constant_data"].to_dataset()
     current = const["max_size"]
     ref = const["ref_size"]
-    now = curve_mean(fit, current)  # (chain, draw, curve)
-    per_target = []
-    for t in targets:
-        value = now * t.value if t.kind == "relative" else xr.full_like(now, t.value)
-        per_target.append(value)
-    target_value = xr.concat(per_target, dim=dims.TARGET).assign_coords(
-        {dims.TARGET: [t.label for t in targets]})
+    target_value = target_values(curve_mean(fit, current), targets)
     reachable = target_value > post["gamma"]
     # the family's analytic inverse, in units of the curve's reference size
     size = POWER_LAW_IRREDUCIBLE.size_for_target(
@@ -220,10 +223,7 @@ def project_form_growth(fit: xr.DataTree,
     post = fit["posterior"].to_dataset()
     const = fit["constant_data"].to_dataset()
     current = const["max_size"]
-    now = form_curve_mean(fit, current)
-    target_value = xr.concat(
-        [now * t.value if t.kind == "relative" else xr.full_like(now, t.value) for t in targets],
-        dim=dims.TARGET).assign_coords({dims.TARGET: [t.label for t in targets]})
+    target_value = target_values(form_curve_mean(fit, current), targets)
     scaled = target_value / np.exp(const["log_ref_metric"])
     params = {name: post[name] for name in family.parameters}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

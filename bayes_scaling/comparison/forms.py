@@ -36,7 +36,7 @@ from bayes_scaling.comparison.averaging import (
 from bayes_scaling.comparison.evidence import compare_evidence
 from bayes_scaling.comparison.predictive import compare_loo, score_holdout, split_future
 from bayes_scaling.curves import CURVES
-from bayes_scaling.data import ScalingData, load_table
+from bayes_scaling.data import ScalingData, as_table
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.models.form import CurveFormModel, SMCConfig, form_predictive
 from bayes_scaling.projection import Target, project_form_growth
@@ -213,25 +213,24 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
              reuse: Mapping[str, xr.DataTree] | None = None) -> dict[str, xr.DataTree]:
     fits = {}
     for spec in specs:
+        model = _record(problems, spec.model, data, prefix=f"{label} fit of {spec.name}: ")
         earlier = (reuse or {}).get(spec.name)
-        if earlier is not None and earlier.attrs.get("model_id") == spec.model(data).model_id():
+        if earlier is not None and earlier.attrs.get("model_id") == model.model_id():
             fits[spec.name] = earlier  # same form, priors and rows: no need to refit
             continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fits[spec.name] = spec.model(data).fit_smc(smc)
-        for w in caught:
-            problems.append(f"{label} fit of {spec.name}: {w.message}")
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        fits[spec.name] = _record(problems, model.fit_smc, smc,
+                                  prefix=f"{label} fit of {spec.name}: ")
     return fits
 
 
-def _record(problems: list[str], func: Any, *args: Any, **kwargs: Any) -> Any:
+def _record(problems: list[str], func: Any, *args: Any, prefix: str = "", **kwargs: Any) -> Any:
+    """Call ``func``, listing its warnings in ``problems`` (with ``prefix``) and re-emitting
+    them."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = func(*args, **kwargs)
     for w in caught:
-        problems.append(str(w.message))
+        problems.append(f"{prefix}{w.message}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return result
 
@@ -280,8 +279,7 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
     if weighting not in WEIGHTINGS:
         raise ModelConfigError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}")
     smc = smc or SMCConfig()
-    table = data if isinstance(data, ScalingData) and size in (None, data.size) else \
-        load_table(data.frame if isinstance(data, ScalingData) else data, size=size or "data")
+    table = as_table(data, size=size)
     result = FormComparison(settings={"forms": names, "methods": list(methods),
                                       "smc": vars(smc) if hasattr(smc, "__dict__") else {},
                                       "n_largest": n_largest, "weighting": weighting,

@@ -30,9 +30,14 @@ import pandas as pd
 import xarray as xr
 
 from bayes_scaling import dims
-from bayes_scaling.comparison.evidence import _probabilities, block_evidence, evidence_strength
+from bayes_scaling.comparison.evidence import (
+    _probabilities,
+    block_evidence,
+    evidence_strength,
+    log_evidence,
+)
 from bayes_scaling.comparison.forms import FormComparison, compare_forms, parse_form
-from bayes_scaling.data import load_table
+from bayes_scaling.data import as_table
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.models.form import SMCConfig
 from bayes_scaling.summaries import ci_defaults
@@ -158,9 +163,7 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
     h = HYPOTHESES[name]
     ci_prob, _ = ci_defaults(ci_prob, None)
     smc = smc or SMCConfig()
-    table = load_table(data, size=h.size or "data") if not hasattr(data, "frame") else data
-    if h.size and table.size != h.size:
-        table = load_table(table.frame, size=h.size)
+    table = as_table(data, size=h.size)
     if name == "shared-exponent":
         per_domain = table.frame.groupby("domain")["curve"].nunique()
         if (per_domain < 2).all():
@@ -172,11 +175,9 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
     e1 = block_evidence(comparison.fits[h1], by=dims.DOMAIN, name=h1)
     e0 = block_evidence(comparison.fits[h0], by=dims.DOMAIN, name=h0)
     rows = [_row(str(d), e1.loc[d], e0.loc[d], ci_prob, smc.seed) for d in e1.index]
-    total = pd.Series({"log_evidence": e1["log_evidence"].sum(),
-                       "log_evidence_se": float(np.sqrt((e1["log_evidence_se"] ** 2).sum()))})
-    total0 = pd.Series({"log_evidence": e0["log_evidence"].sum(),
-                        "log_evidence_se": float(np.sqrt((e0["log_evidence_se"] ** 2).sum()))})
-    rows.append(_row("(all)", total, total0, ci_prob, smc.seed))
+    total1, total0 = (pd.Series(log_evidence(comparison.fits[k], name=k),
+                                index=["log_evidence", "log_evidence_se"]) for k in (h1, h0))
+    rows.append(_row("(all)", total1, total0, ci_prob, smc.seed))
     by_domain = pd.DataFrame(rows)
     by_domain.attrs["ci_prob"] = ci_prob
     return HypothesisResult(h, by_domain, comparison, list(comparison.problems))

@@ -110,7 +110,7 @@ def split_future(data: object, *, n_largest: int | None = None,
         The table with ``split`` set (the models fit the ``"fit"`` rows only) and the
         held-out rows.
     """
-    table = load_table(data) if not isinstance(data, ScalingData) else data
+    table = load_table(data)
     frame = table.frame.copy()
     size = table.size
     if n_largest is None:

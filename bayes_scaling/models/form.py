@@ -39,11 +39,11 @@ from pymc.smc.kernels import MH
 
 from bayes_scaling import dims
 from bayes_scaling.curves import CurveFamily, get_curve
-from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
+from bayes_scaling.data import ScalingData, as_table, best_model_size_rows
 from bayes_scaling.errors import IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
-from bayes_scaling.models.indexing import CurveIndex
+from bayes_scaling.models.indexing import CurveIndex, curve_label
 from bayes_scaling.priors import Prior, load_default_priors, parse_priors, read_yaml
 
 logger = logging.getLogger(__name__)
@@ -125,10 +125,7 @@ class CurveFormModel(ScalingModel):
 
     def __init__(self, data: Any, family: str | CurveFamily, *, size: str | None = None,
                  shared: Sequence[str] = (), robust: bool = False, priors: Any = None) -> None:
-        if isinstance(data, ScalingData):
-            table = data if size in (None, data.size) else load_table(data.frame, size=size)
-        else:
-            table = load_table(data, size=size or "data")
+        table = as_table(data, size=size)
         self.family = family if isinstance(family, CurveFamily) else _family(family)
         if isinstance(shared, str):
             shared = [shared]
@@ -414,8 +411,6 @@ def form_predictive(fit: xr.DataTree, frame: pd.DataFrame, *, seed: int = 0) -> 
         both (chain, draw, obs); and ``log_density`` of the observed metric when ``frame``
         has it (chain, draw, obs).
     """
-    from bayes_scaling.models.indexing import curve_label
-
     size_col = fit.attrs["size_column"]
     metric = fit.attrs["metric"]
     curves = list(fit["posterior"][dims.CURVE].values)
