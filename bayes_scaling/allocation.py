@@ -35,7 +35,7 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
-from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, JointScalingLaw
+from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, JointScalingLaw, joint_loss
 from bayes_scaling.projection import Target, parse_targets, target_values
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
@@ -126,7 +126,7 @@ def compute_optimal_allocation(fit: xr.DataTree, compute: Any) -> xr.Dataset:
     n_opt = alloc.sel({dims.RESOURCE: "params"}, drop=True)
     d_opt = alloc.sel({dims.RESOURCE: "data"}, drop=True)
     post = fit["posterior"]
-    loss = post["E"] + post["A"] * n_opt ** -post["alpha"] + post["B"] * d_opt ** -post["beta"]
+    loss = joint_loss(n_opt, d_opt, **{k: post[k] for k in ("E", "A", "B", "alpha", "beta")})
     sample_curve = (dims.CHAIN, dims.DRAW, dims.CURVE)
     exponent = xr.concat([law["a"], law["b"]], dim=dims.RESOURCE).assign_coords(
         {dims.RESOURCE: list(RESOURCES)})
@@ -219,7 +219,7 @@ def compute_for_target_loss(fit: xr.DataTree,
         "target_value": target_value.transpose(*sample_curve),
         "reachable": reachable.transpose(*sample_curve),
     })
-    out["p_reachable"] = out["reachable"].mean((dims.CHAIN, dims.DRAW))
+    out["p_reachable"] = out["reachable"].mean(dims.SAMPLE_DIMS)
     out["current_compute"] = current
     out.attrs.update({"quantity": "compute_for_target_loss", "constraint": f"C = {flop:g} N D",
                       "targets": [f"{t.kind}:{t.value:g}" for t in parsed],

@@ -25,6 +25,8 @@ from bayes_scaling.errors import (
     IdentificationWarning,
 )
 from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.pipeline import MODEL_KINDS
+from bayes_scaling.report_workflows import REPORT_KINDS
 
 if TYPE_CHECKING:
     from bayes_scaling.report import ReportResult
@@ -121,7 +123,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     "(Chinchilla).")
     report.add_argument("data", help="tidy CSV file, or a registered dataset name")
     report.add_argument("--out", required=True, help="report folder to create")
-    report.add_argument("--model", choices=["learning-curve", "compute-scaling", "joint"],
+    report.add_argument("--model", choices=list(REPORT_KINDS),
                         default=None, help="the analysis (default: chosen by the table)")
     report.add_argument("--target", action="append", default=None,
                         help="absolute, relative (x0.5) or named target; repeatable (default "
@@ -144,8 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="fit a scaling model to a tidy CSV or registered dataset")
     fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
     fit.add_argument("--out", required=True, help="fit file to write (.nc)")
-    fit.add_argument("--model", choices=["learning-curve", "model-size", "compute-scaling",
-                                          "joint"],
+    fit.add_argument("--model", choices=list(MODEL_KINDS),
                      default="learning-curve",
                      help="learning-curve: error vs data (default); model-size: best model "
                           "size vs data from a width sweep; compute-scaling: error vs "
@@ -377,7 +378,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from bayes_scaling.comparison import compare_forms
     from bayes_scaling.comparison.hypotheses import test_hypothesis
     from bayes_scaling.io import ensure_writable
-    from bayes_scaling.models import SMCConfig
     from bayes_scaling.pipeline import resolve_table
 
     smc = SMCConfig(draws=args.draws, chains=args.chains, seed=args.seed)

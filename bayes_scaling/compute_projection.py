@@ -56,7 +56,7 @@ from bayes_scaling.projection import (
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 MODEL_TYPE = HierarchicalComputeScaling.model_type
-SAMPLE = (dims.CHAIN, dims.DRAW)
+SAMPLE = dims.SAMPLE_DIMS
 
 
 def _check_fit(fit: xr.DataTree) -> None:

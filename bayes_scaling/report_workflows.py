@@ -81,6 +81,11 @@ class Findings:
         self.figures[f"diagnostics_{name}"] = (fig, f"Sampler diagnostics of the {name} fit "
                                                "(rank plots; verdict in the title)")
 
+    @property
+    def ok(self) -> bool:
+        """Every NUTS fit passed its diagnostics."""
+        return all(r.ok for r in self.diagnostics.values())
+
     def add_problems(self, label: str, problems: Sequence[str]) -> None:
         """List comparison problems once (a hypothesis may refit a compared form)."""
         seen = {p.split(": ", 1)[1] for p in self.problems}
