@@ -22,7 +22,7 @@ from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: Probability of the inner band (the outer one is ArviZ's ``stats.ci_prob``).
 INNER_BAND_PROB = 0.5
-PROB = "prob"
+PROB = dims.PROB
 
 
 def band_probs(probs: Sequence[float] | None = None) -> tuple[float, ...]:

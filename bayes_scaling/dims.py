@@ -18,9 +18,12 @@ CI_BOUND = "ci_bound"
 MODEL = "model"
 SIZE = "size"  # grid of training-set sizes used for curve bands and plots
 QUANTILE = "quantile"
+BLOCK = "block"  # independent blocks (curves or domains) of an SMC fit
+PROB = "prob"  # probabilities of nested credible bands
 
 SAMPLE_DIMS: tuple[str, str] = (CHAIN, DRAW)
 
 ALL_DIMS: frozenset[str] = frozenset(
-    {CHAIN, DRAW, OBS, CURVE, DOMAIN, RESOURCE, TARGET, CI_BOUND, MODEL, SIZE, QUANTILE}
+    {CHAIN, DRAW, OBS, CURVE, DOMAIN, RESOURCE, TARGET, CI_BOUND, MODEL, SIZE, QUANTILE, BLOCK,
+     PROB}
 )

@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["BLOCK", "CurveFormModel", "SMCConfig", "form_curve_mean", "form_predictive"]
 
 #: Dim of the independent blocks an SMC fit was run on (curves or domains).
-BLOCK = "block"
+BLOCK = dims.BLOCK
 NOISE_PRIORS: tuple[str, ...] = ("noise_sigma", "noise_nu")
 #: Packaged priors of this model (noise, and the data-driven floor of ``gamma``).
 PACKAGED_PRIORS: tuple[str, ...] = (*NOISE_PRIORS, "floor_fraction")
