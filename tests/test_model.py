@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,13 @@ import pytest
 from _fits import FAST_SAMPLER, simulated_fit
 
 from bayes_scaling import dims
-from bayes_scaling.errors import IdentificationWarning, ModelConfigError, PriorConfigError
+from bayes_scaling.diagnostics import fit_report
+from bayes_scaling.errors import (
+    FitDiagnosticsWarning,
+    IdentificationWarning,
+    ModelConfigError,
+    PriorConfigError,
+)
 from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
 from bayes_scaling.simulate import simulate_learning_curves
 
@@ -44,6 +51,73 @@ def test_non_centred_hierarchy_and_bounded_floor(sim):
     draws = pm.draw([pm_model["gamma"], pm_model["min_metric"]], draws=200, random_seed=1)
     assert np.all(draws[0] < draws[1][None, :])
     assert np.all(draws[0] > 0)
+
+
+def test_floor_and_reducible_part_share_the_metric_at_the_reference_size(sim):
+    pm_model = HierarchicalLearningCurve(sim.frame).build_model()
+    gamma, scale_ref, metric_ref, min_metric = pm.draw(
+        [pm_model["gamma"], pm_model["scale_ref"], pm_model["metric_ref"],
+         pm_model["min_metric"]], draws=500, random_seed=2)
+    np.testing.assert_allclose(scale_ref + gamma, metric_ref)
+    assert np.all(scale_ref > 0)
+    assert np.all(gamma < np.minimum(min_metric[None, :], metric_ref))
+
+
+def _mixed_domains_table() -> pd.DataFrame:
+    """domain0 with 5 curves, domain1 with 2."""
+    frame = simulate_learning_curves(n_domains=2, curves_per_domain=5, n_seeds=1,
+                                     seed=4).frame
+    drop = (frame["domain"] == "domain1") & frame["curve"].isin(["arch2", "arch3", "arch4"])
+    return frame[~drop].reset_index(drop=True)
+
+
+def test_auto_parameterisation_centres_domains_with_many_curves():
+    from bayes_scaling.models.learning_curve import CENTER_MIN_CURVES
+
+    assert CENTER_MIN_CURVES == 5
+    frame = _mixed_domains_table()
+    model = HierarchicalLearningCurve(frame)
+    assert model.centered_curves.tolist() == [True] * 5 + [False] * 2
+    assert model.config()["centered_curves"] == [f"domain0/arch{i}" for i in range(5)]
+    assert not HierarchicalLearningCurve(frame, curve_parameterization="non_centered"
+                                         ).centered_curves.any()
+    assert HierarchicalLearningCurve(frame, curve_parameterization="centered"
+                                     ).centered_curves.all()
+    with pytest.raises(ModelConfigError, match="curve_parameterization must be one of auto"):
+        HierarchicalLearningCurve(frame, curve_parameterization="centred")
+
+
+def test_curve_parameterisations_define_the_same_prior():
+    frame = _mixed_domains_table()
+    draws = {}
+    for kind in ("centered", "non_centered"):
+        pm_model = HierarchicalLearningCurve(frame, curve_parameterization=kind).build_model()
+        draws[kind] = np.log(pm.draw(pm_model["beta"], draws=20_000, random_seed=3))
+    for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+        np.testing.assert_allclose(np.quantile(draws["centered"], q, axis=0),
+                                   np.quantile(draws["non_centered"], q, axis=0), atol=0.03)
+
+
+def test_curve_parameterisations_give_the_same_posterior():
+    """Same posterior; on informative curves, 5 per domain, the centred form mixes better."""
+    frame = simulate_learning_curves(n_domains=2, curves_per_domain=5, n_seeds=2,
+                                     curve_spread=0.3, seed=4).frame
+    means, sds, reports = {}, {}, {}
+    for kind in ("centered", "non_centered"):
+        model = HierarchicalLearningCurve(frame, curve_parameterization=kind)
+        with warnings.catch_warnings():  # 2 x 300 draws: R-hat is judged on its own below
+            warnings.simplefilter("ignore", FitDiagnosticsWarning)
+            fit = model.fit(FAST_SAMPLER, target_accept=0.99)
+        beta = fit["posterior"]["beta"]
+        means[kind] = beta.mean(("chain", "draw")).values
+        sds[kind] = beta.std(("chain", "draw")).values
+        reports[kind] = fit_report(fit)
+    assert HierarchicalLearningCurve(frame).centered_curves.all()  # what "auto" picks here
+    for report in reports.values():
+        assert report.divergences == 0 and report.max_rhat < 1.05
+    assert reports["centered"].min_ess_bulk > reports["non_centered"].min_ess_bulk
+    np.testing.assert_array_less(np.abs(means["centered"] - means["non_centered"]),
+                                 0.35 * sds["non_centered"])
 
 
 def test_centred_log_size(sim):
@@ -133,8 +207,9 @@ def test_fit_result_groups_dims_and_attrs():
     assert post.sizes[dims.CHAIN] == FAST_SAMPLER.chains
     assert post.sizes[dims.DRAW] == FAST_SAMPLER.draws
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
-    assert json.loads(fit.attrs["model_config"]) == {"family": "power_law_irreducible",
-                                                     "robust": False, "size": "data"}
+    assert json.loads(fit.attrs["model_config"]) == {
+        "family": "power_law_irreducible", "robust": False, "size": "data",
+        "curve_parameterization": "auto", "centered_curves": []}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 

@@ -23,7 +23,7 @@ from bayes_scaling.targets import parse_targets_file
 
 FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 MODEL = "hierarchical_learning_curve"
-NAMES = ("log_beta_mu", "log_beta_domain_sigma", "log_beta_curve_sigma", "log_scale_offset",
+NAMES = ("log_beta_mu", "log_beta_domain_sigma", "log_beta_curve_sigma", "log_ref_metric_offset",
          "floor_fraction", "noise_sigma", "noise_nu")
 
 # YAML scalars that parse to awkward Python values: huge ints, inf/nan, dates, bools,
