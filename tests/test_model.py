@@ -188,7 +188,8 @@ def test_holdout_rows_are_not_fitted(sim):
     ("field", "value", "match"),
     [("chains", 1, "chains must be an integer >= 2"), ("draws", 0, "draws must be a positive"),
      ("target_accept", 1.0, "target_accept must be in"), ("sampler", "hmc", "sampler must be"),
-     ("seed", -1, "seed must be")],
+     ("seed", -1, "seed must be"),
+     ("low_rank_mass_matrix", "yes", "low_rank_mass_matrix must be True, False or None")],
 )
 def test_sampler_config_validation(field, value, match):
     with pytest.raises(ModelConfigError, match=match):

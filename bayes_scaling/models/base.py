@@ -67,6 +67,11 @@ class SamplerConfig:
         0.995) and twice the tuning (twice the draws too when R-hat or ESS failed), log
         every attempt, keep the best and record them all in the ``remedy_log`` attr
         (see :func:`bayes_scaling.diagnostics.remedy_settings`).
+    low_rank_mass_matrix : bool or None
+        nutpie only: adapt a diagonal plus low-rank mass matrix (nutpie's
+        ``low_rank_modified_mass_matrix``), which learns strong linear correlations
+        between parameters; ``None`` uses the model's ``default_low_rank_mass_matrix``.
+        Ignored by PyMC's sampler.
     """
 
     draws: int = 1000
@@ -77,6 +82,7 @@ class SamplerConfig:
     seed: int = 2026
     progressbar: bool = False
     auto_remedy: bool = False
+    low_rank_mass_matrix: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("draws", "tune"):
@@ -89,6 +95,9 @@ class SamplerConfig:
             )
         if self.target_accept is not None and not 0.0 < float(self.target_accept) < 1.0:
             raise ModelConfigError(f"target_accept must be in (0, 1), got {self.target_accept!r}")
+        if self.low_rank_mass_matrix not in (None, True, False):
+            raise ModelConfigError("low_rank_mass_matrix must be True, False or None (the "
+                                   f"model's default), got {self.low_rank_mass_matrix!r}")
         if self.sampler not in ("nutpie", "pymc"):
             raise ModelConfigError(f"sampler must be 'nutpie' or 'pymc', got {self.sampler!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -111,6 +120,8 @@ class ScalingModel(ABC):
     observed_name: ClassVar[str] = "log_metric"
     #: NUTS target acceptance used when the sampler config leaves it unset.
     default_target_accept: ClassVar[float] = 0.9
+    #: nutpie's low-rank mass-matrix adaptation when the sampler config leaves it unset.
+    default_low_rank_mass_matrix: ClassVar[bool] = False
 
     def __init__(self, data: ScalingData, *, priors: Any = None) -> None:
         self.data = data
@@ -170,6 +181,9 @@ class ScalingModel(ABC):
         cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
         if cfg.target_accept is None:
             cfg = SamplerConfig(**{**asdict(cfg), "target_accept": self.default_target_accept})
+        if cfg.low_rank_mass_matrix is None:
+            cfg = SamplerConfig(**{**asdict(cfg),
+                                   "low_rank_mass_matrix": self.default_low_rank_mass_matrix})
         if cfg.auto_remedy:
             return self._fit_with_remedy(cfg)
         return self._sample(cfg)
@@ -218,10 +232,13 @@ class ScalingModel(ABC):
         if name == "nutpie" and importlib.util.find_spec("nutpie") is None:
             logger.warning("nutpie is not installed; falling back to PyMC's NUTS sampler")
             name = "pymc"
+        nutpie_options = ({"nuts": {"low_rank_modified_mass_matrix": True}}
+                          if name == "nutpie" and cfg.low_rank_mass_matrix else {})
         with model, warnings.catch_warnings():
             # PyMC's own convergence messages are replaced by check_fit below.
             warnings.filterwarnings("ignore", message=".*(r_hat|effective sample|diverg).*")
             tree = pm.sample(
+                **nutpie_options,
                 draws=cfg.draws,
                 tune=cfg.tune,
                 chains=cfg.chains,
