@@ -40,6 +40,7 @@ import pandas as pd
 
 from bayes_scaling import __version__
 from bayes_scaling.data import ScalingData, load_table
+from bayes_scaling.datasets.retrieval import sha256_of
 from bayes_scaling.errors import (
     BayesScalingError,
     ComparisonWarning,
@@ -52,7 +53,6 @@ from bayes_scaling.models import SamplerConfig, SMCConfig
 from bayes_scaling.report_document import (
     GENERATOR,
     MANIFEST,
-    file_sha256,
     markdown_table,
     render_html,
     write_manifest,
@@ -149,7 +149,7 @@ def _resolve_input(data: ScalingData | str | Path, kind: str | None,
         path = Path(data.source)
         if path.is_file():
             return _Input(data, str(path), None, {"path": str(path.resolve()),
-                                                  "raw_sha256": file_sha256(path)})
+                                                  "raw_sha256": sha256_of(path)})
         return _Input(data, "data.csv", None, {"source": data.source})
     if str(data) in set(list_datasets()["name"]) and not Path(data).exists():
         name = str(data)
@@ -166,7 +166,7 @@ def _resolve_input(data: ScalingData | str | Path, kind: str | None,
         size = next((s for s in ("data", "compute", "params") if s in columns), "data")
     table = load_table(path, size=size)
     return _Input(table, str(path), None, {"path": str(path.resolve()),
-                                           "raw_sha256": file_sha256(path)})
+                                           "raw_sha256": sha256_of(path)})
 
 
 def _is_report(folder: Path) -> bool:

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import importlib.metadata
 import json
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_scaling import __version__
+from bayes_scaling.datasets.retrieval import sha256_of
 
 #: Distributions whose versions go into the manifest.
 VERSIONED_PACKAGES: tuple[str, ...] = (
@@ -99,15 +99,6 @@ def render_html(markdown: str, *, title: str) -> str | None:
             f"<body>\n{body}</body></html>\n")
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def versions() -> dict[str, str]:
     """Versions of Python, the platform, bayes_scaling and :data:`VERSIONED_PACKAGES`."""
     found = {"python": sys.version.split()[0], "platform": platform.platform(),
@@ -123,7 +114,7 @@ def versions() -> dict[str, str]:
 def folder_hashes(folder: Path, *, exclude: Iterable[str] = (MANIFEST,)) -> dict[str, str]:
     """sha256 of every file under ``folder`` by POSIX relative path (sorted)."""
     skip = set(exclude)
-    return {p.relative_to(folder).as_posix(): file_sha256(p)
+    return {p.relative_to(folder).as_posix(): sha256_of(p)
             for p in sorted(folder.rglob("*"))
             if p.is_file() and p.relative_to(folder).as_posix() not in skip}
 

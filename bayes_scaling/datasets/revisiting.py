@@ -58,7 +58,7 @@ def _split(text: str) -> str:
 
 def _drop_short_curves(records: list[dict[str, object]], kept_rows: list[int], table: RawTable,
                        dropped: list[DroppedRow]) -> tuple[list[dict[str, object]], list[int]]:
-    """Drop (and report) every row of a curve left with < 3 distinct sizes."""
+    """Drop (and report) every row of a curve left with < ``MIN_DISTINCT_SIZES`` sizes."""
     sizes: dict[tuple[object, object], set[object]] = {}
     for rec in records:
         sizes.setdefault((rec["domain"], rec["curve"]), set()).add(rec["data"])

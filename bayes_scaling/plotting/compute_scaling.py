@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from bayes_scaling import dims
 from bayes_scaling.bands import compute_scaling_bands
 from bayes_scaling.models.compute import fitted_table, frontier_mask
-from bayes_scaling.plotting.learning_curves import _draw_targets
 from bayes_scaling.plotting.style import (
     METRIC_LABELS,
     SEQUENTIAL_CMAP,
@@ -22,6 +21,7 @@ from bayes_scaling.plotting.style import (
     color,
     compute_label,
     draw_bands,
+    draw_targets,
     label_points,
     log_axes,
     panels,
@@ -109,7 +109,7 @@ def plot_compute_scaling(
                 pick = rows[on_frontier[mask]] if label_years == "frontier" else rows
                 label_points(ax, pick["compute"].tolist(), pick[metric].tolist(),
                              [str(int(y)) for y in pick["year"]])
-        _draw_targets(ax, parsed)
+        draw_targets(ax, parsed)
         log_axes(ax)
         ax.set_title(domain)
         ax.set_xlabel(compute_label(fit.attrs.get("compute_kind")))

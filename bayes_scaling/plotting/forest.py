@@ -132,7 +132,7 @@ def _row_name(row: pd.Series) -> str:
     return "population (new curve)"
 
 
-def _target_text(label: str, table: pd.DataFrame) -> str:
+def _target_text(label: str) -> str:
     target = Target.parse(label)
     if target.kind == "relative":
         return f"target {label}: {target.value:g} x the current fitted metric"
@@ -149,7 +149,7 @@ def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[
         for _, row in sub.iterrows():
             y = row_names.index(_row_name(row)) + (t - (n_targets - 1) / 2) * step
             p = float(row["p_reachable"])
-            kw = {"label": _target_text(label, rows)} if first else {}
+            kw = {"label": _target_text(label)} if first else {}
             first = False
             if p <= 0 or pd.isna(row["median"]):
                 ax.plot([], [], "o", color=color(t), **kw)

@@ -11,7 +11,6 @@ from matplotlib.figure import Figure
 
 from bayes_scaling import dims
 from bayes_scaling.bands import allocation_bands, optimal_loss_bands
-from bayes_scaling.plotting.learning_curves import _draw_targets
 from bayes_scaling.plotting.style import (
     METRIC_LABELS,
     SEQUENTIAL_CMAP,
@@ -20,6 +19,7 @@ from bayes_scaling.plotting.style import (
     band_title,
     color,
     draw_bands,
+    draw_targets,
     log_axes,
     panels,
     suptitle,
@@ -87,7 +87,7 @@ def plot_joint_scaling(
                                               ("data", f"D*(C) {TOKENS_LABEL}"))):
             draw_bands(ax_alloc, alloc.sel({**sel, dims.RESOURCE: resource}),
                        color(2 * k + j), label=text if len(curves) == 1 else f"{name}: {text}")
-    _draw_targets(ax_loss, [Target.parse(t) for t in targets])
+    draw_targets(ax_loss, [Target.parse(t) for t in targets])
     log_axes(ax_loss)
     log_axes(ax_alloc)
     ax_loss.set_xlabel(SIZE_LABELS["compute"] + ", C = 6 N D")

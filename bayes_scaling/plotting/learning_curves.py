@@ -18,6 +18,7 @@ from bayes_scaling.plotting.style import (
     band_title,
     color,
     draw_bands,
+    draw_targets,
     log_axes,
     panels,
     suptitle,
@@ -82,7 +83,7 @@ def plot_learning_curves(
             rows = table[(table["domain"] == domain) & (table["curve"] == name)]
             ax.scatter(rows["data"], rows[metric], s=14, color=color(k), edgecolor="white",
                        lw=0.5, zorder=3, label=f"{name} (observed)")
-        _draw_targets(ax, parsed)
+        draw_targets(ax, parsed)
         log_axes(ax)
         ax.set_title(domain)
         ax.set_xlabel(SIZE_LABELS["data"])
@@ -90,12 +91,3 @@ def plot_learning_curves(
         ax.legend(fontsize=8, loc="best")
     suptitle(fig, f"Learning curves: {band_title(bands)}; hatched: extrapolation")
     return fig, axes
-
-
-def _draw_targets(ax: Axes, targets: Sequence[Target]) -> None:
-    for t in targets:
-        if t.kind == "absolute":
-            ax.axhline(t.value, color="0.3", lw=1, ls=":", zorder=1)
-            ax.annotate(f"target {t.value:g}", (0.98, t.value),
-                        xycoords=("axes fraction", "data"), va="bottom", ha="right",
-                        fontsize=8, color="0.3")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
@@ -159,3 +160,17 @@ def plain_log_ticks(ax: Axes, which: str) -> None:
         axis.set_minor_formatter(mticker.NullFormatter())
     else:
         axis.set_minor_formatter(mticker.NullFormatter())
+
+
+def draw_targets(ax: Axes, targets: Sequence[Any]) -> None:
+    """A dotted horizontal line, labelled, at each absolute target metric.
+
+    ``targets`` are :class:`bayes_scaling.projection.Target`; relative targets (a factor of
+    each curve's own metric) have no single level and are not drawn.
+    """
+    for t in targets:
+        if t.kind == "absolute":
+            ax.axhline(t.value, color="0.3", lw=1, ls=":", zorder=1)
+            ax.annotate(f"target {t.value:g}", (0.98, t.value),
+                        xycoords=("axes fraction", "data"), va="bottom", ha="right",
+                        fontsize=8, color="0.3")
