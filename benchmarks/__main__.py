@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="repeats (default 3)")
     parser.add_argument("--pymc-repeats", type=int, default=None,
                         help="repeats of PyMC's sampler in the speed part (default: all)")
+    parser.add_argument("--samplers", nargs="+", default=["nutpie", "pymc"],
+                        choices=["nutpie", "pymc"], help="samplers in the speed part")
     parser.add_argument("--cases", nargs="+", default=None,
                         help="speed cases to run (default: all three)")
     parser.add_argument("--out", type=Path, default=None,
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import speed
 
         runs, table = speed.run(quick=args.quick, repeats=repeats,
-                                pymc_repeats=args.pymc_repeats, only=args.cases, log=log)
+                                pymc_repeats=args.pymc_repeats, only=args.cases,
+                                samplers=tuple(args.samplers), log=log)
         write_results(runs, "speed_runs", out)
         log(f"wrote {write_results(table, 'speed', out)}")
     if "scale" in parts:

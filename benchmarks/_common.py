@@ -83,3 +83,12 @@ def bulk_ess_min(tree, var_names: list[str]) -> float:
 def divergences(tree) -> int:
     """Number of divergent transitions after tuning."""
     return int(tree["sample_stats"]["diverging"].sum())
+
+
+def nutpie_options(model) -> dict[str, object]:
+    """The model's default nutpie settings, as ``ScalingModel.fit`` passes them: its
+    ``target_accept`` and (for models that default to it) the low-rank mass matrix."""
+    options: dict[str, object] = {"target_accept": model.default_target_accept}
+    if model.default_low_rank_mass_matrix:
+        options["low_rank_modified_mass_matrix"] = True
+    return options

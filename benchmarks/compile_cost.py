@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks._common import MIRROR
+from benchmarks._common import MIRROR, nutpie_options
 
 CASES = ("chinchilla_joint", "learning_curve_embedded", "learning_curve_new_data")
 
@@ -59,7 +59,7 @@ def one(case: str, seed: int, draws: int) -> dict[str, float | str]:
         compiled = nutpie.compile_pymc_model(pm_model, backend="numba")
         t3 = time.perf_counter()
         nutpie.sample(compiled, draws=draws, tune=draws, chains=4, cores=2, seed=seed,
-                      target_accept=model.default_target_accept, progress_bar=False)
+                      progress_bar=False, **nutpie_options(model))
         t4 = time.perf_counter()
     return {"case": case, "import_s": t1 - t0, "build_s": t2 - t1, "compile_s": t3 - t2,
             "sample_s": t4 - t3}

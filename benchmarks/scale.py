@@ -2,7 +2,8 @@
 
 Each configuration runs in its own Python process (``python -m benchmarks.scale --one ...``),
 so that its peak resident memory (``ru_maxrss`` of that process; nutpie samples in threads)
-is its own. The process simulates curves with
+is its own. The process simulates curves (sizes log-spaced from 100 to 100,000, not rounded so
+that 1,000 points stay distinct) with
 :func:`bayes_scaling.simulate.simulate_learning_curves` (5 domains, one seed per size),
 builds :class:`HierarchicalLearningCurve`, compiles with nutpie and samples 2 chains with
 capped draws. Besides wall times it reports the number of gradient evaluations (nutpie's
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks._common import median_table
+from benchmarks._common import median_table, nutpie_options
 
 N_DOMAINS = 5
 CURVE_COUNTS = (10, 100, 1000)
@@ -48,7 +49,7 @@ def one(n_curves: int, n_points: int, draws: int, tune: int, seed: int) -> dict[
 
     baseline = _peak_mb()
     sim = simulate_learning_curves(n_domains=N_DOMAINS, curves_per_domain=n_curves // N_DOMAINS,
-                                   sizes=np.geomspace(100, 100_000, n_points).round(),
+                                   sizes=np.geomspace(100, 100_000, n_points),
                                    n_seeds=1, seed=seed)
     t1 = time.perf_counter()
     with warnings.catch_warnings():
@@ -60,8 +61,8 @@ def one(n_curves: int, n_points: int, draws: int, tune: int, seed: int) -> dict[
         t3 = time.perf_counter()
         chains = 2
         tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
-                             seed=seed, target_accept=model.default_target_accept,
-                             progress_bar=False, save_warmup=True)
+                             seed=seed, progress_bar=False, save_warmup=True,
+                             **nutpie_options(model))
         t4 = time.perf_counter()
     stats = tree["sample_stats"]
     steps = int(stats["n_steps"].sum())

@@ -11,7 +11,8 @@ Cases (each sampled with the package's default :class:`~bayes_scaling.models.Sam
 
 Compile and sampling are timed separately, the way ``pm.sample`` runs them:
 
-* nutpie: ``nutpie.compile_pymc_model(model, backend="numba")`` then ``nutpie.sample``;
+* nutpie: ``nutpie.compile_pymc_model(model, backend="numba")`` then ``nutpie.sample`` (with
+  the model's default low-rank mass-matrix setting, as ``fit`` uses it);
 * PyMC: ``pm.init_nuts`` (compiles the C logp/gradient and picks initial points) then
   ``pm.sample(step=..., initvals=...)`` (which also starts the worker processes).
 
@@ -32,7 +33,14 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks._common import MIRROR, bulk_ess_min, divergences, median_table, timer
+from benchmarks._common import (
+    MIRROR,
+    bulk_ess_min,
+    divergences,
+    median_table,
+    nutpie_options,
+    timer,
+)
 from benchmarks.bootstrap import N_BOOT, bootstrap_chinchilla, bootstrap_learning_curves
 
 
@@ -92,7 +100,7 @@ def run_nutpie(model: Any, cfg: dict[str, Any]) -> tuple[Any, dict[str, float]]:
         tree = nutpie.sample(compiled, draws=cfg["draws"], tune=cfg["tune"],
                              chains=cfg["chains"], cores=min(cfg["chains"], 2),
                              seed=cfg["seed"], target_accept=cfg["target_accept"],
-                             progress_bar=False)
+                             progress_bar=False, **cfg["nutpie_extra"])
     patch_nutpie_idata(tree, pm_model, sampling_time=times["sample_s"])
     return tree, times
 
@@ -144,8 +152,9 @@ def run(*, quick: bool = False, repeats: int = 3, only: list[str] | None = None,
                 if sampler == "pymc" and repeat >= pymc_repeats:
                     continue
                 model = case.make_model()  # fresh model: no in-process reuse
+                options = nutpie_options(model)
                 cfg = {"draws": draws, "tune": tune, "chains": chains, "seed": 2026 + repeat,
-                       "target_accept": model.default_target_accept}
+                       "target_accept": options.pop("target_accept"), "nutpie_extra": options}
                 tree, times = SAMPLERS[sampler](model, cfg)
                 ess = bulk_ess_min(tree, list(case.ess_vars))
                 wall = times["compile_s"] + times["sample_s"]
@@ -153,7 +162,8 @@ def run(*, quick: bool = False, repeats: int = 3, only: list[str] | None = None,
                        "wall_s": wall, "bulk_ess_min": ess,
                        "ess_per_s_sampling": ess / times["sample_s"], "ess_per_s_wall": ess / wall,
                        "divergences": divergences(tree), "draws": draws, "tune": tune,
-                       "chains": chains, "target_accept": cfg["target_accept"]}
+                       "chains": chains, "target_accept": cfg["target_accept"],
+                       "low_rank_mass_matrix": int(sampler == "nutpie" and bool(options))}
                 rows.append(row)
                 log(f"speed {case.name} {sampler} #{repeat}: compile {times['compile_s']:.1f}s "
                     f"sample {times['sample_s']:.1f}s ESS {ess:.0f} div {row['divergences']}")
