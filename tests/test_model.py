@@ -71,19 +71,16 @@ def _mixed_domains_table() -> pd.DataFrame:
     return frame[~drop].reset_index(drop=True)
 
 
-def test_auto_parameterisation_centres_domains_with_many_curves():
-    from bayes_scaling.models.learning_curve import CENTER_MIN_CURVES
-
-    assert CENTER_MIN_CURVES == 5
+def test_curve_parameterisation_option():
     frame = _mixed_domains_table()
-    model = HierarchicalLearningCurve(frame)
-    assert model.centered_curves.tolist() == [True] * 5 + [False] * 2
-    assert model.config()["centered_curves"] == [f"domain0/arch{i}" for i in range(5)]
-    assert not HierarchicalLearningCurve(frame, curve_parameterization="non_centered"
-                                         ).centered_curves.any()
-    assert HierarchicalLearningCurve(frame, curve_parameterization="centered"
-                                     ).centered_curves.all()
-    with pytest.raises(ModelConfigError, match="curve_parameterization must be one of auto"):
+    assert not HierarchicalLearningCurve(frame).centered_curves.any()  # the default
+    centred = HierarchicalLearningCurve(frame, curve_parameterization="centered")
+    assert centred.centered_curves.all()
+    assert centred.config()["curve_parameterization"] == "centered"
+    free = {rv.name for rv in centred.build_model().free_RVs}
+    assert "z_curve" in free  # for centred curves it holds log beta_c itself
+    with pytest.raises(ModelConfigError,
+                       match="curve_parameterization must be one of non_centered, centered"):
         HierarchicalLearningCurve(frame, curve_parameterization="centred")
 
 
@@ -112,7 +109,6 @@ def test_curve_parameterisations_give_the_same_posterior():
         means[kind] = beta.mean(("chain", "draw")).values
         sds[kind] = beta.std(("chain", "draw")).values
         reports[kind] = fit_report(fit)
-    assert HierarchicalLearningCurve(frame).centered_curves.all()  # what "auto" picks here
     for report in reports.values():
         assert report.divergences == 0 and report.max_rhat < 1.05
     assert reports["centered"].min_ess_bulk > reports["non_centered"].min_ess_bulk
@@ -210,7 +206,7 @@ def test_fit_result_groups_dims_and_attrs():
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
-        "curve_parameterization": "auto", "centered_curves": []}
+        "curve_parameterization": "non_centered"}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 

@@ -69,7 +69,7 @@ class SamplerConfig:
         (see :func:`bayes_scaling.diagnostics.remedy_settings`).
     low_rank_mass_matrix : bool or None
         nutpie only: adapt a diagonal plus low-rank mass matrix (nutpie's
-        ``low_rank_modified_mass_matrix``), which learns strong linear correlations
+        ``adaptation="low_rank"``), which learns strong linear correlations
         between parameters; ``None`` uses the model's ``default_low_rank_mass_matrix``.
         Ignored by PyMC's sampler.
     """
@@ -232,7 +232,7 @@ class ScalingModel(ABC):
         if name == "nutpie" and importlib.util.find_spec("nutpie") is None:
             logger.warning("nutpie is not installed; falling back to PyMC's NUTS sampler")
             name = "pymc"
-        nutpie_options = ({"nuts": {"low_rank_modified_mass_matrix": True}}
+        nutpie_options = ({"nuts": {"adaptation": "low_rank"}}
                           if name == "nutpie" and cfg.low_rank_mass_matrix else {})
         with model, warnings.catch_warnings():
             # PyMC's own convergence messages are replaced by check_fit below.

@@ -14,25 +14,31 @@ For curve ``c`` in domain ``d`` and size ``m``::
       log beta_d = log_beta_mu + log_beta_domain_sigma * z_d
       log beta_c ~ Normal(log beta_{d(c)}, log_beta_curve_sigma)
 
-  Curves are non-centred (``log beta_c = log beta_{d(c)} + log_beta_curve_sigma * z_c``)
-  or centred, per domain (``curve_parameterization``); same model, different geometry.
-  ``"auto"`` centres the curves of domains with at least :data:`CENTER_MIN_CURVES`
-  curves. Measured with nutpie (4 chains, target_accept 0.9, the reference-point
-  parameterisation below; 300 + 300 draws on revisiting2022-lang, 500 + 500 on the
-  simulated tables, 1,000 + 1,000 on the embedded data):
+  Curves are non-centred by default (``log beta_c = log beta_{d(c)} +
+  log_beta_curve_sigma * z_c``); ``curve_parameterization="centered"`` samples
+  ``log beta_c`` directly. Same model, different geometry; which is faster depends on how
+  precisely the data pin each curve down *relative to the spread between curves*, which
+  is not known before fitting. Measured with nutpie (4 chains; target_accept 0.9, except
+  0.99 on the 15-curve simulation; 300 + 300 draws on revisiting2022-lang, 500 + 500 on
+  the 10- and 100-curve simulations, 1,000 + 1,000 on the others), with the
+  reference-point parameterisation below:
 
-  ====================== ============== ============== =========================
-  table                  non-centred    centred        curves per domain
-  ====================== ============== ============== =========================
-  revisiting2022-lang    366 steps/draw 75 steps/draw  5, 5, 10
-  simulated, 100 curves  210            89             20
-  embedded (mlp)         41, 2 div.     22, 163 div.   2, 2
-  simulated, 10 curves   63, 0 div.     67, 88 div.    2
-  ====================== ============== ============== =========================
+  ======================================= ================= ================= =========
+  table                                   non-centred       centred           curves
+                                                                              per domain
+  ======================================= ================= ================= =========
+  revisiting2022-lang (precise LM curves) 366 steps/draw    75 steps/draw     5, 5, 10
+  simulated, 100 curves, 1 seed           210               89                20
+  simulated, 15 curves, 3 seeds           265, OK           397, 2 div.,      5
+                                                            ESS 203
+  embedded (mlp)                          41, 2 div.        22, 163 div.      2, 2
+  simulated, 10 curves                    63, 0 div.        67, 88 div.       2
+  ======================================= ================= ================= =========
 
-  With many curves per domain the within-domain spread is well identified and the
-  precise curves' non-centred ``z`` are tied to the population parameters (long
-  trajectories); with two curves the spread reaches 0 and the centred form has a funnel.
+  Non-centred is the safe default: it never failed here, while centring fails where
+  curves share nearly one exponent (the spread goes to 0: a funnel). Centring wins on
+  many precise curves (whose non-centred ``z`` are tied tightly to the population
+  parameters, giving long trajectories): use it for tables like revisiting2022-lang.
 * **Sampled at the reference size** (as :class:`~bayes_scaling.models.JointScalingLaw`):
   the metric there, ``eps_ref,c = A_c + gamma_c``, is what the data fix; ``A_c`` and
   ``gamma_c`` trade off against each other along that sum, so sampling ``A_c`` directly
@@ -71,31 +77,11 @@ from bayes_scaling.models.base import (
 )
 from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
 
-__all__ = ["CENTER_MIN_CURVES", "CURVE_PARAMETERIZATIONS", "CURVE_SEP",
-           "HierarchicalLearningCurve", "centered_curves", "curve_label", "curve_mean",
-           "fitted_table"]
+__all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "HierarchicalLearningCurve", "curve_label",
+           "curve_mean", "fitted_table"]
 
 #: Accepted values of ``curve_parameterization``.
-CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("auto", "centered", "non_centered")
-#: With ``"auto"``, the curves of a domain with at least this many curves are centred.
-CENTER_MIN_CURVES = 5
-
-
-def centered_curves(domain_idx: np.ndarray, parameterization: str = "auto") -> np.ndarray:
-    """Which curves get the centred parameterisation (a boolean per curve).
-
-    Examples
-    --------
-    >>> centered_curves(np.array([0, 0, 1, 1, 1, 1, 1])).tolist()
-    [False, False, True, True, True, True, True]
-    """
-    domain_idx = np.asarray(domain_idx, int)
-    if parameterization == "centered":
-        return np.ones(domain_idx.size, bool)
-    if parameterization == "non_centered":
-        return np.zeros(domain_idx.size, bool)
-    counts = np.bincount(domain_idx)
-    return counts[domain_idx] >= CENTER_MIN_CURVES
+CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("non_centered", "centered")
 
 
 class HierarchicalLearningCurve(ScalingModel):
@@ -111,9 +97,11 @@ class HierarchicalLearningCurve(ScalingModel):
     robust : bool, default False
         Student-t likelihood on the log scale (``noise_nu`` degrees of freedom),
         for tables with outliers.
-    curve_parameterization : {"auto", "centered", "non_centered"}, default "auto"
-        Geometry of the curve-level exponents (the model is the same): ``"auto"`` centres
-        the curves of domains with at least :data:`CENTER_MIN_CURVES` curves.
+    curve_parameterization : {"non_centered", "centered"}, default "non_centered"
+        Geometry of the curve-level exponents (the model is the same). ``"centered"``
+        samples much faster on tables of many precise curves (``revisiting2022-lang``:
+        5x fewer leapfrog steps) and fails when curves share nearly one exponent; see
+        the module docstring.
 
     Examples
     --------
@@ -143,7 +131,7 @@ class HierarchicalLearningCurve(ScalingModel):
     default_target_accept: ClassVar[float] = 0.99
 
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
-                 curve_parameterization: str = "auto") -> None:
+                 curve_parameterization: str = "non_centered") -> None:
         table = load_table(data, size="data")
         if not isinstance(robust, bool):
             raise ModelConfigError(f"robust must be True or False, got {robust!r}")
@@ -173,15 +161,12 @@ class HierarchicalLearningCurve(ScalingModel):
         self.min_metric = index.per_curve(metric_values, np.min)
         self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
         self.coords: dict[str, list[Any]] = index.coords()
-        self.centered_curves = centered_curves(index.domain_idx, curve_parameterization)
+        self.centered_curves = np.full(len(index.curves), curve_parameterization == "centered")
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
         return {"robust": self.robust, "family": self.family.name, "size": "data",
-                "curve_parameterization": self.curve_parameterization,
-                "centered_curves": [c for c, flag in zip(self.coords[dims.CURVE],
-                                                         self.centered_curves, strict=True)
-                                    if flag]}
+                "curve_parameterization": self.curve_parameterization}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
