@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="repeats of PyMC's sampler in the speed part (default: all)")
     parser.add_argument("--samplers", nargs="+", default=["nutpie", "pymc"],
                         choices=["nutpie", "pymc"], help="samplers in the speed part")
+    parser.add_argument("--no-bootstrap", action="store_true",
+                        help="speed part: skip the least-squares + bootstrap route")
     parser.add_argument("--cases", nargs="+", default=None,
                         help="speed cases to run (default: all three)")
     parser.add_argument("--out", type=Path, default=None,
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
         runs, table = speed.run(quick=args.quick, repeats=repeats,
                                 pymc_repeats=args.pymc_repeats, only=args.cases,
-                                samplers=tuple(args.samplers), log=log)
+                                samplers=tuple(args.samplers),
+                                bootstrap=not args.no_bootstrap, log=log)
         write_results(runs, "speed_runs", out)
         log(f"wrote {write_results(table, 'speed', out)}")
     if "scale" in parts:

@@ -90,5 +90,5 @@ def nutpie_options(model) -> dict[str, object]:
     ``target_accept`` and (for models that default to it) the low-rank mass matrix."""
     options: dict[str, object] = {"target_accept": model.default_target_accept}
     if model.default_low_rank_mass_matrix:
-        options["low_rank_modified_mass_matrix"] = True
+        options["adaptation"] = "low_rank"
     return options

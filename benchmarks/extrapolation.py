@@ -39,7 +39,8 @@ LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 
 Predictor = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
 
-def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026) -> Predictor:
+def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026,
+                           curve_parameterization: str = "non_centered") -> Predictor:
     """:class:`~bayes_scaling.models.HierarchicalLearningCurve` (partially pooled
     ``alpha m^-beta + gamma``) fitted to all curves at once with the package's default
     sampler (4 chains); predictive draws = the curve's mean times log-normal noise
@@ -59,7 +60,8 @@ def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026) -> Predictor:
 
         with warnings.catch_warnings():  # diagnostics are recorded in the fit's attrs
             warnings.simplefilter("ignore", FitDiagnosticsWarning)
-            fit = HierarchicalLearningCurve(train).fit(draws=draws, seed=seed)
+            fit = HierarchicalLearningCurve(
+                train, curve_parameterization=curve_parameterization).fit(draws=draws, seed=seed)
         post = fit["posterior"].to_dataset().stack(s=dims.SAMPLE_DIMS)
         labels = xr.DataArray([curve_label(d, c) for d, c in
                                zip(holdout["domain"], holdout["curve"], strict=True)],
@@ -71,7 +73,8 @@ def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026) -> Predictor:
         mean = POWER_LAW_IRREDUCIBLE.function(x, **theta).transpose(dims.OBS, "s").values
         sigma = post["noise_sigma"].sel({dims.CURVE: labels}).transpose(dims.OBS, "s").values
         noise = np.random.default_rng(seed).standard_normal(mean.shape)
-        print(f"hierarchical fit on {len(train)} rows: {fit_report(fit).verdict}", flush=True)
+        print(f"hierarchical fit ({curve_parameterization}) on {len(train)} rows: "
+              f"{fit_report(fit).verdict}", flush=True)
         return intervals_from_draws(mean * np.exp(sigma * noise), holdout.index)
 
     predict.__name__ = "predict_hierarchical"
@@ -82,7 +85,8 @@ def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026) -> Predictor:
 #: their averages are scored by :mod:`benchmarks.form_extrapolation` (they share the fits
 #: with the evidence and LOO comparison).
 BAYESIAN_PREDICTORS: dict[str, Predictor] = {
-    "bayes: hierarchical power_law_irreducible": hierarchical_predictor(),
+    f"bayes: hierarchical ({kind})": hierarchical_predictor(curve_parameterization=kind)
+    for kind in ("non_centered", "centered")
 }
 
 
@@ -222,7 +226,7 @@ def score_columns(levels: tuple[float, ...] = LEVELS) -> list[str]:
 def run(*, quick: bool = False) -> dict[str, pd.DataFrame]:
     """M1-M4 and :data:`BAYESIAN_PREDICTORS` on the language benchmark and on simulated
     curves; returns one table per data set (``quick``: the Bayesian fits use 100 draws)."""
-    bayes = ({"bayes: hierarchical power_law_irreducible": hierarchical_predictor(draws=100)}
+    bayes = ({"bayes: hierarchical (non_centered)": hierarchical_predictor(draws=100)}
              if quick else BAYESIAN_PREDICTORS)
     predictors = {**POINT_PREDICTORS, **bayes}
     simulated = simulated_split(n_domains=2 if quick else 3,

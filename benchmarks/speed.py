@@ -8,6 +8,7 @@ Cases (each sampled with the package's default :class:`~bayes_scaling.models.Sam
 ``chinchilla_joint``          :class:`JointScalingLaw` (5 parameters) on ``chinchilla-epoch2024``
 ``revisiting_lang_20``        :class:`HierarchicalLearningCurve`, all 20 curves of
                               ``revisiting2022-lang`` (rows with ``split == "fit"``) in one model
+``revisiting_lang_20_centered``  the same with ``curve_parameterization="centered"``
 
 Compile and sampling are timed separately, the way ``pm.sample`` runs them:
 
@@ -84,6 +85,11 @@ def cases() -> dict[str, Case]:
             "revisiting_lang_20",
             lambda: HierarchicalLearningCurve(load_dataset("revisiting2022-lang", mirror=MIRROR)),
             LC_VARS, _lc_bootstrap),
+        "revisiting_lang_20_centered": Case(
+            "revisiting_lang_20_centered",
+            lambda: HierarchicalLearningCurve(load_dataset("revisiting2022-lang", mirror=MIRROR),
+                                              curve_parameterization="centered"),
+            LC_VARS, _lc_bootstrap),
     }
 
 
@@ -131,14 +137,16 @@ SAMPLERS = {"nutpie": run_nutpie, "pymc": run_pymc}
 
 def run(*, quick: bool = False, repeats: int = 3, only: list[str] | None = None,
         samplers: tuple[str, ...] = ("nutpie", "pymc"), pymc_repeats: int | None = None,
-        lc_boot_measured: int = 400, log: Callable[[str], None] = print,
+        lc_boot_measured: int = 400, bootstrap: bool = True,
+        log: Callable[[str], None] = print,
         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every case ``repeats`` times; return (all runs, medians per case and method).
 
-    PyMC's sampler runs in the first ``pymc_repeats`` repeats only (default: all). The
-    Chinchilla bootstrap does all 4,000 refits; the learning-curve bootstraps time
-    ``lc_boot_measured`` refits per curve and project to 4,000 (refits are independent and
-    equally expensive, so the time is linear in their number); both numbers are in the table.
+    PyMC's sampler runs in the first ``pymc_repeats`` repeats only (default: all);
+    ``bootstrap=False`` skips the point route. The Chinchilla bootstrap does all 4,000
+    refits; the learning-curve bootstraps time ``lc_boot_measured`` refits per curve and
+    project to 4,000 (refits are independent and equally expensive, so the time is linear
+    in their number); both numbers are in the table.
     """
     draws, tune, chains = (100, 100, 2) if quick else (1000, 1000, 4)
     n_boot = 20 if quick else N_BOOT
@@ -167,6 +175,8 @@ def run(*, quick: bool = False, repeats: int = 3, only: list[str] | None = None,
                 rows.append(row)
                 log(f"speed {case.name} {sampler} #{repeat}: compile {times['compile_s']:.1f}s "
                     f"sample {times['sample_s']:.1f}s ESS {ess:.0f} div {row['divergences']}")
+            if not bootstrap:
+                continue
             measured = n_boot if case.name == "chinchilla_joint" else lc_boot
             boot = case.bootstrap(case.make_model(), measured, repeat)
             per_refit = boot["bootstrap_s"] / boot["n_refits"]
