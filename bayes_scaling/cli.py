@@ -25,7 +25,7 @@ from bayes_scaling.errors import (
     IdentificationWarning,
 )
 from bayes_scaling.models import SamplerConfig, SMCConfig
-from bayes_scaling.pipeline import MODEL_KINDS
+from bayes_scaling.pipeline import DEMO_SAMPLER, MODEL_KINDS
 from bayes_scaling.report_workflows import REPORT_KINDS
 
 if TYPE_CHECKING:
@@ -50,8 +50,9 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _add_sampler_args(parser: argparse.ArgumentParser) -> None:
-    d = SamplerConfig()
+def _add_sampler_args(parser: argparse.ArgumentParser,
+                      defaults: SamplerConfig | None = None) -> None:
+    d = defaults or SamplerConfig()
     g = parser.add_argument_group("sampler")
     g.add_argument("--draws", type=int, default=d.draws, help="draws per chain (%(default)s)")
     g.add_argument("--tune", type=int, default=d.tune, help="tuning steps per chain (%(default)s)")
@@ -111,7 +112,7 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="results/demo", help="report folder (%(default)s)")
     demo.add_argument("--force", action="store_true", help="replace an earlier demo/report")
     demo.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
-    _add_sampler_args(demo)
+    _add_sampler_args(demo, DEMO_SAMPLER)
     _add_smc_args(demo)
 
     report = sub.add_parser(
