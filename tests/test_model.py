@@ -73,12 +73,15 @@ def _mixed_domains_table() -> pd.DataFrame:
 
 def test_curve_parameterisation_option():
     frame = _mixed_domains_table()
-    assert not HierarchicalLearningCurve(frame).centered_curves.any()  # the default
+    default = HierarchicalLearningCurve(frame).build_model()  # non-centred: z_curve ~ N(0, 1)
+    z, beta = pm.draw([default["z_curve"], default["beta"]], draws=200, random_seed=1)
+    assert not np.allclose(np.log(beta), z)
     centred = HierarchicalLearningCurve(frame, curve_parameterization="centered")
-    assert centred.centered_curves.all()
     assert centred.config()["curve_parameterization"] == "centered"
-    free = {rv.name for rv in centred.build_model().free_RVs}
-    assert "z_curve" in free  # for centred curves it holds log beta_c itself
+    pm_model = centred.build_model()
+    assert "z_curve" in {rv.name for rv in pm_model.free_RVs}
+    z, beta = pm.draw([pm_model["z_curve"], pm_model["beta"]], draws=200, random_seed=1)
+    np.testing.assert_allclose(np.log(beta), z)  # every curve centred: z_curve is log beta_c
     with pytest.raises(ModelConfigError,
                        match="curve_parameterization must be one of non_centered, centered"):
         HierarchicalLearningCurve(frame, curve_parameterization="centred")

@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pymc as pm
-import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scaling import __version__, dims
@@ -326,18 +325,17 @@ def label_observations(tree: xr.DataTree, frame: pd.DataFrame, curve_domain: lis
 
 
 def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: np.ndarray,
-                   z_names: tuple[str, str], centered: np.ndarray | None = None,
-                   ) -> tuple[Any, Any]:
+                   z_names: tuple[str, str], centered: bool = False) -> tuple[Any, Any]:
     """Partial pooling: curves within domains, domains around ``mu``.
 
     Domains are non-centred: ``domain = mu + domain_sigma * z_domain``. Curves are
     non-centred by default, ``curve = domain[domain_idx] + curve_sigma * z_curve`` with
-    standard-normal ``z`` (named ``z_names``) on the ``domain`` and ``curve`` dims. Curves
-    flagged in ``centered`` are centred instead: for them the ``z_names[1]`` variable *is*
-    the curve effect, ``Normal(domain[domain_idx], curve_sigma)``. Both give the same
-    prior and posterior; they differ only in geometry (non-centred suits curves the data
-    pin down weakly, centred suits precise curves, whose non-centred ``z`` would be tied
-    tightly to ``mu`` and the spreads). Call inside a model context.
+    standard-normal ``z`` (named ``z_names``) on the ``domain`` and ``curve`` dims. With
+    ``centered=True`` the ``z_names[1]`` variable *is* the curve effect,
+    ``Normal(domain[domain_idx], curve_sigma)``. Both give the same prior and posterior;
+    they differ only in geometry (non-centred suits curves the data pin down weakly,
+    centred suits precise curves, whose non-centred ``z`` would be tied tightly to ``mu``
+    and the spreads). Call inside a model context.
 
     Returns
     -------
@@ -346,10 +344,7 @@ def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: 
     z_domain = pm.Normal(z_names[0], 0.0, 1.0, dims=dims.DOMAIN)
     domain = mu + domain_sigma * z_domain
     loc = domain[domain_idx]
-    if centered is None or not np.any(centered):
-        z_curve = pm.Normal(z_names[1], 0.0, 1.0, dims=dims.CURVE)
-        return domain, loc + curve_sigma * z_curve
-    mask = pt.as_tensor(np.asarray(centered, bool))
-    raw = pm.Normal(z_names[1], mu=pt.where(mask, loc, 0.0),
-                    sigma=pt.where(mask, curve_sigma, 1.0), dims=dims.CURVE)
-    return domain, pt.where(mask, raw, loc + curve_sigma * raw)
+    if centered:
+        return domain, pm.Normal(z_names[1], mu=loc, sigma=curve_sigma, dims=dims.CURVE)
+    z_curve = pm.Normal(z_names[1], 0.0, 1.0, dims=dims.CURVE)
+    return domain, loc + curve_sigma * z_curve

@@ -161,7 +161,6 @@ class HierarchicalLearningCurve(ScalingModel):
         self.min_metric = index.per_curve(metric_values, np.min)
         self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
         self.coords: dict[str, list[Any]] = index.coords()
-        self.centered_curves = np.full(len(index.curves), curve_parameterization == "centered")
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
@@ -193,7 +192,7 @@ class HierarchicalLearningCurve(ScalingModel):
             log_beta_domain, log_beta = nested_effects(
                 mu=log_beta_mu, domain_sigma=sd_domain, curve_sigma=sd_curve,
                 domain_idx=domain_idx, z_names=("z_domain", "z_curve"),
-                centered=self.centered_curves)
+                centered=self.curve_parameterization == "centered")
             pm.Deterministic("beta_global", pt.exp(log_beta_mu))
             pm.Deterministic("beta_domain", pt.exp(log_beta_domain), dims=dims.DOMAIN)
             beta = pm.Deterministic("beta", pt.exp(log_beta), dims=dims.CURVE)
