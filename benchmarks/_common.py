@@ -88,7 +88,9 @@ def divergences(tree) -> int:
 def nutpie_options(model) -> dict[str, object]:
     """The model's default nutpie settings, as ``ScalingModel.fit`` passes them: its
     ``target_accept`` and (for models that default to it) the low-rank mass matrix."""
+    from bayes_scaling.models.base import NUTPIE_LOW_RANK
+
     options: dict[str, object] = {"target_accept": model.default_target_accept}
     if model.default_low_rank_mass_matrix:
-        options["adaptation"] = "low_rank"
+        options.update(NUTPIE_LOW_RANK)
     return options

@@ -44,7 +44,7 @@ def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026,
     """:class:`~bayes_scaling.models.HierarchicalLearningCurve` (partially pooled
     ``alpha m^-beta + gamma``) fitted to all curves at once with the package's default
     sampler (4 chains); predictive draws = the curve's mean times log-normal noise
-    (``noise_sigma`` per curve, or Student-t for a robust fit)."""
+    (``noise_sigma`` per curve)."""
 
     def predict(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
         import warnings
@@ -52,26 +52,25 @@ def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026,
         import xarray as xr
 
         from bayes_scaling import dims
-        from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
         from bayes_scaling.diagnostics import fit_report
         from bayes_scaling.errors import FitDiagnosticsWarning
         from bayes_scaling.models import HierarchicalLearningCurve
         from bayes_scaling.models.indexing import curve_label
+        from bayes_scaling.models.learning_curve import curve_mean
 
         with warnings.catch_warnings():  # diagnostics are recorded in the fit's attrs
             warnings.simplefilter("ignore", FitDiagnosticsWarning)
             fit = HierarchicalLearningCurve(
                 train, curve_parameterization=curve_parameterization).fit(draws=draws, seed=seed)
-        post = fit["posterior"].to_dataset().stack(s=dims.SAMPLE_DIMS)
         labels = xr.DataArray([curve_label(d, c) for d, c in
                                zip(holdout["domain"], holdout["curve"], strict=True)],
                               dims=dims.OBS)
-        ref = fit["constant_data"]["ref_size"].sel({dims.CURVE: labels})
-        x = xr.DataArray(holdout["data"].to_numpy(float), dims=dims.OBS) / ref
-        theta = {k: post[v].sel({dims.CURVE: labels})
-                 for k, v in (("alpha", "scale_ref"), ("beta", "beta"), ("gamma", "gamma"))}
-        mean = POWER_LAW_IRREDUCIBLE.function(x, **theta).transpose(dims.OBS, "s").values
-        sigma = post["noise_sigma"].sel({dims.CURVE: labels}).transpose(dims.OBS, "s").values
+        sizes = xr.DataArray(holdout["data"].to_numpy(float), dims=dims.OBS)
+        # each held-out row on its own curve: (chain, draw, curve, obs) -> (chain, draw, obs)
+        mean = curve_mean(fit, sizes).sel({dims.CURVE: labels})
+        sigma = fit["posterior"]["noise_sigma"].sel({dims.CURVE: labels})
+        mean, sigma = (v.stack(s=dims.SAMPLE_DIMS).transpose(dims.OBS, "s").values
+                       for v in (mean, sigma))
         noise = np.random.default_rng(seed).standard_normal(mean.shape)
         print(f"hierarchical fit ({curve_parameterization}) on {len(train)} rows: "
               f"{fit_report(fit).verdict}", flush=True)

@@ -107,6 +107,11 @@ class SamplerConfig:
                                        f"{getattr(self, name)!r}")
 
 
+#: nutpie keywords that ask for its low-rank mass-matrix adaptation
+#: (``SamplerConfig.low_rank_mass_matrix``).
+NUTPIE_LOW_RANK: dict[str, str] = {"adaptation": "low_rank"}
+
+
 class ScalingModel(ABC):
     """Base class: cheap constructor, explicit :meth:`build_model` and :meth:`fit`.
 
@@ -231,7 +236,7 @@ class ScalingModel(ABC):
         if name == "nutpie" and importlib.util.find_spec("nutpie") is None:
             logger.warning("nutpie is not installed; falling back to PyMC's NUTS sampler")
             name = "pymc"
-        nutpie_options = ({"nuts": {"adaptation": "low_rank"}}
+        nutpie_options = ({"nuts": dict(NUTPIE_LOW_RANK)}
                           if name == "nutpie" and cfg.low_rank_mass_matrix else {})
         with model, warnings.catch_warnings():
             # PyMC's own convergence messages are replaced by check_fit below.
