@@ -530,9 +530,8 @@ def _comparison_section(findings: Findings) -> list[str]:
     else:
         lines.append("Form comparison applies to learning-curve tables; see the hypotheses.")
     tables = iter(t for t in findings.tables if t.name.startswith("hypothesis_"))
-    for label, result in findings.hypotheses:  # tables in the same order
-        on = f" on `{label}`" if label else ""
-        lines += ["", f"### Hypothesis `{result.hypothesis.name}`{on}", "", "```text",
+    for result in findings.hypotheses:  # tables in the same order
+        lines += ["", f"### Hypothesis `{result.hypothesis.name}`", "", "```text",
                   result.verdict(), "```", ""]
         lines += _tables(findings, "comparison", only=next(tables))
     return lines

@@ -212,7 +212,7 @@ def _hypotheses(found: Findings, data: ScalingData, names: Sequence[str],
     reuse = found.comparison.fits if found.comparison is not None else None
     for name in names:
         result = _hypothesis(found, name, data, smc, reuse)
-        found.hypotheses.append(("", result))
+        found.hypotheses.append(result)
         key = f"hypothesis_{name}"
         found.tables.append(Table(key, "comparison",
                                   f"Hypothesis {name!r}: H1 {result.hypothesis.h1} vs "
