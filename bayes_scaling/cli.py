@@ -364,13 +364,15 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     fit = load_fit(args.fit)
     size_fit = load_fit(args.model_size_fit) if args.model_size_fit else None
-    fig, _ = plot_fit(fit, kind=args.kind, targets=args.target, model_size_fit=size_fit,
-                      extrapolate=args.extrapolate)
+    before = set(plt.get_fignums())
     try:
+        fig, _ = plot_fit(fit, kind=args.kind, targets=args.target, model_size_fit=size_fit,
+                          extrapolate=args.extrapolate)
         write_atomic(args.out, lambda p: fig.savefig(p, dpi=150, format=fmt),
                      overwrite=args.force)
-    finally:
-        plt.close(fig)
+    finally:  # also the figure of a plot that failed half-way (it would stay open)
+        for number in set(plt.get_fignums()) - before:
+            plt.close(number)
     _say(f"plot written to {args.out}")
     return 0
 
