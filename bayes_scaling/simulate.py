@@ -212,3 +212,222 @@ def simulate_form_curves(
         truth[curve_label(domain, f"c{c}")] = {**theta, "sigma": noise}
     frame = pd.DataFrame(rows)
     return SimulatedCurves(frame, pd.DataFrame.from_dict(truth, orient="index"))
+
+
+#: Shapes drawn by :func:`simulate_misspecified_curves` (none is ``alpha m^-beta + gamma``).
+MISSPECIFIED_SHAPES: tuple[str, ...] = ("sigmoid", "broken_power_law", "drifting_power_law")
+#: Kinds of correlated noise along a curve in :func:`simulate_misspecified_curves`.
+CORRELATED_NOISE: tuple[str, ...] = ("ar1", "random_walk")
+
+
+def misspecified_mean(shape: str, sizes: np.ndarray, **params: float) -> np.ndarray:
+    """The noise-free metric of one :func:`simulate_misspecified_curves` shape.
+
+    Parameters
+    ----------
+    shape : {"sigmoid", "broken_power_law", "drifting_power_law"}
+        The functional form:
+
+        * ``sigmoid``: ``eps_inf + (eps0 - eps_inf) / (1 + (m / m0)^c)`` (M4-like, a
+          plateau, then a power law of exponent ``c``);
+        * ``broken_power_law``: ``eps_inf + a (m / m_break)^-beta B^(-(beta2 - beta) / 2)``,
+          ``B = (1 + (m / m_break)^2) / 2``: log-log slope ``-beta`` below ``m_break`` and
+          ``-beta2`` above (Caballero et al. 2023 with smoothness 1/2);
+        * ``drifting_power_law``: ``eps_inf + a exp(-beta u - drift u^2 / 2)``,
+          ``u = log(m / m_min)``: a power law whose exponent ``beta + drift u`` drifts
+          linearly in log size.
+    sizes : numpy.ndarray
+        Sizes (> 0).
+    **params : float
+        The shape's parameters (names above); extra keys, e.g. the NaN columns of a truth
+        row, are ignored.
+
+    Returns
+    -------
+    numpy.ndarray
+        The metric at ``sizes``.
+
+    Examples
+    --------
+    >>> float(misspecified_mean("sigmoid", np.array([100.0]), eps0=0.9, eps_inf=0.1,
+    ...                         m0=100.0, c=1.0)[0])
+    0.5
+    """
+    m = np.asarray(sizes, float)
+    p = params
+    if shape == "sigmoid":
+        return p["eps_inf"] + (p["eps0"] - p["eps_inf"]) / (1.0 + (m / p["m0"]) ** p["c"])
+    if shape == "broken_power_law":
+        x = m / p["m_break"]
+        bend = ((1.0 + x**2) / 2.0) ** (-(p["beta2"] - p["beta"]) / 2.0)
+        return p["eps_inf"] + p["a"] * x ** -p["beta"] * bend
+    if shape == "drifting_power_law":
+        u = np.log(m / p["m_min"])
+        return p["eps_inf"] + p["a"] * np.exp(-p["beta"] * u - p["drift"] * u**2 / 2.0)
+    raise ValueError(f"unknown shape {shape!r}; valid: {', '.join(MISSPECIFIED_SHAPES)}")
+
+
+def _correlated_noise(kind: str, n: int, sigma: float, rho: float,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Noise along ``n`` log-evenly spaced sizes: stationary AR(1) with marginal SD
+    ``sigma`` and lag-1 correlation ``rho``, or a random walk from 0 whose SD at the last
+    size is ``sigma``."""
+    z = rng.standard_normal(n)
+    if kind == "random_walk":
+        steps = np.concatenate([[0.0], z[1:] * sigma / np.sqrt(max(n - 1, 1))])
+        return np.cumsum(steps)
+    if kind == "ar1":
+        out = np.empty(n)
+        out[0] = sigma * z[0]
+        innovation = sigma * np.sqrt(1.0 - rho**2)
+        for i in range(1, n):
+            out[i] = rho * out[i - 1] + innovation * z[i]
+        return out
+    raise ValueError(f"unknown noise kind {kind!r}; valid: {', '.join(CORRELATED_NOISE)}")
+
+
+def _shape_params(shape: str, beta: float, sizes: np.ndarray, start: float, floor: float,
+                  rng: np.random.Generator) -> dict[str, float]:
+    """Parameters of one curve: error ``start`` at the smallest size, ``floor`` as
+    ``eps_inf`` and an exponent near ``beta``."""
+    m_min, m_max = float(sizes.min()), float(sizes.max())
+    span = np.log(m_max / m_min)
+    if shape == "sigmoid":
+        # plateau at small sizes: the midpoint lies in the lower half of the log range
+        c = beta * float(rng.uniform(1.2, 2.0))
+        m0 = m_min * float(np.exp(rng.uniform(0.15, 0.45) * span))
+        # eps(m_min) = start
+        eps0 = floor + (start - floor) * (1.0 + (m_min / m0) ** c)
+        return {"eps0": eps0, "eps_inf": floor, "m0": m0, "c": c}
+    if shape == "broken_power_law":
+        ratio = float(rng.uniform(0.35, 0.6) if rng.random() < 0.5 else rng.uniform(1.6, 2.5))
+        m_break = m_min * float(np.exp(rng.uniform(0.35, 0.7) * span))
+        p = {"beta": beta, "beta2": beta * ratio, "m_break": m_break, "eps_inf": floor, "a": 1.0}
+        p["a"] = (start - floor) / float(misspecified_mean(shape, np.array([m_min]),
+                                                           **{**p, "eps_inf": 0.0})[0])
+        return p
+    if shape == "drifting_power_law":
+        # exponent drifts by a factor exp(+-0.4..0.9) over the range, centred on beta
+        ratio = float(np.exp(rng.choice([-1.0, 1.0]) * rng.uniform(0.4, 0.9)))
+        beta_start, beta_end = beta / np.sqrt(ratio), beta * np.sqrt(ratio)
+        return {"a": start - floor, "beta": float(beta_start),
+                "drift": float((beta_end - beta_start) / span), "eps_inf": floor, "m_min": m_min}
+    raise ValueError(f"unknown shape {shape!r}; valid: {', '.join(MISSPECIFIED_SHAPES)}")
+
+
+def simulate_misspecified_curves(
+    *,
+    n_domains: int = 3,
+    curves_per_domain: int = 4,
+    shapes: tuple[str, ...] = MISSPECIFIED_SHAPES,
+    noise_kinds: tuple[str, ...] = CORRELATED_NOISE,
+    n_sizes: tuple[int, int] = (15, 25),
+    decades: tuple[float, float] = (3.0, 4.0),
+    n_seeds: int = 1,
+    beta_global: float = 0.35,
+    domain_spread: float = 0.25,
+    curve_spread: float = 0.1,
+    corr_sigma: float = 0.06,
+    rho: float = 0.8,
+    iid_sigma: float = 0.01,
+    seed: int = 0,
+) -> SimulatedCurves:
+    """Draw error-rate learning curves that are *not* ``alpha m^-beta + gamma``, with
+    residuals correlated along each curve.
+
+    Each curve gets one of ``shapes`` (balanced over curves, random order; see
+    :func:`misspecified_mean`) and is multiplied by ``exp(r + e)``: ``r`` is correlated
+    noise in log size (AR(1) or a random walk, chosen per curve from ``noise_kinds``) shared
+    by the curve's seeds, as a systematic wiggle would be; ``e`` is i.i.d. per row. Every
+    curve starts between 0.3 and 0.8 at its smallest size with a floor ``eps_inf`` between
+    1% and 8%; its exponent is log-normal around its domain's, the domains' around
+    ``beta_global`` (as in :func:`simulate_learning_curves`). This is the stress test for
+    calibration: a model of the wrong family with independent noise should see its
+    extrapolation intervals under-cover here.
+
+    Parameters
+    ----------
+    n_domains, curves_per_domain : int
+        Hierarchy shape.
+    shapes : tuple of str
+        Shapes to draw from (of :data:`MISSPECIFIED_SHAPES`).
+    noise_kinds : tuple of str
+        Correlated-noise kinds to draw from (of :data:`CORRELATED_NOISE`).
+    n_sizes : (int, int)
+        Inclusive range of the number of sizes per curve (drawn per curve).
+    decades : (float, float)
+        Range of the curve's span in decades of size (drawn per curve); the smallest size
+        is between 30 and 1,000, sizes are log-evenly spaced and rounded.
+    n_seeds : int
+        Replicates per size (i.i.d. noise only differs between them).
+    beta_global : float
+        Population exponent.
+    domain_spread, curve_spread : float
+        Standard deviations of log-exponents between domains and between curves.
+    corr_sigma : float
+        Standard deviation of the correlated log noise (AR(1): stationary; random walk: at
+        the largest size).
+    rho : float
+        Lag-1 correlation of the AR(1) noise between neighbouring sizes.
+    iid_sigma : float
+        Standard deviation of the i.i.d. log noise.
+    seed : int
+        Random seed; the same seed gives the same table.
+
+    Returns
+    -------
+    SimulatedCurves
+        ``frame``: ``domain, curve, data, seed, error`` (error clipped to at most 1).
+        ``truth``: one row per curve (index ``"domain/curve"``): ``shape``, ``noise``
+        (kind), ``rho`` (NaN for a random walk), ``corr_sigma``, ``iid_sigma``,
+        ``beta_domain``, ``m_min``, ``m_max``, ``n_sizes`` and the shape parameters
+        ``eps0, eps_inf, m0, c, a, beta, beta2, m_break, drift`` (NaN where the shape has
+        no such parameter; evaluate a row with :func:`misspecified_mean`).
+
+    Examples
+    --------
+    >>> sim = simulate_misspecified_curves(n_domains=1, curves_per_domain=3, seed=1)
+    >>> sim.frame.columns.tolist()
+    ['domain', 'curve', 'data', 'seed', 'error']
+    >>> sorted(sim.truth["shape"].unique())
+    ['broken_power_law', 'drifting_power_law', 'sigmoid']
+    """
+    unknown = sorted(set(shapes) - set(MISSPECIFIED_SHAPES))
+    if unknown or not shapes:
+        raise ValueError(f"unknown shape(s) {unknown}; valid: {', '.join(MISSPECIFIED_SHAPES)}")
+    unknown = sorted(set(noise_kinds) - set(CORRELATED_NOISE))
+    if unknown or not noise_kinds:
+        raise ValueError(f"unknown noise kind(s) {unknown}; valid: {', '.join(CORRELATED_NOISE)}")
+    rng = np.random.default_rng(seed)
+    n_curves = n_domains * curves_per_domain
+    order = rng.permutation(np.resize(np.arange(len(shapes)), n_curves))
+    columns = ["eps0", "eps_inf", "m0", "c", "a", "beta", "beta2", "m_break", "drift"]
+    rows, truth = [], {}
+    for d in range(n_domains):
+        log_beta_d = np.log(beta_global) + domain_spread * rng.standard_normal()
+        for c in range(curves_per_domain):
+            shape = shapes[order[d * curves_per_domain + c]]
+            kind = noise_kinds[int(rng.integers(len(noise_kinds)))]
+            beta = float(np.exp(log_beta_d + curve_spread * rng.standard_normal()))
+            n = int(rng.integers(n_sizes[0], n_sizes[1] + 1))
+            m_min = float(10 ** rng.uniform(np.log10(30), 3))
+            sizes = np.unique(np.round(np.geomspace(m_min, m_min * 10 ** rng.uniform(*decades),
+                                                    n)))
+            params = _shape_params(shape, beta, sizes, start=float(rng.uniform(0.3, 0.8)),
+                                   floor=float(rng.uniform(0.01, 0.08)), rng=rng)
+            mean = misspecified_mean(shape, sizes, **params)
+            wiggle = _correlated_noise(kind, sizes.size, corr_sigma, rho, rng)
+            domain, curve = f"domain{d}", f"curve{c}"
+            for s in range(n_seeds):
+                err = mean * np.exp(wiggle + iid_sigma * rng.standard_normal(sizes.size))
+                rows += [(domain, curve, float(m), s, float(e))
+                         for m, e in zip(sizes, np.minimum(err, 1.0), strict=True)]
+            truth[curve_label(domain, curve)] = {
+                "shape": shape, "noise": kind, "rho": rho if kind == "ar1" else np.nan,
+                "corr_sigma": corr_sigma, "iid_sigma": iid_sigma,
+                "beta_domain": float(np.exp(log_beta_d)), "m_min": float(sizes.min()),
+                "m_max": float(sizes.max()), "n_sizes": int(sizes.size),
+                **{k: float(params.get(k, np.nan)) for k in columns},
+            }
+    frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "seed", "error"])
+    return SimulatedCurves(frame, pd.DataFrame.from_dict(truth, orient="index"))

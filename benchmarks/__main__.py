@@ -1,6 +1,8 @@
 """``python -m benchmarks [part ...] [--quick] [--repeats N]``: run the suite, write CSVs.
 
-Parts: ``speed`` (1), ``scale`` (2), ``extrapolation`` (3), ``compile`` (4); all by default.
+Parts: ``speed`` (1), ``scale`` (2), ``extrapolation`` (3), ``compile`` (4), ``calibration``
+(leave-future-out accuracy and coverage on several tables, :mod:`benchmarks.calibration`);
+all by default.
 Results go to ``benchmarks/results/<name>.csv`` (all runs in ``<name>_runs.csv``), each with
 ``<name>.machine.csv`` (CPU, cores, RAM, load averages, versions at the time of the run).
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from benchmarks._common import RESULTS, machine, write_results
 
-PARTS = ("speed", "scale", "extrapolation", "compile")
+PARTS = ("speed", "scale", "extrapolation", "compile", "calibration")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="speed part: skip the least-squares + bootstrap route")
     parser.add_argument("--cases", nargs="+", default=None,
                         help="speed cases to run (default: all three)")
+    parser.add_argument("--tables", nargs="+", default=None, metavar="TABLE",
+                        help="calibration part: tables to score (default: all, or the "
+                             "small ones with --quick)")
     parser.add_argument("--out", type=Path, default=None,
                         help="results folder (default benchmarks/results, or "
                              "benchmarks/results/quick with --quick)")
@@ -42,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s) {unknown}; valid: {', '.join(PARTS)}")
+    if args.tables:
+        from benchmarks.calibration import TABLES
+
+        unknown = sorted(set(args.tables) - set(TABLES))
+        if unknown:
+            parser.error(f"unknown table(s) {unknown}; valid: {', '.join(TABLES)}")
     repeats = args.repeats or (1 if args.quick else 3)
     out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     logging.getLogger("pymc").setLevel(logging.WARNING)
@@ -70,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
 
         for name, table in extrapolation.run(quick=args.quick).items():
             log(f"wrote {write_results(table, name, out)}")
+    if "calibration" in parts:
+        from benchmarks import calibration
+
+        tables = args.tables or (list(calibration.QUICK_TABLES) if args.quick else None)
+        table = calibration.run(calibration.default_predictors(args.quick), tables, log=log)
+        for path in calibration.write(table, out):
+            log(f"wrote {path}")
     if "compile" in parts:
         from benchmarks import compile_cost
 

@@ -1,0 +1,282 @@
+"""Leave-future-out calibration across several tables: accuracy, coverage and wall time.
+
+Part 3 (:mod:`benchmarks.extrapolation`) scores methods on one public table and on curves
+drawn from the model's own family. A calibration claim needs more: tables the model was not
+developed on and curves that are *not* of its form. Every table here is tidy with a
+``split`` column; a predictor (the interface of :mod:`benchmarks.extrapolation`,
+``predict(train, holdout) -> DataFrame`` with ``prediction`` and ``lower_<p>/upper_<p>``)
+is fitted on the ``fit`` rows and scored on the larger, ``holdout`` sizes by
+:func:`benchmarks.extrapolation.score`.
+
+Tables (:data:`TABLES`) and their holdout rules:
+
+``revisiting2022-lang``
+    The paper's own split (Alabdulmohsin et al. 2022).
+``mlp-learning-curves``
+    The embedded width sweep (``params``, three seeds per width). Per curve, sizes above a
+    quarter of the curve's largest size are held out (:func:`hold_out_above`: 3 of 9 sizes
+    on ``digits``, 2 of 9 on ``mnist1d``). The learning-curve model draws a curve through
+    each shard's best model size (:func:`bayes_scaling.data.best_model_size_rows`) and
+    predicts *that* error; M1-M4 fit whatever rows they are given, so on the raw sweep they
+    would fit a mixture of too-small and too-large models, and every method would be
+    scored against every width of a held-out size. The table is therefore reduced to the
+    best model size of each shard *before* the split (the same rule on fit and holdout
+    rows; all seeds kept, ``params`` and ``seed`` columns kept): every method then predicts
+    and is scored on the best model's error. Picking the best of ~6 widths by their
+    observed mean makes held-out targets slightly optimistic (a selection effect of the
+    order of the seed noise), equally for all methods.
+``simulated-misspecified``
+    :func:`bayes_scaling.simulate.simulate_misspecified_curves` (sigmoid, broken and
+    drifting power laws with AR(1) or random-walk log noise). Per curve, the sizes in the
+    top 30% of the curve's log-size range are held out (:func:`hold_out_log_fraction`).
+``simulated-in-family``
+    ``alpha m^-beta + gamma`` curves with log-normal noise,
+    :func:`benchmarks.extrapolation.simulated_split` (the three largest sizes held out).
+
+:func:`run` scores every predictor on every table and times each predictor call;
+:func:`summary` keeps each table's overall row per method; :func:`write` stores both
+with the machine description. The predictors of ``python -m benchmarks calibration``
+are :func:`default_predictors` (plug a new method in there).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._common import MIRROR, RESULTS, timer, write_results
+from benchmarks.extrapolation import (
+    LEVELS,
+    POINT_PREDICTORS,
+    Predictor,
+    hierarchical_predictor,
+    metric_of,
+    score,
+    simulated_split,
+)
+
+#: Columns of :func:`run`'s table, in order.
+COLUMNS: list[str] = ["table", "method", "domain", "n_holdout", "rmse_log",
+                      *[f"coverage_{p:g}" for p in LEVELS], "miscalibration", "wall_s"]
+#: Held-out share of each curve's log-size range on the misspecified simulation.
+MISSPECIFIED_HOLDOUT = 0.3
+#: mlp-learning-curves: sizes above this fraction of a curve's largest size are held out.
+MLP_HOLDOUT_ABOVE = 0.25
+#: Seeds of the simulated tables (fixed: the tables are part of the benchmark).
+MISSPECIFIED_SEED = 11
+IN_FAMILY_SEED = 7
+
+
+def hold_out_above(frame: pd.DataFrame, ratio: float, *,
+                   by: tuple[str, ...] = ("domain", "curve")) -> pd.DataFrame:
+    """``split = "holdout"`` for the rows whose size exceeds ``ratio`` times their
+    curve's largest size, ``"fit"`` otherwise.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy rows with a ``data`` column.
+    ratio : float
+        In (0, 1).
+    by : tuple of str
+        Columns identifying a curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a ``split`` column.
+    """
+    largest = frame.groupby(list(by), sort=False)["data"].transform("max")
+    return frame.assign(split=np.where(frame["data"] > ratio * largest, "holdout", "fit"))
+
+
+def hold_out_log_fraction(frame: pd.DataFrame, fraction: float, *,
+                          by: tuple[str, ...] = ("domain", "curve")) -> pd.DataFrame:
+    """``split = "holdout"`` for the rows in the top ``fraction`` of their curve's
+    log-size range, ``"fit"`` otherwise.
+
+    A row is held out when ``log m > log m_max - fraction * (log m_max - log m_min)``
+    (its curve's smallest and largest sizes); on log-evenly spaced sizes that is about
+    ``fraction`` of the sizes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy rows with a ``data`` column.
+    fraction : float
+        In (0, 1).
+    by : tuple of str
+        Columns identifying a curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a ``split`` column.
+    """
+    log_m = np.log(frame["data"].astype(float))
+    groups = log_m.groupby([frame[c] for c in by], sort=False)
+    lo, hi = groups.transform("min"), groups.transform("max")
+    return frame.assign(split=np.where(log_m > hi - fraction * (hi - lo), "holdout", "fit"))
+
+
+def lang_table() -> pd.DataFrame:
+    """``revisiting2022-lang`` with the paper's split (public mirror: ``MIRROR``)."""
+    from bayes_scaling.datasets import load_dataset
+
+    return load_dataset("revisiting2022-lang", mirror=MIRROR).frame
+
+
+def mlp_table(ratio: float = MLP_HOLDOUT_ABOVE) -> pd.DataFrame:
+    """The embedded ``mlp-learning-curves`` at each shard's best model size, sizes above
+    ``ratio`` of each curve's largest held out (see the module docstring for why)."""
+    from bayes_scaling.data import best_model_size_rows
+    from bayes_scaling.datasets import load_dataset
+
+    frame = load_dataset("mlp-learning-curves").frame
+    best = best_model_size_rows(frame, metric=metric_of(frame), size="data")
+    return hold_out_above(best, ratio)
+
+
+def misspecified_table(fraction: float = MISSPECIFIED_HOLDOUT, *,
+                       seed: int = MISSPECIFIED_SEED, **simulate: object) -> pd.DataFrame:
+    """:func:`~bayes_scaling.simulate.simulate_misspecified_curves` (3 domains x 4 curves
+    by default), the top ``fraction`` of each curve's log-size range held out."""
+    from bayes_scaling.simulate import simulate_misspecified_curves
+
+    frame = simulate_misspecified_curves(seed=seed, **simulate).frame  # type: ignore[arg-type]
+    return hold_out_log_fraction(frame, fraction)
+
+
+def in_family_table() -> pd.DataFrame:
+    """:func:`benchmarks.extrapolation.simulated_split`: 3 domains x 3 curves x 3 seeds of
+    ``alpha m^-beta + gamma``, the three largest sizes held out."""
+    return simulated_split(n_domains=3, curves_per_domain=3, seed=IN_FAMILY_SEED)
+
+
+#: Table name -> zero-argument loader of a tidy frame with a ``split`` column.
+TABLES: dict[str, Callable[[], pd.DataFrame]] = {
+    "revisiting2022-lang": lang_table,
+    "mlp-learning-curves": mlp_table,
+    "simulated-misspecified": misspecified_table,
+    "simulated-in-family": in_family_table,
+}
+#: The tables of ``--quick`` (small: a Bayesian fit of each takes well under a minute).
+QUICK_TABLES: tuple[str, ...] = ("mlp-learning-curves", "simulated-misspecified",
+                                 "simulated-in-family")
+
+
+def default_predictors(quick: bool = False) -> dict[str, Predictor]:
+    """The methods of ``python -m benchmarks calibration``: M1-M4 and the Bayesian model.
+
+    This is the one place to plug a new predictor in.
+
+    Parameters
+    ----------
+    quick : bool
+        Bayesian fits with 100 draws per chain (else 1,000).
+
+    Returns
+    -------
+    dict of str to callable
+        Method name -> predictor.
+
+    Notes
+    -----
+    :func:`benchmarks.extrapolation.hierarchical_predictor` evaluates every curve's mean at
+    every held-out row (rows x curves x draws floats, ~0.2 GB on ``revisiting2022-lang``
+    at 4 x 1,000 draws) before picking each row's own curve.
+    """
+    return {**POINT_PREDICTORS,
+            "bayes: hierarchical": hierarchical_predictor(draws=100 if quick else 1000)}
+
+
+def _timed(predict: Predictor, spent: dict[str, float]) -> Predictor:
+    """``predict`` that stores the wall time of its call in ``spent["wall_s"]``."""
+
+    def wrapped(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
+        with timer(spent, "wall_s"):
+            return predict(train, holdout)
+
+    return wrapped
+
+
+def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
+        log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Score every predictor on every table (fit on ``fit`` rows, score on ``holdout``).
+
+    Parameters
+    ----------
+    predictors : dict of str to callable
+        Method name -> ``predict(train, holdout)`` (see :mod:`benchmarks.extrapolation`).
+    tables : list of str, optional
+        Names in :data:`TABLES` (default: all).
+    log : callable
+        Progress messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table, method and domain (plus ``"all"``): :data:`COLUMNS`.
+        ``wall_s`` is the wall time of the predictor's call (fitting and predicting the
+        whole table; the same on each of the table's rows). Point methods have NaN
+        coverage and miscalibration (no intervals).
+
+    Raises
+    ------
+    KeyError
+        An unknown table name.
+    """
+    names = list(TABLES) if tables is None else list(tables)
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        raise KeyError(f"unknown table(s) {unknown}; valid: {', '.join(TABLES)}")
+    parts = []
+    for name in names:
+        data = TABLES[name]()
+        n_fit = int((data["split"] == "fit").sum())
+        log(f"calibration: {name}: {n_fit} fit rows, {len(data) - n_fit} held out")
+        for method, predict in predictors.items():
+            spent: dict[str, float] = {}
+            start = time.perf_counter()
+            scored = score(_timed(predict, spent), data)
+            overall = scored[scored["domain"] == "all"].iloc[0]
+            log(f"calibration: {name} / {method}: rmse_log {overall['rmse_log']:.4f}, "
+                f"miscalibration {overall['miscalibration']:.3f}, "
+                f"{time.perf_counter() - start:.1f} s")
+            parts.append(scored.assign(table=name, method=method, wall_s=spent["wall_s"]))
+    return pd.concat(parts, ignore_index=True)[COLUMNS]
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Each table's overall (``domain == "all"``) row per method.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`run`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS` without ``domain``, in the order of ``table``.
+    """
+    overall = table[table["domain"] == "all"]
+    return overall.drop(columns="domain").reset_index(drop=True)
+
+
+def write(table: pd.DataFrame, out: Path = RESULTS, name: str = "calibration") -> list[Path]:
+    """Write :func:`run`'s table to ``out/<name>.csv`` and its :func:`summary` to
+    ``out/<name>_summary.csv``, each with the machine description beside it
+    (:func:`benchmarks._common.write_results`).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The two result files.
+    """
+    return [write_results(table, name, out),
+            write_results(summary(table), f"{name}_summary", out)]

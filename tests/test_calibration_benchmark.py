@@ -1,0 +1,143 @@
+"""Smoke test of the calibration benchmark: tables, scoring, timing, files (no sampling)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+# the benchmark suite is a folder of scripts in the repository, not part of the package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import calibration
+from benchmarks.extrapolation import LEVELS
+
+
+def _tiny() -> pd.DataFrame:
+    sizes = np.geomspace(100, 1e5, 8)
+    return pd.concat([
+        pd.DataFrame({"domain": d, "curve": c, "data": sizes, "error": g + 2.0 * sizes**-b,
+                      "split": ["fit"] * 5 + ["holdout"] * 3})
+        for d, c, g, b in (("d0", "a", 0.05, 0.3), ("d0", "b", 0.03, 0.4),
+                           ("d1", "a", 0.02, 0.5))], ignore_index=True)
+
+
+def _scaled(factor: float, *, width: float = 4.0, pause: float = 0.0):
+    """A predictor that returns ``factor`` x the held-out truth, intervals ``/ width``
+    to ``* width`` around it."""
+
+    def predict(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(pause)
+        pred = factor * holdout["error"]
+        out = pd.DataFrame({"prediction": pred}, index=holdout.index)
+        for p in LEVELS:
+            out[f"lower_{p:g}"], out[f"upper_{p:g}"] = pred / width, pred * width
+        return out
+
+    return predict
+
+
+def _point(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"prediction": holdout["error"] * 1.1}, index=holdout.index)
+
+
+@pytest.fixture
+def tiny_table(monkeypatch):
+    monkeypatch.setitem(calibration.TABLES, "tiny", _tiny)
+    return "tiny"
+
+
+def test_run_columns_coverage_rmse_and_time(tiny_table):
+    messages: list[str] = []
+    table = calibration.run({"exact": _scaled(1.0, pause=0.05), "biased": _scaled(1.5),
+                             "point": _point}, [tiny_table], log=messages.append)
+    assert table.columns.tolist() == calibration.COLUMNS
+    assert set(table["table"]) == {"tiny"}
+    assert list(table.loc[table["method"] == "exact", "domain"]) == ["d0", "d1", "all"]
+    exact = table[(table["method"] == "exact") & (table["domain"] == "all")].iloc[0]
+    biased = table[(table["method"] == "biased") & (table["domain"] == "all")].iloc[0]
+    assert exact["n_holdout"] == 9
+    assert exact["rmse_log"] == pytest.approx(0.0, abs=1e-12)
+    for p in LEVELS:
+        assert exact[f"coverage_{p:g}"] == 1.0
+    assert exact["miscalibration"] == pytest.approx(np.mean([1 - p for p in LEVELS]))
+    assert biased["rmse_log"] == pytest.approx(np.log(1.5))
+    assert biased["rmse_log"] > exact["rmse_log"]
+    assert exact["wall_s"] >= 0.05 and (table["wall_s"] >= 0).all()
+    point = table[table["method"] == "point"]
+    assert point["coverage_0.9"].isna().all() and point["miscalibration"].isna().all()
+    assert len(messages) == 4  # the table, then one line per method
+
+
+def test_narrow_intervals_around_a_biased_prediction_do_not_cover(tiny_table):
+    table = calibration.run({"overconfident": _scaled(1.5, width=1.01)}, [tiny_table],
+                            log=lambda _: None)
+    assert (table["coverage_0.95"] == 0.0).all()
+
+
+def test_summary_keeps_the_overall_row_per_table_and_method(tiny_table, monkeypatch):
+    monkeypatch.setitem(calibration.TABLES, "tiny2", _tiny)
+    table = calibration.run({"exact": _scaled(1.0), "point": _point}, ["tiny", "tiny2"],
+                            log=lambda _: None)
+    summ = calibration.summary(table)
+    assert "domain" not in summ
+    assert list(zip(summ["table"], summ["method"], strict=True)) == [
+        ("tiny", "exact"), ("tiny", "point"), ("tiny2", "exact"), ("tiny2", "point")]
+    assert (summ["n_holdout"] == 9).all()
+
+
+def test_write_puts_table_summary_and_machine_files(tiny_table, tmp_path):
+    table = calibration.run({"exact": _scaled(1.0)}, [tiny_table], log=lambda _: None)
+    paths = calibration.write(table, tmp_path, "calib")
+    assert [p.name for p in paths] == ["calib.csv", "calib_summary.csv"]
+    assert (tmp_path / "calib.machine.csv").exists()
+    assert (tmp_path / "calib_summary.machine.csv").exists()
+    assert len(pd.read_csv(paths[0])) == 3 and len(pd.read_csv(paths[1])) == 1
+
+
+def test_unknown_table_is_refused():
+    with pytest.raises(KeyError, match="unknown table"):
+        calibration.run({"point": _point}, ["no-such-table"])
+
+
+def test_holdout_rules():
+    frame = pd.DataFrame({"domain": "d", "curve": ["a"] * 4 + ["b"] * 4,
+                          "data": [1.0, 10, 100, 1000, 2, 4, 8, 16]})
+    above = calibration.hold_out_above(frame, 0.25)
+    # a: above 250; b: above 4
+    assert list(above["split"]) == ["fit"] * 3 + ["holdout"] + ["fit"] * 2 + ["holdout"] * 2
+    top = calibration.hold_out_log_fraction(frame, 0.4)
+    # a: log10 range 0..3, held out above 1.8; b: log2 range 1..4, held out above 2.8
+    assert list(top["split"]) == ["fit"] * 2 + ["holdout"] * 2 + ["fit"] * 2 + ["holdout"] * 2
+
+
+def test_mlp_table_is_one_width_per_shard_with_seeds_kept():
+    table = calibration.TABLES["mlp-learning-curves"]()
+    assert {"params", "seed", "split"} <= set(table.columns)
+    shards = table.groupby(["domain", "curve", "data"])
+    assert (shards["params"].nunique() == 1).all() and (shards["seed"].nunique() == 3).all()
+    for _, curve in table.groupby(["domain", "curve"]):
+        fit = curve.loc[curve["split"] == "fit", "data"]
+        held = curve.loc[curve["split"] == "holdout", "data"]
+        assert fit.nunique() >= 3 and not held.empty and fit.max() < held.min()
+        assert (held > curve["data"].max() / 4).all()
+
+
+def test_misspecified_table_holds_out_about_thirty_percent_per_curve():
+    table = calibration.TABLES["simulated-misspecified"]()
+    for _, curve in table.groupby(["domain", "curve"]):
+        share = (curve["split"] == "holdout").mean()
+        assert 0.2 <= share <= 0.4
+        assert curve.loc[curve["split"] == "fit", "data"].max() < curve.loc[
+            curve["split"] == "holdout", "data"].min()
+
+
+def test_default_predictors_are_m1_to_m4_and_the_bayesian_model():
+    predictors = calibration.default_predictors(quick=True)  # closures only: no sampling
+    assert list(predictors)[:4] == ["M1", "M2", "M3", "M4"]
+    assert any(name.startswith("bayes") for name in predictors)
+    assert set(calibration.QUICK_TABLES) <= set(calibration.TABLES)
