@@ -19,6 +19,12 @@ current error, evaluated per draw at ``m_current``). Summaries report the median
 a credible interval of the growth **over the reachable draws**, with ``p_reachable``
 and a ``status`` column that says in words when draws are unreachable; the interval
 probability and kind default to ArviZ's ``stats.ci_prob`` / ``stats.ci_kind``.
+
+What the tables say:
+
+* **Reachability in words** (:func:`reachability_status`): "all draws", "every draw"
+  only when exactly so; a share that would round to 100% or 0% reads "nearly all draws
+  (>99.9%)" or "almost no draws (<0.1%)".
 """
 
 from __future__ import annotations
@@ -451,14 +457,38 @@ GROWTH_QUANTITIES: tuple[str, ...] = ("data_growth", "model_growth", "compute_gr
                                       "years_to_target")
 
 
+#: Shares of draws closer than this to 0 or 1 are not printed as a percentage (they
+#: would round to 0.0% or 100.0%).
+_SHARE_RESOLUTION = 0.0005
+
+
 def reachability_status(p: float, *, floor: str = "the irreducible error") -> str:
-    """Words for a ``p_reachable`` value, naming what blocks the target (``floor``)."""
+    """Words for a ``p_reachable`` value, naming what blocks the target (``floor``).
+
+    Exactly 1 reads "reachable in all draws", exactly 0 "unreachable: ... in every draw";
+    a share in between is given to one decimal with the rest, except that a share that
+    would round to 100% or 0% reads "nearly all draws (>99.9% ...)" or "almost no draws
+    (<0.1% ...)": the status never claims 100.0% of draws while naming a rest.
+
+    Examples
+    --------
+    >>> reachability_status(0.25).split(";")[0]
+    'reachable in 25.0% of draws (target at or below the irreducible error in the other 75.0%)'
+    >>> reachability_status(0.99975).split(";")[0]
+    'reachable in nearly all draws (>99.9%'
+    """
     if p >= 1.0:
         return "reachable in all draws"
     if p <= 0.0:
         return f"unreachable: target at or below {floor} in every draw"
-    return (f"reachable in {100 * p:.1f}% of draws (target at or below {floor} in the "
-            "rest); interval over reachable draws")
+    shown, rest = f"{100 * p:.1f}", f"{100 * (1 - p):.1f}"
+    if p >= 1 - _SHARE_RESOLUTION or shown == "100.0" or rest == "0.0":
+        share = f"nearly all draws (>99.9%; target at or below {floor} in <0.1%)"
+    elif p < _SHARE_RESOLUTION or shown == "0.0" or rest == "100.0":
+        share = f"almost no draws (<0.1%; target at or below {floor} in >99.9%)"
+    else:
+        share = f"{shown}% of draws (target at or below {floor} in the other {rest}%)"
+    return f"reachable in {share}; interval over reachable draws"
 
 
 def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None,

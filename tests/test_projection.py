@@ -6,6 +6,8 @@ import arviz as az
 import numpy as np
 import pytest
 from _fits import simulated_fit
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
@@ -15,6 +17,7 @@ from bayes_scaling.projection import (
     attach_projection,
     parse_targets,
     project_data_growth,
+    reachability_status,
     summarize_projection,
 )
 
@@ -114,3 +117,37 @@ def test_attach_projection_adds_group(fit):
     tree = attach_projection(fit, project_data_growth(fit, ["x0.8"]))
     assert "projections" in tree.children
     assert "projections" not in fit.children
+
+
+# ------------------------------------------------- tables say what they mean (issue 12.3)
+
+@pytest.mark.parametrize("p", [1.0, 1 - 1e-9, 0.99996, 0.9995, 0.99951, 0.99949, 0.9994, 0.5,
+                               0.0006, 0.0005, 0.00049, 1e-9, 0.0])
+@pytest.mark.parametrize("floor", ["the irreducible error", "the irreducible loss E"])
+def test_reachability_status_never_rounds_to_all_or_none(p, floor):
+    """'reachable in 100.0% of draws (... in the rest)' contradicts itself; so does 0.0%."""
+    status = reachability_status(p, floor=floor)
+    assert "100.0%" not in status and " 0.0%" not in status and "(0.0%" not in status
+    assert (floor in status) == (p < 1)  # what blocks the target, when something does
+    if p >= 1:
+        assert status == "reachable in all draws"
+    elif p <= 0:
+        assert status.startswith("unreachable") and "every draw" in status
+    else:  # partly reachable: never worded as all or none
+        assert status.startswith("reachable in ") and "in all draws" not in status
+        assert "every draw" not in status and "interval over reachable draws" in status
+    if 0.9995 <= p < 1:
+        assert "nearly all draws (>99.9%" in status
+    if 0 < p < 0.0005:
+        assert "almost no draws (<0.1%" in status
+    if p == 0.5:
+        assert "50.0% of draws" in status and "other 50.0%" in status
+
+
+@given(st.floats(min_value=0.0, max_value=1.0))
+def test_reachability_status_is_consistent_for_any_probability(p):
+    status = reachability_status(p)
+    assert "100.0%" not in status and " 0.0%" not in status and "(0.0%" not in status
+    assert status.startswith("reachable in all") == (p >= 1)
+    assert status.startswith("unreachable") == (p <= 0)
+

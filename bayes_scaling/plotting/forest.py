@@ -61,7 +61,8 @@ def plot_projection_forest(
 
     Each row is a domain (or curve) and target: the posterior median (dot) and the
     credible interval (line) over the reachable draws, on a log axis. Rows whose target
-    is reachable in only part of the draws carry ``p=...``; unreachable ones say so.
+    is reachable in only part of the draws carry ``p=...`` (``p>0.99`` / ``p<0.01`` when
+    it would round to 1 or 0); unreachable ones say so.
     A growth factor of 1 (today) is marked.
 
     Parameters
@@ -139,6 +140,16 @@ def _target_text(label: str) -> str:
     return f"target {label}"
 
 
+def _p_text(p: float) -> str:
+    """``p=0.73``; never ``p=1.00`` or ``p=0.00`` for a share strictly between 0 and 1."""
+    text = f"{p:.2f}"
+    if text == "1.00":
+        return "p>0.99"
+    if text == "0.00":
+        return "p<0.01"
+    return f"p={text}"
+
+
 def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[str],
                    target_labels: list[str]) -> None:
     n_targets = len(target_labels)
@@ -161,7 +172,7 @@ def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[
                     solid_capstyle="butt")
             ax.plot(row["median"], y, "o", color=color(t), ms=6, mec="white", **kw)
             if p < 1:
-                ax.annotate(f"p={p:.2f}", (row["upper"], y), xytext=(4, 0),
+                ax.annotate(_p_text(p), (row["upper"], y), xytext=(4, 0),
                             textcoords="offset points", va="center", fontsize=7,
                             color=color(t))
     if quantity != "compute_optimal_flop":
