@@ -16,7 +16,12 @@ import xarray as xr
 from bayes_scaling.data import ScalingData, load_table
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.models import SamplerConfig, SMCConfig
-from bayes_scaling.projection import project_growth, reachability_status, summarize_projection
+from bayes_scaling.projection import (
+    already_reached,
+    project_growth,
+    reachability_status,
+    summarize_projection,
+)
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 if TYPE_CHECKING:
@@ -86,7 +91,11 @@ def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = 
 def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
                              ci_kind: str | None = None) -> pd.DataFrame:
     """Table of :func:`bayes_scaling.allocation.compute_for_target_loss`: compute (FLOP)
-    needed per curve and target, median and interval over reachable draws."""
+    needed per curve and target, median and interval over reachable draws.
+
+    The ``status`` starts with "already reached" when the median compute is below the
+    largest compute in the data (the compute-optimal allocation of a smaller budget
+    reaches the target)."""
     ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     med, low, up = posterior_interval(need["compute"], ci_prob, ci_kind,
                                       valid=need["reachable"], log=True)
@@ -94,13 +103,20 @@ def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
     for curve in need["curve"].values:
         for target in need["target"].values:
             sel = {"curve": curve, "target": target}
-            p = float(need["p_reachable"].sel(sel))
+            p, median = float(need["p_reachable"].sel(sel)), float(med.sel(sel))
+            current = float(need["current_compute"].sel(curve=curve))
+            status = reachability_status(p, floor="the irreducible loss E")
+            if already_reached(median, current):
+                status = ("already reached: the compute-optimal allocation reaches the "
+                          f"target with less than the largest compute in the data (median "
+                          f"{median:.3g} < {current:.3g} FLOP)"
+                          + ("" if p >= 1 else f"; {status}"))
             rows.append({"quantity": "compute_optimal_flop", "curve": str(curve),
                          "target": str(target), "p_reachable": p,
-                         "current_compute": float(need["current_compute"].sel(curve=curve)),
-                         "median": float(med.sel(sel)), "lower": float(low.sel(sel)),
+                         "current_compute": current,
+                         "median": median, "lower": float(low.sel(sel)),
                          "upper": float(up.sel(sel)), "ci_prob": ci_prob, "ci_kind": ci_kind,
-                         "status": reachability_status(p, floor="the irreducible loss E")})
+                         "status": status})
     table = pd.DataFrame(rows)
     for col in ("median", "lower", "upper"):
         table[col] = table[col].astype("Float64").mask(table[col].isna(), pd.NA)

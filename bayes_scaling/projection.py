@@ -22,6 +22,9 @@ probability and kind default to ArviZ's ``stats.ci_prob`` / ``stats.ci_kind``.
 
 What the tables say:
 
+* **Already reached.** A median growth below 1 (years to target below 0) means the
+  fitted curve is already at or below the target at the current size: the ``status``
+  starts with ``"already reached"``; the numbers are reported as they are.
 * **Reachability in words** (:func:`reachability_status`): "all draws", "every draw"
   only when exactly so; a share that would round to 100% or 0% reads "nearly all draws
   (>99.9%)" or "almost no draws (<0.1%)".
@@ -491,6 +494,47 @@ def reachability_status(p: float, *, floor: str = "the irreducible error") -> st
     return f"reachable in {share}; interval over reachable draws"
 
 
+def already_reached(median: float, threshold: float = 1.0) -> bool:
+    """Whether a projected median (growth factor, or years to target with
+    ``threshold=0``) says the target is already reached today."""
+    return bool(np.isfinite(median) and median < threshold)
+
+
+def growth_status(p: float, median: float, *, quantity: str,
+                  floor: str = "the irreducible error", reach: str | None = None) -> str:
+    """The ``status`` of a projection row: "already reached" first when the median growth
+    is below 1 (years to target below 0), then the reachability in words.
+
+    Parameters
+    ----------
+    p : float
+        ``p_reachable``.
+    median : float
+        The row's median (over reachable draws; ``NaN`` when none is).
+    quantity : str
+        The row's quantity (``data_growth``, ..., ``years_to_target``).
+    floor : str
+        What blocks the target (see :func:`reachability_status`).
+    reach : str, optional
+        The reachability text to use instead of :func:`reachability_status`.
+
+    Examples
+    --------
+    >>> growth_status(1.0, 0.4, quantity="data_growth").split(" (")[-1]
+    'median growth 0.4 < 1)'
+    """
+    custom = reach is not None
+    reach = reach if reach is not None else reachability_status(p, floor=floor)
+    years = quantity == "years_to_target"
+    if not already_reached(median, 0.0 if years else 1.0):
+        return reach
+    what = (f"median years to target {median:.3g} < 0" if years
+            else f"median growth {median:.3g} < 1")
+    text = ("already reached: the fitted curve is at or below the target at the current "
+            f"size ({what})")
+    return text if p >= 1.0 and not custom else f"{text}; {reach}"
+
+
 def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None,
                          ci_kind: str | None = None) -> pd.DataFrame:
     """Tidy summary table of a growth projection.
@@ -511,8 +555,9 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
         ``median``, ``lower``, ``upper`` (over reachable draws; missing only when
         ``p_reachable == 0``, which ``status`` then states), ``ci_prob``, ``ci_kind``,
         ``target_value`` (median; curve and domain levels), ``current_size`` and
-        ``status``. Levels: ``curve``, ``domain`` (best curve of the domain) and
-        ``population`` (relative targets only).
+        ``status`` (starting "already reached" when the median growth is below 1).
+        Levels: ``curve``, ``domain`` (best curve of the domain) and ``population``
+        (relative targets only).
     """
     ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     sample = (dims.CHAIN, dims.DRAW)
@@ -548,15 +593,16 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
                         current = float(projection["current_size_domain"].sel({dim: name}))
                     else:
                         domain, curve, tval, current = "(population)", "(new curve)", np.nan, np.nan
-                    p = float(p_reach.sel(sel))
+                    p, median = float(p_reach.sel(sel)), float(med.sel(sel))
+                    reach = (None if level != "population" else
+                             "power-law part only (no floor), population-mean exponents")
                     rows.append({
                         "quantity": quantity, "level": level, "domain": domain, "curve": curve,
                         "target": str(target), "target_value": tval, "current_size": current,
-                        "p_reachable": p, "median": float(med.sel(sel)),
+                        "p_reachable": p, "median": median,
                         "lower": float(low.sel(sel)), "upper": float(up.sel(sel)),
                         "ci_prob": ci_prob, "ci_kind": ci_kind,
-                        "status": reachability_status(p) if level != "population" else
-                        "power-law part only (no floor), population-mean exponents",
+                        "status": growth_status(p, median, quantity=quantity, reach=reach),
                     })
     table = pd.DataFrame(rows)
     for col in ("median", "lower", "upper", "target_value", "current_size"):

@@ -81,6 +81,14 @@ def test_project_command_csv_to_stdout_and_file(fit_file, tmp_path, capsys):
     assert "invalid target 'half'" in capsys.readouterr().err
 
 
+def test_project_command_says_already_reached_below_growth_one(fit_file, capsys):
+    """A target above the current error: growth < 1 is reported as 'already reached'."""
+    assert main(["project", str(fit_file), "--target", "x1.2"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert (table["median"] < 1).all()
+    assert table["status"].str.startswith("already reached").all()
+
+
 def test_plot_command(fit_file, tmp_path):
     png = tmp_path / "lc.png"
     assert main(["plot", str(fit_file), "--out", str(png), "--target", "0.1"]) == 0

@@ -151,3 +151,14 @@ def test_reachability_status_is_consistent_for_any_probability(p):
     assert status.startswith("reachable in all") == (p >= 1)
     assert status.startswith("unreachable") == (p <= 0)
 
+
+def test_growth_below_one_reads_already_reached(fit):
+    """A target above the curve's current error needs no growth: 'already reached'."""
+    proj = project_data_growth(fit, ["x1.2", "x0.8"])
+    table = summarize_projection(proj)
+    above = table[table["target"] == "x1.2"]
+    assert (above["median"] < 1).all()  # the numbers stay as they are
+    assert above["status"].str.startswith("already reached").all(), above["status"].tolist()
+    below = table[table["target"] == "x0.8"]
+    assert (below["median"] > 1).all()
+    assert not below["status"].str.contains("already reached").any()

@@ -62,8 +62,9 @@ def plot_projection_forest(
     Each row is a domain (or curve) and target: the posterior median (dot) and the
     credible interval (line) over the reachable draws, on a log axis. Rows whose target
     is reachable in only part of the draws carry ``p=...`` (``p>0.99`` / ``p<0.01`` when
-    it would round to 1 or 0); unreachable ones say so.
-    A growth factor of 1 (today) is marked.
+    it would round to 1 or 0); unreachable ones say so, and rows whose status is
+    "already reached" (median growth below 1) are labelled so. A growth factor of 1
+    (today) is marked.
 
     Parameters
     ----------
@@ -171,8 +172,12 @@ def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[
             ax.plot([row["lower"], row["upper"]], [y, y], color=color(t), lw=2,
                     solid_capstyle="butt")
             ax.plot(row["median"], y, "o", color=color(t), ms=6, mec="white", **kw)
+            notes = ["already reached"] if str(row["status"]).startswith(
+                "already reached") else []
             if p < 1:
-                ax.annotate(_p_text(p), (row["upper"], y), xytext=(4, 0),
+                notes.append(_p_text(p))
+            if notes:
+                ax.annotate(", ".join(notes), (row["upper"], y), xytext=(4, 0),
                             textcoords="offset points", va="center", fontsize=7,
                             color=color(t))
     if quantity != "compute_optimal_flop":
