@@ -36,7 +36,13 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, JointScalingLaw, joint_loss
-from bayes_scaling.projection import Target, parse_targets, target_values
+from bayes_scaling.projection import (
+    Target,
+    parse_targets,
+    target_applicability,
+    target_notes,
+    target_values,
+)
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: ``resource`` labels of the allocation: model size N* and training tokens D*.
@@ -187,7 +193,9 @@ def compute_for_target_loss(fit: xr.DataTree,
         or below ``E`` (unreachable); ``log10_compute`` (``inf`` where unreachable; finite
         even where ``compute`` overflows float64); ``allocation`` (..., target, resource):
         ``N*`` and ``D*`` at that compute (``inf`` where unreachable); ``target_value``;
-        ``reachable`` and ``p_reachable`` (curve, target); ``current_compute`` (curve).
+        ``reachable`` and ``p_reachable`` (curve, target); ``current_compute`` (curve);
+        ``applicable`` (curve, target): a named target for some curves only counts on
+        those (``compute`` ``NaN`` and not reachable elsewhere; ``attrs["target_notes"]``).
         Never raises for an unreachable target.
 
     Examples
@@ -203,6 +211,7 @@ def compute_for_target_loss(fit: xr.DataTree,
     now = law["E"] + np.exp(law["log_k"] - law["gamma"] * np.log(current / flop))
     target_value = target_values(now, parsed)
     excess = target_value - law["E"]
+    applicable = target_applicability(parsed, current[dims.CURVE].values)
     reachable = excess > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         log_c6 = (law["log_k"] - np.log(excess.where(reachable))) / law["gamma"]
@@ -213,17 +222,21 @@ def compute_for_target_loss(fit: xr.DataTree,
     alloc = _allocation_at(law, log_c6).where(reachable, np.inf)
     sample_curve = (dims.CHAIN, dims.DRAW, dims.CURVE, dims.TARGET)
     out = xr.Dataset({
-        "compute": compute.transpose(*sample_curve),
-        "log10_compute": log10_compute.transpose(*sample_curve),
-        "allocation": alloc.transpose(*sample_curve, dims.RESOURCE),
+        "compute": compute.where(applicable).transpose(*sample_curve),
+        "log10_compute": log10_compute.where(applicable).transpose(*sample_curve),
+        "allocation": alloc.where(applicable).transpose(*sample_curve, dims.RESOURCE),
         "target_value": target_value.transpose(*sample_curve),
-        "reachable": reachable.transpose(*sample_curve),
+        "reachable": (reachable & applicable).transpose(*sample_curve),
+        "applicable": applicable,
     })
     out["p_reachable"] = out["reachable"].mean(dims.SAMPLE_DIMS)
     out["current_compute"] = current
     out.attrs.update({"quantity": "compute_for_target_loss", "constraint": f"C = {flop:g} N D",
                       "targets": [f"{t.kind}:{t.value:g}" for t in parsed],
                       "relative_to": "compute-optimal loss at the largest compute in the data"})
+    notes = target_notes(parsed, applicable)
+    if notes:
+        out.attrs["target_notes"] = notes
     return out
 
 

@@ -182,6 +182,21 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="interval probability (default: ArviZ's stats.ci_prob)")
     project.add_argument("--force", action="store_true", help="replace an existing file")
 
+    predict = sub.add_parser(
+        "predict", help="posterior-predictive median and central intervals of the metric at "
+                        "new rows (a curve the fit has not seen gets its domain's "
+                        "population predictive)")
+    predict.add_argument("fit", help="fit file (.nc)")
+    predict.add_argument("--data", required=True,
+                         help="CSV of rows to predict at: domain, curve and the fit's size "
+                              "column(s); a metric column, if present, is kept beside")
+    predict.add_argument("--prob", action="append", type=_finite_float, default=None,
+                         help="central interval probability in (0, 1); repeatable "
+                              "(default 0.5 and 0.9)")
+    predict.add_argument("--seed", type=int, default=2026, help="seed of the predictive draws")
+    predict.add_argument("--out", help="CSV file to write (default: CSV on stdout)")
+    predict.add_argument("--force", action="store_true", help="replace an existing file")
+
     plot = sub.add_parser("plot", help="plot a fit with credible bands (the plot matches the "
                                        "fit's model), or its forest/degree/diagnostics plot")
     plot.add_argument("fit", help="fit file (.nc)")
@@ -333,6 +348,8 @@ def _cmd_project(args: argparse.Namespace) -> int:
     projection, table = project_fit(fit, args.target, model_size_fit=size_fit,
                                     compute_growth_per_year=args.compute_growth_per_year,
                                     ci_prob=args.ci_prob)
+    for note in projection.attrs.get("target_notes", []):  # targets for some curves only
+        _say(f"note: {note}")
     if args.degree_out:
         degree = summarize_degree(projection, ci_prob=args.ci_prob)
         write_atomic(args.degree_out, lambda p: degree.to_csv(p, index=False),
@@ -341,6 +358,27 @@ def _cmd_project(args: argparse.Namespace) -> int:
     if args.out:
         write_atomic(args.out, lambda p: table.to_csv(p, index=False), overwrite=args.force)
         _say(f"projection table written to {args.out}")
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from bayes_scaling.data import read_csv_checked
+    from bayes_scaling.io import ensure_writable, load_fit, write_atomic
+    from bayes_scaling.prediction import predict
+
+    if args.out:
+        ensure_writable(args.out, overwrite=args.force)  # refuse before drawing
+    fit = load_fit(args.fit)
+    table = predict(fit, read_csv_checked(args.data), probs=args.prob, seed=args.seed)
+    new = int((table["curve_status"] != "fitted").sum())
+    if new:
+        _say(f"note: {new} row(s) are of curves the fit has not seen: they get the "
+             "population predictive of a new curve of their domain (curve_status column)")
+    if args.out:
+        write_atomic(args.out, lambda p: table.to_csv(p, index=False), overwrite=args.force)
+        _say(f"predictions for {len(table)} row(s) written to {args.out}")
     else:
         table.to_csv(sys.stdout, index=False)
     return 0
@@ -457,7 +495,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": _cmd_demo, "report": _cmd_report, "fit": _cmd_fit, "project": _cmd_project,
-            "plot": _cmd_plot, "compare": _cmd_compare, "datasets": _cmd_datasets}
+            "plot": _cmd_plot, "predict": _cmd_predict, "compare": _cmd_compare,
+            "datasets": _cmd_datasets}
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object,

@@ -31,8 +31,11 @@ extrapolated to 2025 (for absolute targets; relative targets do not depend on it
 The result has the layout of :func:`bayes_scaling.projection.project_data_growth`, so
 :func:`bayes_scaling.projection.summarize_projection` summarises it. Domain level: the
 growth needed by the *best* curve of the benchmark, relative to the largest compute
-observed on the benchmark (when curves are metric variants - ImageNet top-1 and top-5 -
-an absolute target means different things on each, so read the curve level).
+observed on the benchmark. When curves are metric variants (ImageNet top-1 and top-5)
+an absolute number means different things on each: a named target that names its
+metric variant (``imagenet-top1-5pct``: the ``top1`` curve) is evaluated on that curve
+only, the others get no row and the best curve is chosen among the matching ones; a
+plain number (``0.05``) applies to every curve.
 """
 
 from __future__ import annotations
@@ -50,8 +53,11 @@ from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.compute import HierarchicalComputeScaling
 from bayes_scaling.projection import (
     Target,
+    best_curve_per_domain,
     degree_table,
     parse_targets,
+    target_applicability,
+    target_notes,
 )
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
@@ -113,7 +119,10 @@ def project_compute_growth(
         ``compute_growth`` (chain, draw, curve, target) and ``compute_growth_domain``
         (chain, draw, domain, target), ``inf`` where unreachable; ``log10_compute_growth``
         (no overflow); ``target_value`` (chain, draw, curve, target); ``reachable`` /
-        ``reachable_domain``; ``p_reachable`` / ``p_reachable_domain``; ``current_size``
+        ``reachable_domain``; ``applicable`` (curve, target) / ``applicable_domain``
+        (targets for some curves only: growth ``NaN`` and not reachable elsewhere,
+        ``attrs["target_notes"]`` says which curves were left out);
+        ``p_reachable`` / ``p_reachable_domain``; ``current_size``
         (curve) and ``current_size_domain`` (domain) in compute units; ``current_error``
         (chain, draw, curve); ``projection_year`` (curve, trend fits); coordinate
         ``curve_domain``. Attrs: ``quantity``, ``compute_kind``, ``form``, ``metric``,
@@ -155,34 +164,29 @@ def project_compute_growth(
         growth = np.exp(log_growth)
     growth = growth.where(reachable, np.inf)
     curve_domain = const["curve_domain"]
+    applicable = target_applicability(parsed, current[dims.CURVE].values)
     # domains in curve order (the exponential form has no domain-level variable)
-    domain_coord = {dims.DOMAIN: list(dict.fromkeys(curve_domain.values.tolist()))}
-    domain_growth, domain_reach, domain_max = [], [], []
-    for dom in domain_coord[dims.DOMAIN]:
-        members = np.flatnonzero(curve_domain.values == dom)
-        sub_current = current.isel({dims.CURVE: members})
-        top = float(sub_current.max())
-        domain_max.append(top)
-        domain_growth.append((growth.isel({dims.CURVE: members}) * sub_current / top)
-                             .min(dims.CURVE))
-        domain_reach.append(reachable.isel({dims.CURVE: members}).any(dims.CURVE))
+    domains = list(dict.fromkeys(curve_domain.values.tolist()))
+    growth_domain, reach_domain, applicable_domain, domain_max = best_curve_per_domain(
+        growth, reachable, applicable, current, curve_domain.values, domains)
     order = (dims.CHAIN, dims.DRAW, dims.CURVE, dims.TARGET)
     order_d = (dims.CHAIN, dims.DRAW, dims.DOMAIN, dims.TARGET)
     out = xr.Dataset({
-        "compute_growth": growth.transpose(*order),
-        "compute_growth_domain": xr.concat(domain_growth, dim=dims.DOMAIN)
-        .assign_coords(domain_coord).transpose(*order_d),
-        "log10_compute_growth": (log_growth / np.log(10.0)).transpose(*order),
+        "compute_growth": growth.where(applicable).transpose(*order),
+        "compute_growth_domain": growth_domain.transpose(*order_d),
+        "log10_compute_growth": (log_growth / np.log(10.0)).where(applicable)
+        .transpose(*order),
         "target_value": target_value.transpose(*order),
-        "reachable": reachable.transpose(*order),
-        "reachable_domain": xr.concat(domain_reach, dim=dims.DOMAIN)
-        .assign_coords(domain_coord).transpose(*order_d),
+        "reachable": (reachable & applicable).transpose(*order),
+        "reachable_domain": reach_domain.transpose(*order_d),
+        "applicable": applicable,
+        "applicable_domain": applicable_domain,
         "current_error": np.exp(log_now).transpose(dims.CHAIN, dims.DRAW, dims.CURVE),
     })
     out["p_reachable"] = out["reachable"].mean(SAMPLE)
     out["p_reachable_domain"] = out["reachable_domain"].mean(SAMPLE)
     out["current_size"] = current
-    out["current_size_domain"] = xr.DataArray(domain_max, dims=dims.DOMAIN, coords=domain_coord)
+    out["current_size_domain"] = domain_max
     if when is not None:
         out["projection_year"] = when
     if compute_growth_per_year is not None:
@@ -205,6 +209,9 @@ def project_compute_growth(
     })
     if when is not None:
         out.attrs["year"] = "latest observed year of each curve" if year is None else float(year)
+    notes = target_notes(parsed, applicable)
+    if notes:
+        out.attrs["target_notes"] = notes
     return out
 
 

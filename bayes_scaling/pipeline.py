@@ -93,16 +93,19 @@ def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
     """Table of :func:`bayes_scaling.allocation.compute_for_target_loss`: compute (FLOP)
     needed per curve and target, median and interval over reachable draws.
 
-    The ``status`` starts with "already reached" when the median compute is below the
-    largest compute in the data (the compute-optimal allocation of a smaller budget
-    reaches the target)."""
+    A target for some curves only has rows for those curves. The ``status`` starts with
+    "already reached" when the median compute is below the largest compute in the data
+    (the compute-optimal allocation of a smaller budget reaches the target)."""
     ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     med, low, up = posterior_interval(need["compute"], ci_prob, ci_kind,
                                       valid=need["reachable"], log=True)
+    applicable = need.get("applicable", xr.ones_like(need["p_reachable"], dtype=bool))
     rows = []
     for curve in need["curve"].values:
         for target in need["target"].values:
             sel = {"curve": curve, "target": target}
+            if not bool(applicable.sel(sel)):
+                continue  # a target for other curves (need.attrs["target_notes"])
             p, median = float(need["p_reachable"].sel(sel)), float(med.sel(sel))
             current = float(need["current_compute"].sel(curve=curve))
             status = reachability_status(p, floor="the irreducible loss E")

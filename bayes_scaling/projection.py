@@ -22,6 +22,17 @@ probability and kind default to ArviZ's ``stats.ci_prob`` / ``stats.ci_kind``.
 
 What the tables say:
 
+* **Targets for some curves only.** A named target that names its curves
+  (``applies_to`` in ``priors/targets.yaml``, e.g. ``imagenet-top1-5pct``: the ``top1``
+  curve of ``imagenet``) is evaluated on those curves only. The other curves get **no
+  row** for it in :func:`summarize_projection` (and so none in the CSV, the report or
+  the forest plot); a domain's "best curve" is chosen among the matching curves; the
+  population level (a new curve) is not reported for it. The projection dataset keeps
+  every curve, with ``applicable`` (curve, target) saying which ones count (growth
+  ``NaN``, ``reachable`` false elsewhere) and ``attrs["target_notes"]`` saying in words
+  what was left out. A target that matches no curve of the fit raises
+  :class:`~bayes_scaling.errors.ProjectionError`; give the value as a number to apply
+  it to every curve.
 * **Already reached.** A median growth below 1 (years to target below 0) means the
   fitted curve is already at or below the target at the current size: the ``status``
   starts with ``"already reached"``; the numbers are reported as they are.
@@ -35,7 +46,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -45,6 +56,7 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.errors import ProjectionError
+from bayes_scaling.models.indexing import CURVE_SEP
 from bayes_scaling.models.learning_curve import curve_mean
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
@@ -61,6 +73,13 @@ class Target:
         Absolute metric value, or a factor of the curve's current (fitted) value.
     value : float
         The value (absolute) or factor (relative, in (0, inf)).
+    domain, curve : str, optional
+        The curves the target is about (the table's ``domain`` and ``curve`` names,
+        matched exactly; ``None`` matches any): ImageNet top-1 error is about the
+        ``top1`` curve of ``imagenet``. Projections evaluate the target on matching
+        curves only. Named targets take them from ``applies_to`` in ``targets.yaml``.
+    name : str, optional
+        The named target this came from (descriptive; not part of equality).
 
     Examples
     --------
@@ -68,10 +87,16 @@ class Target:
     'x0.5'
     >>> Target.parse(0.05).label
     '0.05'
+    >>> top1 = Target.parse("imagenet-top1-5pct")
+    >>> top1.label, top1.scope, top1.applies_to("imagenet", "top5")
+    ('0.05', 'imagenet/top1', False)
     """
 
     kind: Literal["absolute", "relative"]
     value: float
+    domain: str | None = None
+    curve: str | None = None
+    name: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.value, int | float) and math.isfinite(self.value)
@@ -80,12 +105,35 @@ class Target:
         if self.kind not in ("absolute", "relative"):
             raise ProjectionError(f"target kind must be 'absolute' or 'relative', "
                                   f"got {self.kind!r}")
+        for key in ("domain", "curve"):
+            given = getattr(self, key)
+            if given is not None and not (isinstance(given, str) and given):
+                raise ProjectionError(f"target {key} must be a non-empty name or None, got "
+                                      f"{given!r}")
 
     @property
     def label(self) -> str:
         """Coordinate label: ``"0.05"`` (absolute) or ``"x0.5"`` (relative)."""
         text = f"{self.value:g}"
         return f"x{text}" if self.kind == "relative" else text
+
+    @property
+    def scope(self) -> str | None:
+        """The curves the target is about as ``"domain/curve"`` (``*`` for any), or
+        ``None`` when it applies to every curve."""
+        if self.domain is None and self.curve is None:
+            return None
+        return f"{self.domain or '*'}{CURVE_SEP}{self.curve or '*'}"
+
+    def applies_to(self, domain: str, curve: str) -> bool:
+        """Whether the target is about the curve ``curve`` of ``domain``."""
+        return ((self.domain is None or self.domain == domain)
+                and (self.curve is None or self.curve == curve))
+
+    @property
+    def description(self) -> str:
+        """``'imagenet-top1-5pct' (0.05)`` for named targets, else the label."""
+        return f"{self.name!r} ({self.label})" if self.name else self.label
 
     @classmethod
     def parse(cls, spec: Target | float | str) -> Target:
@@ -109,7 +157,8 @@ class Target:
             named = named_targets()
             if spec.strip() in named:
                 entry = named[spec.strip()]
-                return cls(entry.kind, entry.value)  # type: ignore[arg-type]
+                return cls(entry.kind, entry.value, domain=entry.domain,  # type: ignore[arg-type]
+                           curve=entry.curve, name=entry.name)
         from bayes_scaling.targets import named_targets
 
         raise ProjectionError(
@@ -138,6 +187,63 @@ def parse_targets(specs: Iterable[Target | float | str] | Target | float | str, 
             raise ProjectionError(f"target {t.value:g} is not an error rate; error targets must "
                                   "be in (0, 1]")
     return targets
+
+
+def target_applicability(targets: Sequence[Target], curves: Sequence[str]) -> xr.DataArray:
+    """Which target applies to which curve: booleans with dims (curve, target).
+
+    Parameters
+    ----------
+    targets : sequence of Target
+        Parsed targets (see :attr:`Target.scope`).
+    curves : sequence of str
+        Curve labels ``"domain/curve"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``True`` where the target is about the curve (always, for unscoped targets).
+
+    Raises
+    ------
+    ProjectionError
+        If a target applies to none of the curves (it names curves the fit does not have).
+    """
+    labels = [str(c) for c in curves]
+    parts = [label.split(CURVE_SEP, 1) if CURVE_SEP in label else [label, ""]
+             for label in labels]
+    columns = []
+    for t in targets:
+        mask = [t.applies_to(domain, curve) for domain, curve in parts]
+        if not any(mask):
+            raise ProjectionError(
+                f"target {t.description} applies to the curves {t.scope} only (the table's "
+                f"domain/curve names), and this fit has none; its curves are "
+                f"{_listed(labels)}. To apply the same value to every curve, give the value "
+                f"as a number ({t.label})")
+        columns.append(mask)
+    return xr.DataArray(np.array(columns, dtype=bool).T.reshape(len(labels), len(targets)),
+                        dims=(dims.CURVE, dims.TARGET),
+                        coords={dims.CURVE: labels, dims.TARGET: [t.label for t in targets]})
+
+
+def _listed(names: Sequence[str], limit: int = 8) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def target_notes(targets: Sequence[Target], applicable: xr.DataArray) -> list[str]:
+    """In words, which curves a target was not projected for (targets for some curves)."""
+    notes = []
+    for t in targets:
+        mask = applicable.sel({dims.TARGET: t.label}).values
+        if mask.all():
+            continue
+        curves = applicable[dims.CURVE].values.astype(str)
+        notes.append(f"target {t.description} applies to {t.scope} only: projected for "
+                     f"{_listed(list(curves[mask]))}; not projected for "
+                     f"{_listed(list(curves[~mask]))}")
+    return notes
 
 
 def target_values(now: xr.DataArray, targets: Sequence[Target]) -> xr.DataArray:
@@ -250,6 +356,10 @@ def growth_dataset(growth: xr.DataArray, reachable: xr.DataArray, target_value: 
                    quantity: str, metric: str, targets: Sequence[Target]) -> xr.Dataset:
     """Assemble a growth projection: per curve, per domain (best curve) and ``p_reachable``.
 
+    Targets for some curves only (:attr:`Target.scope`) count on those curves: elsewhere
+    the growth is ``NaN`` and ``reachable`` false, a domain's best curve is chosen among
+    the matching curves, and ``applicable`` / ``applicable_domain`` record which count.
+
     Parameters
     ----------
     growth, reachable, target_value : xarray.DataArray
@@ -268,41 +378,84 @@ def growth_dataset(growth: xr.DataArray, reachable: xr.DataArray, target_value: 
     targets : sequence of Target
         The parsed targets (recorded in attrs).
     """
-    domain_growth, domain_reach = [], []
-    domain_max = {}
-    for dom in domains:
-        members = np.flatnonzero(curve_domain.values == dom)
-        sub = growth.isel({dims.CURVE: members})
-        dom_current = current.isel({dims.CURVE: members})
-        domain_max[dom] = float(dom_current.max())
-        # growth relative to the largest size observed anywhere in the domain
-        rescaled = sub * dom_current / domain_max[dom]
-        domain_growth.append(rescaled.min(dims.CURVE))
-        domain_reach.append(reachable.isel({dims.CURVE: members}).any(dims.CURVE))
-    domain_coord = {dims.DOMAIN: list(domains)}
-    growth_domain = xr.concat(domain_growth, dim=dims.DOMAIN).assign_coords(domain_coord)
-    reach_domain = xr.concat(domain_reach, dim=dims.DOMAIN).assign_coords(domain_coord)
+    applicable = target_applicability(targets, growth[dims.CURVE].values)
+    growth_domain, reach_domain, applicable_domain, domain_max = best_curve_per_domain(
+        growth, reachable, applicable, current, curve_domain.values, domains)
     order = (dims.CHAIN, dims.DRAW, dims.CURVE, dims.TARGET)
     dom_order = (dims.CHAIN, dims.DRAW, dims.DOMAIN, dims.TARGET)
     out = xr.Dataset(
         {
-            quantity: growth.transpose(*order),
+            quantity: growth.where(applicable).transpose(*order),
             f"{quantity}_domain": growth_domain.transpose(*dom_order),
             "target_value": target_value.transpose(*order),
-            "reachable": reachable.transpose(*order),
+            "reachable": (reachable & applicable).transpose(*order),
             "reachable_domain": reach_domain.transpose(*dom_order),
+            "applicable": applicable,
+            "applicable_domain": applicable_domain,
         }
     )
     out["p_reachable"] = out["reachable"].mean((dims.CHAIN, dims.DRAW))
     out["p_reachable_domain"] = out["reachable_domain"].mean((dims.CHAIN, dims.DRAW))
     out["current_size"] = current
-    out["current_size_domain"] = xr.DataArray(list(domain_max.values()), dims=dims.DOMAIN,
-                                              coords=domain_coord)
+    out["current_size_domain"] = domain_max
     if "curve_domain" not in out.coords:
         out = out.assign_coords(curve_domain=(dims.CURVE, np.asarray(curve_domain.values)))
     out.attrs.update({"quantity": quantity, "metric": metric,
                       "targets": [f"{t.kind}:{t.value:g}" for t in targets]})
+    notes = target_notes(targets, applicable)
+    if notes:
+        out.attrs["target_notes"] = notes
     return out
+
+
+def best_curve_per_domain(growth: xr.DataArray, reachable: xr.DataArray,
+                          applicable: xr.DataArray, current: xr.DataArray,
+                          curve_domain: Sequence[str] | np.ndarray, domains: Sequence[str],
+                          ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Domain level of a growth projection: the best (least-growth) applicable curve.
+
+    Parameters
+    ----------
+    growth, reachable : xarray.DataArray
+        Per-draw growth (``inf`` where unreachable) and reachability (chain, draw, curve,
+        target).
+    applicable : xarray.DataArray
+        Which target applies to which curve (curve, target).
+    current : xarray.DataArray
+        The largest observed size of each curve (curve).
+    curve_domain : sequence of str
+        The domain of each curve.
+    domains : sequence of str
+        The domains, in coordinate order.
+
+    Returns
+    -------
+    tuple of xarray.DataArray
+        Growth relative to the largest size observed in the domain (``NaN`` where the
+        target applies to no curve of the domain), reachability, applicability (domain,
+        target) and the domain's largest size (domain).
+    """
+    curve_domain = np.asarray(curve_domain)
+    growth_d, reach_d, apply_d, largest = [], [], [], []
+    for dom in domains:
+        members = {dims.CURVE: np.flatnonzero(curve_domain == dom)}
+        dom_current = current.isel(members)
+        largest.append(float(dom_current.max()))
+        usable = applicable.isel(members)
+        # growth relative to the largest size observed anywhere in the domain; curves the
+        # target is not about never win (inf), so no all-NaN reduction happens
+        rescaled = (growth.isel(members) * dom_current / largest[-1]).where(usable, np.inf)
+        any_usable = usable.any(dims.CURVE)
+        growth_d.append(rescaled.min(dims.CURVE).where(any_usable))
+        reach_d.append((reachable.isel(members) & usable).any(dims.CURVE))
+        apply_d.append(any_usable)
+    coord = {dims.DOMAIN: list(domains)}
+
+    def stack(parts: list[xr.DataArray]) -> xr.DataArray:
+        return xr.concat(parts, dim=dims.DOMAIN).assign_coords(coord)
+
+    return (stack(growth_d), stack(reach_d), stack(apply_d),
+            xr.DataArray(largest, dims=dims.DOMAIN, coords=coord))
 
 
 def model_growth_factor(data_growth: Any, beta_p: Any) -> Any:
@@ -408,7 +561,9 @@ def project_growth(
     out = project_data_growth(fit, targets)
     post = fit["posterior"]
     parsed = parse_targets(targets)
-    factor = xr.DataArray([t.value if t.kind == "relative" else np.nan for t in parsed],
+    # a new curve at the population-mean exponents: relative targets for every curve only
+    factor = xr.DataArray([t.value if t.kind == "relative" and t.scope is None else np.nan
+                           for t in parsed],
                           dims=dims.TARGET, coords={dims.TARGET: out[dims.TARGET].values})
     with np.errstate(invalid="ignore"):
         out["data_growth_population"] = factor ** (-1.0 / post["beta_global"])
@@ -557,12 +712,21 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
         ``target_value`` (median; curve and domain levels), ``current_size`` and
         ``status`` (starting "already reached" when the median growth is below 1).
         Levels: ``curve``, ``domain`` (best curve of the domain) and ``population``
-        (relative targets only).
+        (relative targets for every curve only). A target for some curves only (see
+        :attr:`Target.scope`) has rows for those curves and their domains only;
+        ``projection.attrs["target_notes"]`` says which curves were left out.
     """
     ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     sample = (dims.CHAIN, dims.DRAW)
     target_median = projection["target_value"].median(sample)
     curve_domain = projection["curve_domain"]
+    every = xr.ones_like(projection["p_reachable"], dtype=bool)
+    applicable = projection.get("applicable", every)  # older projections: every curve
+    applies = {"curve": applicable,
+               "domain": projection.get("applicable_domain",
+                                        xr.ones_like(projection["p_reachable_domain"],
+                                                     dtype=bool)),
+               "population": applicable.all(dims.CURVE)}
     rows = []
     levels = (("curve", "", dims.CURVE), ("domain", "_domain", dims.DOMAIN),
               ("population", "_population", None))
@@ -581,12 +745,16 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
                     sel = {dims.TARGET: target, **({dim: name} if dim else {})}
                     if level == "population" and str(target)[0] != "x":
                         continue  # defined for relative targets only
+                    if not bool(applies[level].sel(sel)):
+                        continue  # a target for other curves: no row (see target_notes)
                     if level == "curve":
                         domain = str(curve_domain.sel({dims.CURVE: name}).item())
                         curve, tval = str(name), float(target_median.sel(sel))
                         current = float(projection["current_size"].sel({dim: name}))
                     elif level == "domain":
                         members = curve_domain[dims.CURVE].values[curve_domain.values == name]
+                        members = [m for m in members
+                                   if bool(applicable.sel({dims.CURVE: m, dims.TARGET: target}))]
                         domain, curve = str(name), "(best curve)"
                         tval = float(target_median.sel({dims.CURVE: members,
                                                         dims.TARGET: target}).min())

@@ -144,6 +144,12 @@ def _shown(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c in frame.columns]
 
 
+def _with_target_notes(note: str, projection: xr.Dataset) -> str:
+    """A table note plus, for targets about some curves only, which curves have no row."""
+    notes = [f"Note: {n}." for n in projection.attrs.get("target_notes", [])]
+    return " ".join([note, *notes]).strip()
+
+
 def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
                             targets: Sequence[str], forms: Sequence[str],
                             hypotheses: Sequence[str] | None,
@@ -176,7 +182,8 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
     found.tables.append(Table(
         "projection", "projections", "Growth to reach the targets", growth,
         show=_shown(growth, PROJECTION_COLUMNS), rows="level != 'curve'",
-        note="Domain (best curve) and population rows; every curve is in the CSV."))
+        note=_with_target_notes("Domain (best curve) and population rows; every curve is "
+                                "in the CSV.", projection)))
     _figure(found, "learning_curves", "Learning curves with credible bands (dashed and hatched:"
             " extrapolation)", plot_learning_curves, fit, targets=list(targets))
     _figure(found, "projection_forest", "Data growth to reach each target, per domain",
@@ -264,10 +271,12 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     degree = summarize_degree_fit(fit)
     found.tables.append(Table("degree", "projections", "Fitted compute-polynomial degree k",
                               degree, show=_shown(degree, DEGREE_COLUMNS)))
-    growth = summarize_projection(project_compute_growth(fit, list(targets)))
+    projection = project_compute_growth(fit, list(targets))
+    growth = summarize_projection(projection)
     found.tables.append(Table("projection", "projections",
                               "Compute growth (factor over the largest budget) to reach the "
-                              "targets", growth, show=_shown(growth, PROJECTION_COLUMNS)))
+                              "targets", growth, show=_shown(growth, PROJECTION_COLUMNS),
+                              note=_with_target_notes("", projection)))
     if trend:
         progress = summarize_algorithmic_progress(fit)
         found.tables.append(Table("algorithmic_progress", "projections",
@@ -308,7 +317,7 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     need, table = project_fit(fit, list(targets))
     found.tables.append(Table("projection", "projections",
                               "Compute (FLOP, optimal allocation) to reach the target losses",
-                              table))
+                              table, note=_with_target_notes("", need)))
     largest = float(need["current_compute"].max())
     budgets = largest * 10.0 ** np.arange(3)
     allocation = summarize_allocation(compute_optimal_allocation(fit, budgets))

@@ -2,6 +2,13 @@
 
 The file is read with :func:`yaml.safe_load` and validated: unknown keys, unknown
 citations and malformed targets raise :class:`~bayes_scaling.errors.PriorConfigError`.
+
+A named target may say which curves it is about with ``applies_to: {domain: ...,
+curve: ...}`` (either key or both, matched exactly against the table's ``domain`` and
+``curve`` columns): ``imagenet-top1-5pct`` is a top-1 error and applies to the ``top1``
+curve of ``imagenet`` only. Projections evaluate such a target on the matching curves and
+give the others no row (see :mod:`bayes_scaling.projection`); a target without
+``applies_to`` applies to every curve.
 """
 
 from __future__ import annotations
@@ -17,19 +24,26 @@ from bayes_scaling.errors import PriorConfigError
 from bayes_scaling.priors import read_yaml
 
 _TOP = {"references", "targets", "published"}
-_TARGET_KEYS = {"description", "target", "citation"}
+_TARGET_KEYS = {"description", "target", "citation", "applies_to"}
+_SCOPE_KEYS = {"domain", "curve"}
 _PUBLISHED_KEYS = {"domain", "data_growth", "beta_p", "model_growth", "citation"}
 
 
 @dataclass(frozen=True)
 class NamedTarget:
-    """A target with a name, a citation and a kind (absolute or relative) and value."""
+    """A target with a name, a citation and a kind (absolute or relative) and value.
+
+    ``domain`` / ``curve`` (from ``applies_to``) restrict it to the curves it is about;
+    ``None`` matches any.
+    """
 
     name: str
     kind: str
     value: float
     description: str
     citation: str | None
+    domain: str | None = None
+    curve: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,21 @@ def _citation(cite: Any, refs: Mapping[Any, Any], where: str) -> None:
                                f"{sorted(map(str, refs))}")
 
 
+def _scope(entry: Any, where: str) -> tuple[str | None, str | None]:
+    """The ``applies_to`` mapping of a target as ``(domain, curve)`` (``None``: any)."""
+    if entry is None:
+        return None, None
+    entry = _check_keys(entry, _SCOPE_KEYS, f"{where}.applies_to")
+    if not entry:
+        raise PriorConfigError(f"{where}: applies_to needs 'domain' and/or 'curve' (the table's "
+                               "domain and curve names the target is about)")
+    for key, value in entry.items():
+        if not isinstance(value, str) or not value.strip():
+            raise PriorConfigError(f"{where}: applies_to.{key} must be non-empty text, got "
+                                   f"{value!r}")
+    return entry.get("domain"), entry.get("curve")
+
+
 def parse_targets_file(doc: Any, *, source: str = "targets.yaml"
                        ) -> tuple[dict[str, NamedTarget], dict[str, PublishedProjection]]:
     """Validate the parsed YAML document of a targets file."""
@@ -103,8 +132,9 @@ def parse_targets_file(doc: Any, *, source: str = "targets.yaml"
         cite = entry.get("citation")
         if cite is not None:
             _citation(cite, refs, where)
+        domain, curve = _scope(entry.get("applies_to"), where)
         named[str(name)] = NamedTarget(str(name), kind, value,
-                                       str(entry.get("description", "")), cite)
+                                       str(entry.get("description", "")), cite, domain, curve)
     published: dict[str, PublishedProjection] = {}
     for name, entry in _section(doc, "published", source).items():
         where = f"{source}: published {name!r}"

@@ -133,10 +133,23 @@ def test_fit_and_project_compute_scaling_on_thompson_imagenet(tmp_path, capsys, 
                  str(MIRROR), "--out", str(out), *QUICK, "--target-accept", "0.95"]) == 0
     capsys.readouterr()
     assert main(["project", str(out), "--target", "imagenet-top1-5pct"]) == 0
-    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    captured = capsys.readouterr()
+    table = pd.read_csv(pd.io.common.StringIO(captured.out))
     row = table.query("level == 'curve' and curve == 'imagenet/top1'").iloc[0]
     assert row["quantity"] == "compute_growth" and row["p_reachable"] == 1.0
     assert row["median"] > 1
+    # a top-1 target is not scored on the top-5 curve (issue 12.3: it was, and the top-5
+    # curve became the domain's 'best curve' with growth 0.001x)
+    assert table["curve"].tolist() == ["imagenet/top1", "(best curve)"]
+    domain = table.query("level == 'domain'").iloc[0]
+    assert domain["median"] == pytest.approx(row["median"])
+    assert "imagenet-top1-5pct" in captured.err and "not projected for imagenet/top5" in \
+        captured.err
+    # a plain number applies to every curve; the top-5 curve is already below 5%
+    assert main(["project", str(out), "--target", "0.05"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    top5 = table.query("level == 'curve' and curve == 'imagenet/top5'").iloc[0]
+    assert top5["median"] < 1 and top5["status"].startswith("already reached")
 
 
 @needs_mirror

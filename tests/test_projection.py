@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import arviz as az
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from _fits import simulated_fit
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.learning_curve import curve_mean
+from bayes_scaling.plotting import plot_projection_forest
 from bayes_scaling.projection import (
     Target,
     attach_projection,
@@ -162,3 +164,44 @@ def test_growth_below_one_reads_already_reached(fit):
     below = table[table["target"] == "x0.8"]
     assert (below["median"] > 1).all()
     assert not below["status"].str.contains("already reached").any()
+
+
+def test_a_scoped_target_is_evaluated_only_for_its_curves(fit):
+    """A target naming a curve (a metric variant such as ImageNet top-1) gets rows for the
+    curves it names only; a domain's 'best curve' is chosen among those."""
+    scoped = Target("absolute", 0.2, name="d1-arch0-20pct", domain="domain1", curve="arch0")
+    proj = project_data_growth(fit, [scoped, "x0.8"])
+    applicable = proj["applicable"]
+    assert bool(applicable.sel(curve="domain1/arch0", target="0.2"))
+    assert int(applicable.sel(target="0.2").sum()) == 1
+    assert bool(applicable.sel(target="x0.8").all())
+    table = summarize_projection(proj)
+    rows = table[table["target"] == "0.2"]
+    assert set(rows["level"]) == {"curve", "domain"}
+    assert rows.query("level == 'curve'")["curve"].tolist() == ["domain1/arch0"]
+    dom = rows.query("level == 'domain'")
+    assert dom["domain"].tolist() == ["domain1"]
+    curve_row = rows.query("level == 'curve'").iloc[0]
+    assert dom["median"].iloc[0] == pytest.approx(curve_row["median"])
+    # the unscoped target still covers every curve and domain
+    assert len(table.query("target == 'x0.8' and level == 'curve'")) == 6
+    # what was left out is said in words
+    assert any("domain1/arch0" in note and "not projected" in note
+               for note in proj.attrs["target_notes"])
+    # the forest plot shows the same rows as the table, and names the target's curves
+    fig, axes = plot_projection_forest(fit, targets=[scoped], level="curve")
+    try:
+        ticks = [t.get_text() for t in axes.ravel()[0].get_yticklabels()]
+        assert ticks == ["domain1/arch0"]
+        legend = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert any("d1-arch0-20pct" in t and "domain1/arch0 only" in t for t in legend)
+    finally:
+        plt.close(fig)
+
+
+def test_a_scoped_target_that_matches_no_curve_is_refused(fit):
+    scoped = Target("absolute", 0.05, name="imagenet-top1-5pct", domain="imagenet",
+                    curve="top1")
+    with pytest.raises(ProjectionError, match=r"imagenet-top1-5pct.*applies to.*imagenet/top1"
+                       r".*give the value as a number \(0.05\)"):
+        project_data_growth(fit, [scoped])

@@ -201,6 +201,9 @@ def test_report_on_thompson_imagenet_from_the_mirror(tmp_path, monkeypatch):
     assert "`imagenet-top1-5pct`" in text and "### Fitted compute-polynomial degree k" in text
     assert "### Hypothesis `polynomial-vs-exponential`" in text
     assert "| compute_growth | curve | imagenet | imagenet/top1 | 0.05 | 0.05 |" in text
+    # the top-1 target is not scored on the top-5 curve; the report says so
+    assert "| compute_growth | curve | imagenet | imagenet/top5 |" not in text
+    assert "not projected for imagenet/top5" in text
     stems = {p.stem for p in (out / "figures").glob("*.svg")}
     assert {p.stem for p in (out / "figures").glob("*.png")} == stems
     assert {"compute_scaling", "degree", "projection_forest",

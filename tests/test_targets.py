@@ -48,17 +48,42 @@ def test_compute_growth_and_degree():
 
 
 def test_named_targets_resolve():
-    assert Target.parse("imagenet-top1-5pct") == Target("absolute", 0.05)
+    assert Target.parse("imagenet-top1-5pct") == Target("absolute", 0.05, domain="imagenet",
+                                                        curve="top1")
     assert Target.parse("halve-error") == Target("relative", 0.5)
     assert set(named_targets()) >= {"imagenet-top1-5pct", "imagenet-top5-human"}
     with pytest.raises(ProjectionError, match="named target"):
         Target.parse("imagenet-top1-4pct")
 
 
+def test_named_targets_say_which_curves_they_apply_to():
+    """ImageNet top-1 and top-5 targets name their metric variant (the curve), so a
+    projection scores the top-1 target on the top-1 curve only (issue 12.3)."""
+    top1, top5 = Target.parse("imagenet-top1-5pct"), Target.parse("imagenet-top5-human")
+    assert (top1.name, top1.domain, top1.curve) == ("imagenet-top1-5pct", "imagenet", "top1")
+    assert (top5.domain, top5.curve) == ("imagenet", "top5")
+    assert top1.applies_to("imagenet", "top1") and not top1.applies_to("imagenet", "top5")
+    assert not top1.applies_to("mscoco", "top1")
+    assert top1.scope == "imagenet/top1"
+    halve = Target.parse("halve-error")
+    assert halve.name == "halve-error" and halve.scope is None
+    assert halve.applies_to("any", "curve")
+    assert named_targets()["imagenet-top1-5pct"].curve == "top1"
+
+
 @pytest.mark.parametrize(
     ("doc", "match"),
     [
         ({"targets": {}, "extra": 1}, "unknown key"),
+        ({"references": {}, "targets": {"t": {"target": {"kind": "absolute", "value": 0.1},
+                                              "applies_to": {"metric": "top1"}}}},
+         "unknown key"),
+        ({"references": {}, "targets": {"t": {"target": {"kind": "absolute", "value": 0.1},
+                                              "applies_to": {"curve": 1}}}},
+         "applies_to.curve must be non-empty text"),
+        ({"references": {}, "targets": {"t": {"target": {"kind": "absolute", "value": 0.1},
+                                              "applies_to": {}}}},
+         "applies_to needs 'domain' and/or 'curve'"),
         ({"references": {}, "targets": {"t": {"target": {"kind": "abs", "value": 1}}}},
          "kind must be"),
         ({"references": {}, "targets": {"t": {"target": {"kind": "absolute", "value": -1}}}},

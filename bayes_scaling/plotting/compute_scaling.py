@@ -109,7 +109,7 @@ def plot_compute_scaling(
                 pick = rows[on_frontier[mask]] if label_years == "frontier" else rows
                 label_points(ax, pick["compute"].tolist(), pick[metric].tolist(),
                              [str(int(y)) for y in pick["year"]])
-        draw_targets(ax, parsed)
+        draw_targets(ax, parsed, domain=domain)
         log_axes(ax)
         ax.set_title(domain)
         ax.set_xlabel(compute_label(fit.attrs.get("compute_kind")))

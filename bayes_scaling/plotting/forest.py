@@ -64,7 +64,9 @@ def plot_projection_forest(
     is reachable in only part of the draws carry ``p=...`` (``p>0.99`` / ``p<0.01`` when
     it would round to 1 or 0); unreachable ones say so, and rows whose status is
     "already reached" (median growth below 1) are labelled so. A growth factor of 1
-    (today) is marked.
+    (today) is marked. A named target for some curves only (``imagenet-top1-5pct``:
+    ImageNet top-1) has rows for those curves only, as in the table, and its legend
+    entry names them.
 
     Parameters
     ----------
@@ -107,16 +109,21 @@ def plot_projection_forest(
         raise ProjectionError(f"quantities {unknown} are not in the projection; available: "
                               f"{available}")
     target_labels = list(dict.fromkeys(table["target"]))
+    given = {t.label: t for t in (Target.parse(spec) for spec in targets)}
+    legend = {label: _target_text(given.get(label) or Target.parse(label))
+              for label in target_labels}
     row_names = list(dict.fromkeys(_row_name(r) for _, r in table.iterrows()))
     height = max(2.4, 1.2 + 0.3 * len(row_names) * len(target_labels))
     fig, axes = panels(len(chosen), ncols=3, panel_size=(5.2, height), figsize=figsize,
                        sharey=True)
     for ax, quantity in zip(axes.ravel(), chosen, strict=False):
         _draw_quantity(ax, table[table["quantity"] == quantity], quantity, row_names,
-                       target_labels)
+                       target_labels, legend)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
-               fontsize=8, frameon=False)
+    # long entries (named targets with their curves) one per line, so none is cut off
+    ncols = 1 if max(map(len, labels), default=0) > 40 else min(len(labels), 3)
+    fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=8,
+               frameon=False)
     first = table.iloc[0]
     joint = fit.attrs.get("model_type") == "joint_scaling"
     what = "compute-optimal training compute" if joint else f"growth (rows: {level})"
@@ -134,11 +141,15 @@ def _row_name(row: pd.Series) -> str:
     return "population (new curve)"
 
 
-def _target_text(label: str) -> str:
-    target = Target.parse(label)
-    if target.kind == "relative":
-        return f"target {label}: {target.value:g} x the current fitted metric"
-    return f"target {label}"
+def _target_text(target: Target) -> str:
+    label = target.label
+    text = (f"target {label}: {target.value:g} x the current fitted metric"
+            if target.kind == "relative" else f"target {label}")
+    if target.name:
+        text += f" ({target.name})"
+    if target.scope is not None:
+        text += f", {target.scope} only"
+    return text
 
 
 def _p_text(p: float) -> str:
@@ -152,7 +163,7 @@ def _p_text(p: float) -> str:
 
 
 def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[str],
-                   target_labels: list[str]) -> None:
+                   target_labels: list[str], legend: dict[str, str]) -> None:
     n_targets = len(target_labels)
     step = 0.8 / max(n_targets, 1)
     for t, label in enumerate(target_labels):
@@ -161,7 +172,7 @@ def _draw_quantity(ax: Axes, rows: pd.DataFrame, quantity: str, row_names: list[
         for _, row in sub.iterrows():
             y = row_names.index(_row_name(row)) + (t - (n_targets - 1) / 2) * step
             p = float(row["p_reachable"])
-            kw = {"label": _target_text(label)} if first else {}
+            kw = {"label": legend[label]} if first else {}
             first = False
             if p <= 0 or pd.isna(row["median"]):
                 ax.plot([], [], "o", color=color(t), **kw)

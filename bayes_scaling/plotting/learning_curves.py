@@ -83,7 +83,7 @@ def plot_learning_curves(
             rows = table[(table["domain"] == domain) & (table["curve"] == name)]
             ax.scatter(rows["data"], rows[metric], s=14, color=color(k), edgecolor="white",
                        lw=0.5, zorder=3, label=f"{name} (observed)")
-        draw_targets(ax, parsed)
+        draw_targets(ax, parsed, domain=domain)
         log_axes(ax)
         ax.set_title(domain)
         ax.set_xlabel(SIZE_LABELS["data"])

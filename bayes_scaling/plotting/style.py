@@ -162,15 +162,20 @@ def plain_log_ticks(ax: Axes, which: str) -> None:
         axis.set_minor_formatter(mticker.NullFormatter())
 
 
-def draw_targets(ax: Axes, targets: Sequence[Any]) -> None:
+def draw_targets(ax: Axes, targets: Sequence[Any], *, domain: str | None = None) -> None:
     """A dotted horizontal line, labelled, at each absolute target metric.
 
     ``targets`` are :class:`bayes_scaling.projection.Target`; relative targets (a factor of
-    each curve's own metric) have no single level and are not drawn.
+    each curve's own metric) have no single level and are not drawn. A target for some
+    curves only is labelled with them (``target 0.05 (imagenet/top1 only)``) and, when
+    the panel's ``domain`` is given, drawn only in the panel of its domain.
     """
     for t in targets:
+        if domain is not None and t.domain is not None and t.domain != domain:
+            continue
         if t.kind == "absolute":
+            only = f" ({t.scope} only)" if t.scope is not None else ""
             ax.axhline(t.value, color="0.3", lw=1, ls=":", zorder=1)
-            ax.annotate(f"target {t.value:g}", (0.98, t.value),
+            ax.annotate(f"target {t.value:g}{only}", (0.98, t.value),
                         xycoords=("axes fraction", "data"), va="bottom", ha="right",
                         fontsize=8, color="0.3")
