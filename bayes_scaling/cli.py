@@ -138,6 +138,10 @@ def _build_parser() -> argparse.ArgumentParser:
                              "that apply to the table)")
     report.add_argument("--compute-growth-per-year", type=_finite_float, default=None,
                         help="learning curves with a width sweep: adds years-to-target")
+    report.add_argument("--exclude-unfittable", action="store_true",
+                        help="leave out curves that cannot be fitted (one size, or the same "
+                             "metric at every point) and analyse the rest; the report lists "
+                             "what was left out and why")
     report.add_argument("--mirror", help="offline mirror folder for public datasets")
     report.add_argument("--force", action="store_true", help="replace an earlier report")
     report.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
@@ -160,6 +164,11 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="compute-scaling: add a per-year trend (algorithmic progress)")
     fit.add_argument("--frontier", action="store_true", default=None,
                      help="compute-scaling: fit the upper envelope (frontier) only")
+    fit.add_argument("--exclude-unfittable", action="store_true",
+                     help="leave out curves that cannot be fitted (one size, or the same "
+                          "metric at every point) and fit the rest, instead of refusing the "
+                          "table; what was left out and why is printed and stored in the "
+                          "fit's excluded_curves attr")
     fit.add_argument("--priors", help="YAML file overriding the packaged priors")
     fit.add_argument("--mirror", help="offline mirror folder for public datasets")
     fit.add_argument("--force", action="store_true", help="replace an existing fit file")
@@ -298,6 +307,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                           forms=DEFAULT_FORMS if forms is None else forms,
                           hypotheses=_names(args.hypotheses),
                           compute_growth_per_year=args.compute_growth_per_year,
+                          exclude_unfittable=args.exclude_unfittable,
                           overwrite=args.force, mirror=args.mirror,
                           command=["bayes-scaling", *args.argv])
     return _finish_report(result, args.strict)
@@ -323,7 +333,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     out = ensure_writable(args.out, overwrite=args.force)  # refuse before sampling
     _say(f"fitting the {args.model} model to {args.data} ...")
     fit = fit_model(args.model, args.data, sampler=_sampler(args), priors=args.priors,
-                    mirror=args.mirror, robust=args.robust, form=args.form, trend=args.trend,
+                    mirror=args.mirror, exclude_unfittable=args.exclude_unfittable,
+                    robust=args.robust, form=args.form, trend=args.trend,
                     frontier=args.frontier)
     save_fit(fit, out, overwrite=args.force)
     report = fit_report(fit)

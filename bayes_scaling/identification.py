@@ -32,12 +32,19 @@ one curve (pooled models)    nothing to pool: population-level exponents and the
 Refused (:class:`DataValidationError`): an empty table, a curve with a single distinct
 size (no slope at all) and a curve whose metric is the same at every point (no scaling
 and no noise to estimate: the noise scale collapses to 0 and NUTS cannot sample it).
+
+Such *unfittable curves* refuse the whole table. :func:`exclude_unfittable_curves` (CLI
+``--exclude-unfittable`` on ``fit`` and ``report``) instead returns the table without
+them and a table of what was left out and why, with an
+:class:`~bayes_scaling.errors.IdentificationWarning` saying so; the CLI stores the list in
+the fit's ``excluded_curves`` attr (JSON) and the report lists it.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -69,23 +76,41 @@ def _trend(log_size: np.ndarray, log_metric: np.ndarray) -> float:
     return slope * float(log_size.max() - log_size.min())
 
 
-def _curve_findings(label: str, group: pd.DataFrame, size: str, metric: str) -> list[str]:
-    """Findings for one curve (raises for what cannot be fitted)."""
+#: What to do about an unfittable curve (appended to every refusal).
+UNFITTABLE_REMEDY = (
+    "drop the curve, check that the values were entered correctly, or fit the other "
+    "curves without it: --exclude-unfittable on the command line, "
+    "bayes_scaling.identification.exclude_unfittable_curves(data) in Python")
+
+
+def _unfittable(label: str, group: pd.DataFrame, size: str,
+                metric: str) -> tuple[str, str] | None:
+    """Why a curve cannot be fitted at all, and the column at fault; ``None`` if it can."""
     sizes = group[size].to_numpy(float)
     values = group[metric].to_numpy(float)
     rows = group.index.tolist()
     distinct = np.unique(sizes)
     if distinct.size < 2:
-        raise DataValidationError(
-            f"curve {label} has every point at the same {size!r} ({distinct[0]:g}) in rows "
-            f"{_rows(rows)}: a scaling law cannot be fitted without at least 2 (better >= "
-            f"{MIN_SIZES_OK}) distinct sizes", column=size, rows=rows)
+        return (f"curve {label} has every point at the same {size!r} ({distinct[0]:g}) in "
+                f"rows {_rows(rows)}: a scaling law cannot be fitted without at least 2 "
+                f"(better >= {MIN_SIZES_OK}) distinct sizes", size)
     if np.ptp(values) == 0.0:
-        raise DataValidationError(
-            f"curve {label} has the same {metric!r} ({values[0]:g}) at every point (rows "
-            f"{_rows(rows)}): there is no scaling and no noise to estimate (the noise scale "
-            "collapses to 0 and the sampler cannot explore it); drop the curve or check that "
-            "the values were entered correctly", column=metric, rows=rows)
+        return (f"curve {label} has the same {metric!r} ({values[0]:g}) at every point (rows "
+                f"{_rows(rows)}): there is no scaling and no noise to estimate (the noise "
+                "scale collapses to 0 and the sampler cannot explore it)", metric)
+    return None
+
+
+def _curve_findings(label: str, group: pd.DataFrame, size: str, metric: str) -> list[str]:
+    """Findings for one curve (raises for what cannot be fitted)."""
+    sizes = group[size].to_numpy(float)
+    values = group[metric].to_numpy(float)
+    problem = _unfittable(label, group, size, metric)
+    if problem is not None:
+        reason, column = problem
+        raise DataValidationError(f"{reason}; {UNFITTABLE_REMEDY}", column=column,
+                                  rows=group.index.tolist())
+    distinct = np.unique(sizes)
     found: list[str] = []
     lo, hi = float(distinct.min()), float(distinct.max())
     if distinct.size < MIN_SIZES_OK:
@@ -190,3 +215,113 @@ def check_identification(data: ScalingData, *, warn: bool = True,
         warnings.warn("Weakly identified by the data: " + " | ".join(findings),
                       IdentificationWarning, stacklevel=2)
     return findings
+
+
+#: Columns of the table of excluded curves (:func:`exclude_unfittable_curves`).
+EXCLUDED_COLUMNS: tuple[str, ...] = ("curve", "domain", "name", "rows", "column", "reason")
+
+
+def unfittable_curves(data: ScalingData) -> pd.DataFrame:
+    """The curves of a table that cannot be fitted at all, and why.
+
+    A curve is unfittable when its ``split == "fit"`` rows (all rows without a ``split``
+    column) are at a single size, or have the same metric value at every point: the
+    cases :func:`check_identification` refuses.
+
+    Parameters
+    ----------
+    data : ScalingData
+        A validated table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unfittable curve, columns :data:`EXCLUDED_COLUMNS`: ``curve``
+        (``"domain/curve"``), ``domain``, ``name`` (the ``curve`` column's value),
+        ``rows`` (list of the curve's 0-based rows in ``data.frame``), ``column`` (the
+        size or metric column at fault) and ``reason`` (in words, naming the rows).
+    """
+    frame = data.frame
+    fit_rows = frame["split"] == "fit" if "split" in frame else pd.Series(True, frame.index)
+    found = []
+    for (domain, curve), group in frame.groupby(["domain", "curve"], sort=False):
+        fitted = group[fit_rows.loc[group.index]]
+        if fitted.empty:
+            continue  # nothing of it is fitted (check_identification speaks for the table)
+        label = f"{domain}/{curve}"
+        problem = _unfittable(label, fitted, data.size, data.metric)
+        if problem is not None:
+            found.append({"curve": label, "domain": str(domain), "name": str(curve),
+                          "rows": group.index.tolist(), "column": problem[1],
+                          "reason": problem[0]})
+    return pd.DataFrame(found, columns=list(EXCLUDED_COLUMNS))
+
+
+def exclude_unfittable_curves(data: ScalingData, *, warn: bool = True,
+                              ) -> tuple[ScalingData, pd.DataFrame]:
+    """The table without its unfittable curves, and what was left out and why.
+
+    The opt-in alternative to refusing the whole table (CLI ``--exclude-unfittable``):
+    a curve at a single size or with the same metric at every point is dropped with all
+    its rows; the rest is fitted as usual (and still checked by
+    :func:`check_identification`).
+
+    Parameters
+    ----------
+    data : ScalingData
+        A validated table.
+    warn : bool, default True
+        Emit one :class:`~bayes_scaling.errors.IdentificationWarning` naming every
+        excluded curve and the reason, when something is excluded.
+
+    Returns
+    -------
+    (ScalingData, pandas.DataFrame)
+        The remaining table (same ``size`` and ``source``, a fresh 0-based index, one
+        note per excluded curve added to ``notes``; ``data`` itself when nothing is
+        excluded) and the excluded curves (see :func:`unfittable_curves`; empty when
+        none).
+
+    Raises
+    ------
+    DataValidationError
+        If every curve is unfittable (nothing would be left to fit).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling.data import ScalingData
+    >>> df = pd.DataFrame({"domain": "d", "curve": ["ok"] * 3 + ["flat"] * 3,
+    ...                    "data": [10, 100, 1000] * 2, "error": [0.5, 0.3, 0.2] + [0.3] * 3})
+    >>> kept, excluded = exclude_unfittable_curves(ScalingData.from_frame(df), warn=False)
+    >>> kept.curves, excluded["curve"].tolist()
+    ([('d', 'ok')], ['d/flat'])
+    """
+    excluded = unfittable_curves(data)
+    if excluded.empty:
+        return data, excluded
+    if len(excluded) == len(data.curves):
+        raise DataValidationError(
+            "every curve is unfittable, nothing would be left to fit: "
+            + " | ".join(excluded["reason"]), column=str(excluded["column"].iloc[0]),
+            rows=[r for rows in excluded["rows"] for r in rows])
+    dropped = [r for rows in excluded["rows"] for r in rows]
+    frame = data.frame.drop(index=dropped).reset_index(drop=True)
+    notes = tuple(f"curve {row.curve} excluded as unfittable (--exclude-unfittable): "
+                  f"{row.reason}" for row in excluded.itertuples())
+    kept = replace(data, frame=frame, notes=(*data.notes, *notes))
+    if warn:
+        n = len(excluded)
+        warnings.warn(f"left out {n} unfittable curve{'s' if n != 1 else ''} "
+                      f"({', '.join(excluded['curve'])}) and fitted the other "
+                      f"{len(kept.curves)}: " + " | ".join(excluded["reason"]),
+                      IdentificationWarning, stacklevel=2)
+    return kept, excluded
+
+
+def excluded_records(excluded: pd.DataFrame) -> list[dict[str, object]]:
+    """The excluded curves as JSON-ready records (``curve``, ``rows``, ``column``,
+    ``reason``): the fit attr ``excluded_curves`` and the report manifest hold them."""
+    return [{"curve": str(row.curve), "rows": [int(r) for r in row.rows],
+             "column": str(row.column), "reason": str(row.reason)}
+            for row in excluded.itertuples()]

@@ -6,6 +6,7 @@ Everything here is ordinary library API; the CLI only parses arguments and print
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,11 +67,17 @@ MODEL_KINDS: dict[str, tuple[str, str]] = {
 
 def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = None,
               priors: Any = None, mirror: str | Path | None = None,
-              **options: Any) -> xr.DataTree:
+              exclude_unfittable: bool = False, **options: Any) -> xr.DataTree:
     """Fit the model named ``kind`` (a key of :data:`MODEL_KINDS`) to a CSV or dataset.
 
     ``options`` go to the model's constructor (e.g. ``robust=True``, ``form=...``,
     ``trend=True``, ``frontier=True``); options left as ``None`` are not passed.
+
+    With ``exclude_unfittable=True`` curves that cannot be fitted at all (a single size,
+    or the same metric at every point) are left out instead of refusing the table
+    (:func:`bayes_scaling.identification.exclude_unfittable_curves`, which warns); the
+    fit's ``excluded_curves`` attr records them (JSON list of ``curve``, ``rows``,
+    ``column``, ``reason``; ``[]`` when none was), under the fit file's content hash.
     """
     from bayes_scaling import models
 
@@ -85,7 +92,14 @@ def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = 
         raise ModelConfigError(f"option(s) {wrong} do not apply to the {kind} model; it takes "
                                f"{sorted(accepted) or 'no options'}")
     data = resolve_table(source, size=size, mirror=mirror)
-    return cls(data, priors=priors, **given).fit(sampler or SamplerConfig())
+    if not exclude_unfittable:
+        return cls(data, priors=priors, **given).fit(sampler or SamplerConfig())
+    from bayes_scaling.identification import exclude_unfittable_curves, excluded_records
+
+    data, excluded = exclude_unfittable_curves(data)
+    fit = cls(data, priors=priors, **given).fit(sampler or SamplerConfig())
+    fit.attrs["excluded_curves"] = json.dumps(excluded_records(excluded))
+    return fit
 
 
 def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,

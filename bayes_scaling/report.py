@@ -109,6 +109,8 @@ class _Input:
     argument: str  # what to pass on the command line to reproduce
     dataset: str | None
     description: dict[str, Any]
+    excluded: list[dict[str, Any]] | None = None  # with exclude_unfittable: what and why
+    excluded_notes: tuple[str, ...] = ()  # the table notes that say the same
 
 
 def _registered_name(table: ScalingData) -> str | None:
@@ -230,6 +232,8 @@ def _command(inp: _Input, out: Path, settings: dict[str, Any]) -> str:
             parts += ["--compute-growth-per-year", str(settings["compute_growth_per_year"])]
     if settings["hypotheses"] is not None:
         parts += ["--hypotheses", ",".join(settings["hypotheses"]) or "none"]
+    if settings.get("exclude_unfittable"):
+        parts.append("--exclude-unfittable")
     if settings["mirror"] is not None:
         parts += ["--mirror", str(settings["mirror"])]
     return shlex.join(parts)
@@ -239,7 +243,8 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
                  model: str | None = None, sampler: SamplerConfig | None = None,
                  smc: SMCConfig | None = None, targets: Sequence[str | float] | None = None,
                  forms: Sequence[str] = DEFAULT_FORMS, hypotheses: Sequence[str] | None = None,
-                 compute_growth_per_year: float | None = None, overwrite: bool = False,
+                 compute_growth_per_year: float | None = None,
+                 exclude_unfittable: bool = False, overwrite: bool = False,
                  mirror: str | Path | None = None,
                  command: Sequence[str] | None = None) -> ReportResult:
     """Fit a table, check, project and compare, and write a report folder.
@@ -270,6 +275,12 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
         for none).
     compute_growth_per_year : float, optional
         Learning curves with a width sweep: adds years-to-target at this compute growth.
+    exclude_unfittable : bool, default False
+        Leave out curves that cannot be fitted (a single size, or the same metric at every
+        point; :func:`bayes_scaling.identification.exclude_unfittable_curves`) instead of
+        refusing the table. The report lists them with the reason, ``manifest.json`` holds
+        them (``inputs.excluded_curves``), every fit's ``excluded_curves`` attr too, and
+        ``data.csv`` is the table that was analysed (without them).
     overwrite : bool, default False
         Replace an earlier report in ``out_dir``.
     mirror : str or pathlib.Path, optional
@@ -304,12 +315,15 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
     sampler = sampler or SamplerConfig()
     smc = smc or REPORT_SMC
     inp = _resolve_input(data, model, mirror)
+    if exclude_unfittable:
+        _exclude_unfittable(inp)
     kind = model or choose_kind(inp.table)
     targets = [str(t) for t in (targets or default_targets(kind, inp.table))]
     settings = {"model": kind, "targets": targets, "sampler": asdict(sampler),
                 "smc": asdict(smc), "forms": list(forms) if kind == "learning-curve" else [],
                 "hypotheses": None if hypotheses is None else list(hypotheses),
                 "compute_growth_per_year": compute_growth_per_year,
+                "exclude_unfittable": bool(exclude_unfittable),
                 "mirror": None if mirror is None else str(mirror)}
     matplotlib.use("Agg", force=False)
     tmp = _partial_folder(out)  # before fitting: an unwritable --out fails fast
@@ -321,6 +335,9 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
                                     targets=targets, forms=forms, hypotheses=hypotheses,
                                     compute_growth_per_year=compute_growth_per_year,
                                     dataset=inp.dataset)
+        if inp.excluded is not None:  # saved with the fits, under their content hash
+            for fit in findings.fits.values():
+                fit.attrs["excluded_curves"] = json.dumps(inp.excluded)
         # sampler and comparison warnings are in the verdicts and problems; list the rest
         others = list(dict.fromkeys(
             f"{w.category.__name__}: {w.message}" for w in caught
@@ -338,6 +355,17 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
     return ReportResult(out, files, kind,
                         "; ".join(f"{n}: {r.verdict}" for n, r in reports.items()),
                         findings.ok, list(findings.problems))
+
+
+def _exclude_unfittable(inp: _Input) -> None:
+    """Drop the unfittable curves of ``inp.table`` (warns) and record them in ``inp``."""
+    from bayes_scaling.identification import exclude_unfittable_curves, excluded_records
+
+    before = set(inp.table.notes)
+    inp.table, excluded = exclude_unfittable_curves(inp.table)
+    inp.excluded = excluded_records(excluded)
+    inp.excluded_notes = tuple(n for n in inp.table.notes if n not in before)
+    inp.description["excluded_curves"] = inp.excluded
 
 
 def _partial_folder(out: Path) -> Path:
@@ -438,7 +466,11 @@ def _markdown(findings: Findings, inp: _Input, settings: dict[str, Any], others:
               f"- rows: {len(table.frame)}; curves: {len(table.curves)} ({curves}); "
               f"domains: {', '.join(table.domains)}",
               f"- metric: `{table.metric}`; size axis: `{table.size}`"]
-    lines += [f"- note: {note}" for note in table.notes]
+    if inp.excluded is not None:
+        lines.append(f"- excluded curves (--exclude-unfittable): {len(inp.excluded)}"
+                     + ("" if inp.excluded else " (every curve could be fitted)"))
+        lines += [f"  - `{e['curve']}`: {e['reason']}" for e in inp.excluded]
+    lines += [f"- note: {note}" for note in table.notes if note not in inp.excluded_notes]
     s, m = settings["sampler"], settings["smc"]
     lines += ["", "## Model and settings", "",
               f"- model: **{findings.model}** (report kind `{settings['model']}`)",

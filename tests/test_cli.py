@@ -58,6 +58,67 @@ def test_fit_bad_input_exits_2_with_validation_message(tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+def _table_with_a_constant_curve(tmp_path):
+    """The 2 x 2 simulated table plus a curve whose error is the same at every point."""
+    frame = simulated_fit()[0].frame.query("domain != 'domain2'")
+    flat = frame[frame["curve"] == frame["curve"].iloc[0]].query("domain == 'domain1'")
+    frame = pd.concat([frame, flat.assign(curve="flat", error=0.3)], ignore_index=True)
+    path = tmp_path / "with_flat.csv"
+    frame.to_csv(path, index=False)
+    return path, frame.index[frame["curve"] == "flat"].tolist()
+
+
+def test_fit_exclude_unfittable_fits_the_rest_and_records_why(tmp_path, capsys):
+    from bayes_scaling.errors import FitFileError
+    from bayes_scaling.io import verify_fit
+
+    data, flat_rows = _table_with_a_constant_curve(tmp_path)
+    out = tmp_path / "fit.nc"
+    # without the flag: refused as a whole, and the refusal names the flag
+    assert main(["fit", str(data), "--out", str(out), *QUICK]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "domain1/flat has the same 'error' (0.3)" in err and "--exclude-unfittable" in err
+    assert not out.exists()
+    # with it: the other curves are fitted; what was left out, and why, is on stderr ...
+    assert main(["fit", str(data), "--out", str(out), "--exclude-unfittable", *QUICK]) == 0
+    err = capsys.readouterr().err
+    assert "left out 1 unfittable curve" in err and "domain1/flat" in err
+    assert "no scaling and no noise to estimate" in err
+    # ... and in the fit file, which still verifies (the attr is under the content hash)
+    fit = load_fit(out)
+    assert "domain1/flat" not in fit["posterior"]["curve"].values
+    assert fit["posterior"].sizes["curve"] == 4
+    excluded = json.loads(fit.attrs["excluded_curves"])
+    assert [(e["curve"], e["column"], e["rows"]) for e in excluded] == [
+        ("domain1/flat", "error", flat_rows)]
+    assert "same 'error' (0.3)" in excluded[0]["reason"]
+    edited = fit.copy()
+    edited.attrs["excluded_curves"] = "[]"
+    with pytest.raises(FitFileError, match="content hash mismatch"):
+        verify_fit(edited)
+
+
+def test_report_exclude_unfittable_lists_what_was_left_out(tmp_path, capsys):
+    data, _ = _table_with_a_constant_curve(tmp_path)
+    out = tmp_path / "report"
+    args = ["report", str(data), "--out", str(out), "--forms", "none", "--hypotheses", "none",
+            *QUICK]
+    assert main(args) == EXIT_ERROR
+    assert "--exclude-unfittable" in capsys.readouterr().err and not out.exists()
+    assert main([*args, "--exclude-unfittable"]) == 0
+    assert "domain1/flat" in capsys.readouterr().err
+    text = (out / "report.md").read_text()
+    assert "- excluded curves (--exclude-unfittable): 1" in text
+    assert "`domain1/flat`: curve domain1/flat has the same 'error' (0.3)" in text
+    assert "--exclude-unfittable" in text.split("## How to reproduce")[1]  # in the command
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["exclude_unfittable"] is True
+    assert [e["curve"] for e in manifest["inputs"]["excluded_curves"]] == ["domain1/flat"]
+    fit = load_fit(out / "fits" / "learning_curve.nc")
+    assert [e["curve"] for e in json.loads(fit.attrs["excluded_curves"])] == ["domain1/flat"]
+    assert "flat" not in set(pd.read_csv(out / "data.csv")["curve"])
+
+
 def test_options_that_do_not_apply_are_refused(tmp_path, capsys):
     data = tmp_path / "data.csv"
     simulated_fit()[0].frame.to_csv(data, index=False)

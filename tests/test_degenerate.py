@@ -15,6 +15,7 @@ from bayes_scaling.identification import (
     FLAT_TOLERANCE,
     MAX_SPAN_DECADES,
     check_identification,
+    exclude_unfittable_curves,
 )
 from bayes_scaling.models import (
     HierarchicalComputeScaling,
@@ -185,6 +186,47 @@ def test_a_constant_curve_is_refused():
                        ) as info:
         HierarchicalLearningCurve(frame)
     assert info.value.rows == [0, 1, 2, 3, 4] and info.value.column == "error"
+    # the refusal names the way to fit the other curves
+    assert "--exclude-unfittable" in str(info.value)
+    assert "exclude_unfittable_curves" in str(info.value)
+
+
+def test_exclude_unfittable_curves_keeps_the_rest_and_says_why():
+    frame = table({"b/y": GOOD, "a/x": [0.25] * 5, "b/z": GOOD2})
+    data = ScalingData.from_frame(frame, source="three.csv")
+    with pytest.warns(IdentificationWarning, match=r"left out 1 unfittable curve.*a/x has the "
+                      r"same 'error' \(0.25\) at every point"):
+        kept, excluded = exclude_unfittable_curves(data)
+    assert kept.curves == [("b", "y"), ("b", "z")] and kept.source == "three.csv"
+    assert kept.frame.index.tolist() == list(range(10))  # a fresh index, as validated
+    assert excluded["curve"].tolist() == ["a/x"]
+    assert excluded["rows"].tolist() == [[5, 6, 7, 8, 9]]  # rows of the table given
+    assert excluded["column"].tolist() == ["error"]
+    assert "no scaling and no noise to estimate" in excluded["reason"].iloc[0]
+    assert any("a/x" in note and "excluded" in note for note in kept.notes)
+    assert check_identification(kept, warn=False) == []  # the rest fits as it is
+    # a curve at a single size is unfittable too
+    # (a ScalingData that bypassed validation, which refuses fewer than 3 distinct sizes)
+    same_size = ScalingData(pd.concat([table({"a/x": GOOD, "b/y": GOOD2}, sizes=[1000.0] * 5),
+                                       table({"c/w": GOOD})], ignore_index=True))
+    with pytest.warns(IdentificationWarning, match="left out 2 unfittable curves"):
+        kept, excluded = exclude_unfittable_curves(same_size)
+    assert kept.curves == [("c", "w")] and set(excluded["column"]) == {"data"}
+
+
+def test_exclude_unfittable_curves_changes_nothing_on_a_fittable_table():
+    data = ScalingData.from_frame(table({"a/x": GOOD, "b/y": GOOD2}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to say
+        kept, excluded = exclude_unfittable_curves(data)
+    assert kept is data and excluded.empty
+    assert list(excluded.columns) == ["curve", "domain", "name", "rows", "column", "reason"]
+
+
+def test_exclude_unfittable_curves_refuses_when_nothing_is_left():
+    data = ScalingData.from_frame(table({"a/x": [0.25] * 5, "b/y": [0.3] * 5}))
+    with pytest.raises(DataValidationError, match=r"every curve is unfittable.*a/x.*b/y"):
+        exclude_unfittable_curves(data)
 
 
 def test_error_exactly_zero_is_refused_error_exactly_one_is_accepted():
