@@ -311,6 +311,58 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
     return out
 
 
+def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str]) -> pd.DataFrame:
+    """Validate the rows to predict at: ``domain``, ``curve`` and the size columns.
+
+    Unlike :func:`validate_frame` no metric is needed (it is what is predicted); a metric
+    column, if present, is kept and must hold positive finite values (so the output can sit
+    beside the truth). Other columns the tidy table knows (``seed``, ``split``, ...) are
+    kept; unknown columns raise, as for fitting tables.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows to predict at.
+    sizes : sequence of str
+        The size columns the fit needs (``("data",)``, ``("params", "data")``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A typed copy with a fresh 0-based index.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, the rows (0-based data rows and the 1-based CSV line) and what
+        would be valid.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        _fail(f"rows to predict at must be a pandas DataFrame, got {type(frame).__name__}")
+    columns = [str(c) for c in frame.columns]
+    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    if unknown:
+        _fail(f"unknown column(s) {unknown}; valid columns are {list(KNOWN_COLUMNS)}",
+              column=unknown[0])
+    missing = [c for c in (*ID_COLUMNS, *sizes) if c not in columns]
+    if missing:
+        _fail(f"missing column(s) {missing}; this fit predicts from "
+              f"{[*ID_COLUMNS, *sizes]}", column=missing[0])
+    if frame.empty:
+        _fail("no rows to predict at; give at least one row")
+    out = frame.reset_index(drop=True).copy()
+    out.columns = columns
+    for column in ID_COLUMNS:
+        _check_utf8(out, column)
+        out[column] = _check_text(out, column)
+    for column in (*sizes, *[c for c in METRIC_COLUMNS if c in columns]):
+        values = _numeric(out, column)
+        _check_finite_range(values, column, low=0.0, high=math.inf, low_open=True,
+                            high_open=True)
+        out[column] = values
+    return out
+
+
 def read_csv_checked(path: str | Path) -> pd.DataFrame:
     """Read a CSV as text cells, turning I/O and parse failures into clear errors.
 

@@ -254,8 +254,15 @@ class ScalingModel(ABC):
                 compute_convergence_checks=False,
             )
             _refuse_partial_run(tree, cfg)
-            pm.compute_log_likelihood(tree, model=model, progressbar=False)
+            tree = self._add_log_likelihood(tree, model)
         tree = self._finalize(tree, cfg, name)
+        return tree
+
+    def _add_log_likelihood(self, tree: xr.DataTree, model: pm.Model) -> xr.DataTree:
+        """Add the pointwise ``log_likelihood`` group (PSIS-LOO needs it); call inside the
+        model context. Models whose likelihood does not factorise over observations
+        override this."""
+        pm.compute_log_likelihood(tree, model=model, progressbar=False)
         return tree
 
     def _finalize(self, tree: xr.DataTree, cfg: SamplerConfig, sampler_used: str) -> xr.DataTree:

@@ -3,7 +3,15 @@
 For curve ``c`` in domain ``d`` and size ``m``::
 
     eps_c(m)   = A_c * (m / m_ref_c) ** (-beta_c) + gamma_c        (Hestness et al. 2017)
-    log y_i    ~ Normal(log eps_c(m_i), sigma_c)     (Student-t if robust=True)
+    log y_i    ~ Normal(log eps_c(m_i) + delta_c(log m_i), sigma_c)  (Student-t if robust=True)
+
+* **Discrepancy** ``delta_c`` (default ``discrepancy=True``): what the power law gets
+  wrong, a Brownian bridge in log size pinned at the curve's smallest and largest fitted
+  sizes, continued as Brownian motion beyond them, with a partially pooled rate per curve
+  (:mod:`bayes_scaling.models.discrepancy`). It makes residuals along a curve correlated
+  and the predictive intervals widen with the distance beyond the fitted sizes. With the
+  Normal likelihood it is integrated out (no extra sampler dimension); the pointwise
+  ``log_likelihood`` then holds leave-one-out conditional densities.
 
 * **Centred log-size**: ``m_ref_c`` is the geometric mean of the curve's distinct
   sizes, so ``A_c`` (the reducible part at the middle of the data) and ``beta_c`` are
@@ -56,6 +64,8 @@ For curve ``c`` in domain ``d`` and size ``m``::
 
 from __future__ import annotations
 
+import json
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -67,7 +77,7 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
-from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.errors import FitFileError, IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import (
     ScalingModel,
@@ -75,10 +85,24 @@ from bayes_scaling.models.base import (
     label_observations,
     nested_effects,
 )
+from bayes_scaling.models.discrepancy import (
+    DEFAULT_KNOTS,
+    BridgeKnots,
+    MarginalBridge,
+    bridge_knots,
+    interpolate_knots,
+)
 from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
 
-__all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "HierarchicalLearningCurve", "curve_label",
-           "curve_mean", "fitted_table"]
+__all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "PREDICTED_NAME", "HierarchicalLearningCurve",
+           "curve_label", "curve_mean", "fitted_table"]
+
+#: Name of the posterior-predictive variable of the log metric at new rows.
+PREDICTED_NAME = "log_metric_predicted"
+#: Posterior variable holding the pointwise leave-one-out densities of a marginal
+#: discrepancy fit; :meth:`HierarchicalLearningCurve._finalize` moves it to
+#: ``log_likelihood`` under the observed name.
+LOO_POINTWISE = "loo_pointwise_log_density"
 
 #: Accepted values of ``curve_parameterization``.
 CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("non_centered", "centered")
@@ -97,6 +121,11 @@ class HierarchicalLearningCurve(ScalingModel):
     robust : bool, default False
         Student-t likelihood on the log scale (``noise_nu`` degrees of freedom),
         for tables with outliers.
+    discrepancy : bool, default True
+        Add the Brownian discrepancy along log size (see the module docstring);
+        ``False`` gives the plain iid-noise model of version 0.1.
+    discrepancy_knots : int, default 6
+        Knots per curve of the discrepancy inside the fitted range, both ends included.
     curve_parameterization : {"non_centered", "centered"}, default "non_centered"
         Geometry of the curve-level exponents (the model is the same). ``"centered"``
         samples much faster on tables of many precise curves (``revisiting2022-lang``:
@@ -120,6 +149,9 @@ class HierarchicalLearningCurve(ScalingModel):
         "floor_fraction",
         "noise_sigma",
         "noise_nu",
+        "log_discrepancy_mu",
+        "log_discrepancy_domain_sigma",
+        "log_discrepancy_curve_sigma",
     )
     family = POWER_LAW_IRREDUCIBLE
     #: With few domains (2 in the embedded data) the domain-level scale of the non-centred
@@ -131,10 +163,19 @@ class HierarchicalLearningCurve(ScalingModel):
     default_target_accept: ClassVar[float] = 0.99
 
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
-                 curve_parameterization: str = "non_centered") -> None:
+                 curve_parameterization: str = "non_centered", discrepancy: bool = True,
+                 discrepancy_knots: int = DEFAULT_KNOTS) -> None:
         table = load_table(data, size="data")
         if not isinstance(robust, bool):
             raise ModelConfigError(f"robust must be True or False, got {robust!r}")
+        if not isinstance(discrepancy, bool):
+            raise ModelConfigError(f"discrepancy must be True or False, got {discrepancy!r}")
+        if (isinstance(discrepancy_knots, bool) or not isinstance(discrepancy_knots, int)
+                or not 3 <= discrepancy_knots <= 50):
+            raise ModelConfigError("discrepancy_knots must be an integer from 3 to 50 (knots "
+                                   f"per curve, both ends included), got {discrepancy_knots!r}")
+        self.discrepancy = discrepancy
+        self.discrepancy_knots = discrepancy_knots
         if curve_parameterization not in CURVE_PARAMETERIZATIONS:
             raise ModelConfigError(
                 f"curve_parameterization must be one of {', '.join(CURVE_PARAMETERIZATIONS)}, "
@@ -160,12 +201,18 @@ class HierarchicalLearningCurve(ScalingModel):
         self.max_size = index.per_curve(size, np.max)
         self.min_metric = index.per_curve(metric_values, np.min)
         self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
+        self.knots: BridgeKnots = bridge_knots(np.log(size), self.obs_curve_idx,
+                                               len(index.curves), n_knots=discrepancy_knots)
+        self._fitted_terms: dict[str, Any] = {}
         self.coords: dict[str, list[Any]] = index.coords()
+        if discrepancy:
+            self.coords[dims.KNOT] = list(range(self.knots.n_free))
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
         return {"robust": self.robust, "family": self.family.name, "size": "data",
-                "curve_parameterization": self.curve_parameterization}
+                "curve_parameterization": self.curve_parameterization,
+                "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
@@ -214,10 +261,211 @@ class HierarchicalLearningCurve(ScalingModel):
                                        beta=beta[idx], gamma=gamma[idx])
             mu = pt.log(eps)
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
-            nu = p["noise_nu"].create_variable("noise_nu") if self.robust else None
-            add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
-                           observed=np.log(frame[metric].to_numpy(float)))
+            observed = np.log(frame[metric].to_numpy(float))
+            if self.marginal_discrepancy:
+                # the knots integrated out (Woodbury): no latent variable per knot
+                rate = self._discrepancy_rate(domain_idx)
+                bridge = MarginalBridge.from_knots(self.knots, np.log(size), idx)
+                residual = observed - mu
+                pm.Potential(f"{self.observed_name}_marginal",
+                             bridge.logp(residual, sigma, rate))
+                # pointwise leave-one-out densities, moved to log_likelihood by _finalize
+                pm.Deterministic(LOO_POINTWISE, bridge.loo_pointwise(residual, sigma, rate),
+                                 dims=dims.OBS)
+                self._fitted_terms = {"bridge": bridge, "residual": residual,
+                                      "sigma": sigma, "rate": rate}
+            else:
+                if self.discrepancy:
+                    mu = mu + self._latent_discrepancy(np.log(size), domain_idx)
+                nu = p["noise_nu"].create_variable("noise_nu") if self.robust else None
+                add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
+                               observed=observed)
         return model
+
+    @property
+    def marginal_discrepancy(self) -> bool:
+        """Whether the discrepancy's knots are integrated out (Normal likelihood)."""
+        return self.discrepancy and not self.robust
+
+    def _discrepancy_rate(self, domain_idx: np.ndarray) -> Any:
+        """Partially pooled discrepancy rate per curve; call inside the model context."""
+        p = self.priors
+        _, log_rate = nested_effects(
+            mu=p["log_discrepancy_mu"].create_variable("log_discrepancy_mu"),
+            domain_sigma=p["log_discrepancy_domain_sigma"].create_variable(
+                "log_discrepancy_domain_sigma"),
+            curve_sigma=p["log_discrepancy_curve_sigma"].create_variable(
+                "log_discrepancy_curve_sigma"),
+            domain_idx=domain_idx, z_names=("z_discrepancy_domain", "z_discrepancy_curve"))
+        return pm.Deterministic("discrepancy_rate", pt.exp(log_rate), dims=dims.CURVE)
+
+    def _latent_discrepancy(self, log_size: np.ndarray, domain_idx: np.ndarray) -> Any:
+        """The Brownian-bridge discrepancy at each fitted row with sampled (non-centred)
+        knots, for the Student-t likelihood (see :mod:`bayes_scaling.models.discrepancy`);
+        call inside the model context."""
+        rate = self._discrepancy_rate(domain_idx)
+        z = pm.Normal("z_discrepancy", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
+        interior = rate[:, None] * (self.knots.chol * z[:, None, :]).sum(axis=-1)
+        end = pt.zeros((len(self.index.curves), 1))
+        values = pt.concatenate([end, interior, end], axis=1)
+        pm.Deterministic("discrepancy_interior", interior, dims=(dims.CURVE, dims.KNOT))
+        location = self.knots.locate(log_size, self.obs_curve_idx)
+        return interpolate_knots(values, location, self.obs_curve_idx)
+
+    #: Size columns that rows to predict at need (:func:`bayes_scaling.prediction.predict`).
+    prediction_sizes: ClassVar[tuple[str, ...]] = ("data",)
+
+    @classmethod
+    def from_fit(cls, tree: xr.DataTree) -> HierarchicalLearningCurve:
+        """Rebuild the model a saved fit was sampled from (same table, settings, priors).
+
+        Raises
+        ------
+        FitFileError
+            If the fit is of another model type or the rebuilt model does not match it
+            (other curves or reference sizes).
+        """
+        if tree.attrs.get("model_type") != cls.model_type:
+            raise FitFileError(f"not a {cls.model_type} fit (model_type "
+                               f"{tree.attrs.get('model_type')!r})")
+        config = json.loads(tree.attrs["model_config"])
+        with warnings.catch_warnings():  # the fit already reported them
+            warnings.simplefilter("ignore", IdentificationWarning)
+            model = cls(fitted_table(tree), priors=json.loads(tree.attrs["priors"]),
+                        robust=bool(config.get("robust", False)),
+                        curve_parameterization=config.get("curve_parameterization",
+                                                          "non_centered"),
+                        discrepancy=bool(config.get("discrepancy", False)),
+                        discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)))
+        curves = [str(c) for c in tree["posterior"][dims.CURVE].values]
+        if (model.coords[dims.CURVE] != curves
+                or not np.allclose(model.ref_size, tree["constant_data"]["ref_size"].values)):
+            raise FitFileError("the model rebuilt from this fit's own table does not match the "
+                               "fit (curves or reference sizes differ); was the file edited?")
+        return model
+
+    def add_predictive(self, rows: pd.DataFrame) -> str:
+        """Add the posterior predictive of the log metric at ``rows`` to the model.
+
+        Rows of fitted curves get that curve's prediction: the power law at the row's
+        size, the discrepancy interpolated between the curve's knots inside the fitted
+        range and Brownian beyond it (variance ``rate**2 * d`` at log distance ``d``),
+        and the curve's noise. Rows of curves the fit has not seen get the population's
+        predictive for a new curve of their domain: an exponent drawn from the domain's
+        distribution, level and floor of a fitted curve of the domain chosen at random
+        per draw, and a discrepancy drawn from its prior. Draws are independent between
+        rows (marginal intervals per row).
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Validated rows with ``domain``, ``curve`` and ``data``.
+
+        Returns
+        -------
+        str
+            The predictive variable's name (:data:`PREDICTED_NAME`), on the ``row`` dim.
+        """
+        domains = list(self.coords[dims.DOMAIN])
+        unknown_domains = sorted(set(rows["domain"]) - set(domains))
+        if unknown_domains:
+            raise ModelConfigError(
+                f"domain(s) {unknown_domains} were not fitted; this fit can predict for "
+                f"the domains {domains} (a new curve of a fitted domain is allowed)")
+        inputs = self._prediction_inputs(rows)
+        model = self.build_model()
+        with model:
+            model.add_coord(dims.ROW, inputs.pop("row"))
+            data = {name: pm.Data(f"pred_{name}", value,
+                                  dims=(dims.ROW, dims.CURVE) if value.ndim == 2 else dims.ROW)
+                    for name, value in inputs.items()}
+            post = {name: model[name] for name in ("beta", "scale_ref", "gamma", "noise_sigma",
+                                                    "beta_domain", "log_beta_curve_sigma")}
+            template = pm.Categorical("pred_curve_template", p=data["template_p"], dims=dims.ROW)
+            new = data["new_curve"]
+            z_beta = pm.Normal("pred_z_beta", 0.0, 1.0, dims=dims.ROW)
+            log_beta_new = (pt.log(post["beta_domain"])[data["domain_pos"]]
+                            + post["log_beta_curve_sigma"] * z_beta)
+            beta = pt.switch(new, pt.exp(log_beta_new), post["beta"][template])
+            ref_size = model["ref_size"][template]
+            eps = self.family.function(data["size"] / ref_size, alpha=post["scale_ref"][template],
+                                       beta=beta, gamma=post["gamma"][template])
+            mu = pt.log(eps)
+            if self.discrepancy:
+                if self.marginal_discrepancy:  # draw the knots given the data and theta
+                    terms = self._fitted_terms
+                    z_knots = pm.Normal("pred_z_knots", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
+                    whitened = terms["bridge"].knot_posterior(
+                        terms["residual"], terms["sigma"], terms["rate"], z_knots)
+                    values = terms["rate"][:, None] * (
+                        self.knots.chol * whitened[:, None, :]).sum(axis=-1)
+                else:
+                    values = model["discrepancy_interior"]
+                end = pt.zeros((len(self.index.curves), 1))
+                knots = pt.concatenate([end, values, end], axis=1)
+                inside = ((1.0 - data["weight"]) * knots[template, data["left"]]
+                          + data["weight"] * knots[template, data["left"] + 1])
+                z_disc = pm.Normal("pred_z_discrepancy", 0.0, 1.0, dims=dims.ROW)
+                rate = model["discrepancy_rate"][template]
+                mu = (mu + pt.switch(new, 0.0, inside)
+                      + rate * pt.sqrt(data["spread"]) * z_disc)
+            sigma = post["noise_sigma"][template]
+            if self.robust:
+                pm.StudentT(PREDICTED_NAME, nu=model["noise_nu"], mu=mu, sigma=sigma,
+                            dims=dims.ROW)
+            else:
+                pm.Normal(PREDICTED_NAME, mu=mu, sigma=sigma, dims=dims.ROW)
+        return PREDICTED_NAME
+
+    def _prediction_inputs(self, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per-row arrays of :meth:`add_predictive` (curve templates, knot positions)."""
+        curves = list(self.coords[dims.CURVE])
+        position = {c: i for i, c in enumerate(curves)}
+        labels = [curve_label(d, c) for d, c in zip(rows["domain"], rows["curve"], strict=True)]
+        known = np.array([lab in position for lab in labels])
+        domain_pos = np.array([self.coords[dims.DOMAIN].index(d) for d in rows["domain"]])
+        template_p = np.zeros((len(rows), len(curves)))
+        for i, lab in enumerate(labels):
+            if known[i]:
+                template_p[i, position[lab]] = 1.0
+            else:  # a new curve: any fitted curve of its domain, equally likely
+                members = self.index.domain_idx == domain_pos[i]
+                template_p[i, members] = 1.0 / members.sum()
+        own = np.array([position.get(lab, 0) for lab in labels])
+        log_size = np.log(rows["data"].to_numpy(float))
+        location = self.knots.locate(log_size, own)
+        # spread of the discrepancy the fit does not fix, in units of rate**2: the Brownian
+        # extension beyond a fitted curve's range; for a new curve, its prior, averaged over
+        # the template curves (inside a template's range the bridge variance is taken at
+        # its largest, a quarter of the range)
+        spread = location["outside"]
+        width = self.knots.upper - self.knots.lower
+        for i in np.flatnonzero(~known):
+            members = np.flatnonzero(template_p[i] > 0)
+            outside = (np.maximum(log_size[i] - self.knots.upper[members], 0.0)
+                       + np.maximum(self.knots.lower[members] - log_size[i], 0.0))
+            spread[i] = float(np.mean(width[members] / 4.0 + outside))
+        return {"row": np.arange(len(rows)), "size": rows["data"].to_numpy(float),
+                "template_p": template_p, "new_curve": (~known).astype(float),
+                "domain_pos": domain_pos, "left": location["left"],
+                "weight": location["weight"], "spread": spread}
+
+    def _add_log_likelihood(self, tree: xr.DataTree, model: pm.Model) -> xr.DataTree:
+        """With the marginal discrepancy the observations are correlated within a curve:
+        the pointwise terms are the leave-one-out conditional densities (computed with the
+        draws), moved from the posterior to ``log_likelihood``; ``observed_data`` holds
+        the log metric."""
+        if not self.marginal_discrepancy:
+            return super()._add_log_likelihood(tree, model)
+        post = tree["posterior"].to_dataset()
+        pointwise = post[LOO_POINTWISE].rename(self.observed_name)
+        tree["posterior"] = xr.DataTree(post.drop_vars(LOO_POINTWISE))
+        tree["log_likelihood"] = xr.DataTree(pointwise.to_dataset())
+        observed = np.log(self.data.frame[self.data.metric].to_numpy(float))
+        tree["observed_data"] = xr.DataTree(xr.Dataset(
+            {self.observed_name: xr.DataArray(observed, dims=dims.OBS,
+                                              coords={dims.OBS: pointwise[dims.OBS].values})}))
+        return tree
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)

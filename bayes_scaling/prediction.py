@@ -1,0 +1,169 @@
+"""Posterior-predictive median and central intervals of the metric at new rows.
+
+``predict(fit, rows)`` rebuilds the model a saved fit was sampled from (``from_fit``), adds
+the predictive of the metric at the rows to it (the model class's ``add_predictive``, which
+reuses the model's own variables and likelihood family) and draws it with PyMC's
+``pm.sample_posterior_predictive`` over the fit's posterior. Rows are processed in chunks,
+so memory is O(chunk rows x draws), never rows x curves x draws.
+
+The intervals are *predictive*: they hold a new measurement (the curve, the discrepancy
+between the form and the real curve, which grows with the distance beyond the fitted sizes,
+and the measurement noise), not only the mean curve.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+from bayes_scaling import dims
+from bayes_scaling.data import validate_prediction_rows
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.models import MODELS
+from bayes_scaling.models.indexing import curve_label
+
+__all__ = ["DEFAULT_PROBS", "predict", "predictable_model_types"]
+
+#: Central interval probabilities of :func:`predict` when none are given.
+DEFAULT_PROBS: tuple[float, ...] = (0.5, 0.9)
+
+#: Rows drawn per call of ``pm.sample_posterior_predictive`` (memory ~ rows x draws).
+CHUNK_ROWS: int = 2000
+
+
+def predictable_model_types() -> list[str]:
+    """Model types whose fits :func:`predict` accepts."""
+    return sorted(name for name, cls in MODELS.items() if hasattr(cls, "add_predictive"))
+
+
+def _check_probs(probs: Sequence[float] | float | None) -> tuple[float, ...]:
+    if probs is None:
+        return DEFAULT_PROBS
+    values = (probs,) if isinstance(probs, int | float) else tuple(probs)
+    if not values:
+        raise ModelConfigError("probs must name at least one interval probability")
+    for p in values:
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < float(p) < 1.0:
+            raise ModelConfigError(f"interval probabilities must be numbers in (0, 1), got {p!r}")
+    return tuple(sorted({float(p) for p in values}))
+
+
+def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | float | None = None,
+            seed: int = 2026, chunk_rows: int = CHUNK_ROWS) -> pd.DataFrame:
+    """Posterior-predictive median and central intervals of the metric at ``rows``.
+
+    Parameters
+    ----------
+    fit : xarray.DataTree
+        A fit (:func:`bayes_scaling.io.load_fit` or a model's ``fit()``).
+    rows : pandas.DataFrame
+        ``domain``, ``curve`` and the size columns the fit's model needs (``data`` for
+        learning curves). A metric column, if present, is kept beside the prediction.
+        A curve the fit has not seen gets the population's predictive for a new curve of
+        its domain (said in the ``curve_status`` column).
+    probs : float or sequence of float, optional
+        Central interval probabilities (default :data:`DEFAULT_PROBS`).
+    seed : int
+        Random seed of the predictive draws.
+    chunk_rows : int
+        Rows per predictive call (bounds memory at ``chunk_rows`` x draws).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, plus ``<metric>_median``, ``<metric>_lower_<p>``, ``<metric>_upper_<p>``
+        per probability ``p`` (``p`` as ``0.9``), ``curve_status`` (``"fitted"`` or ``"new
+        curve: population predictive"``) and ``extrapolation`` (log size beyond the curve's
+        fitted range, 0 inside it; NaN for new curves).
+
+    Raises
+    ------
+    DataValidationError
+        If a row lacks a column or has an invalid value (the message names them).
+    ModelConfigError
+        If the fit's model type cannot predict, a domain was not fitted, or ``probs`` is
+        invalid.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> fit = HierarchicalLearningCurve(load_dataset("mlp-learning-curves")).fit(
+    ...     draws=50, tune=100, chains=2, seed=1)  # doctest: +SKIP
+    >>> rows = pd.DataFrame({"domain": "digits", "curve": "mlp-1x", "data": [2000.0]})
+    >>> predict(fit, rows, probs=0.9).columns.tolist()  # doctest: +SKIP
+    ['domain', 'curve', 'data', 'error_median', 'error_lower_0.9', 'error_upper_0.9', \
+'curve_status', 'extrapolation']
+    """
+    probs = _check_probs(probs)
+    model_type = fit.attrs.get("model_type")
+    cls: Any = MODELS.get(str(model_type))
+    if cls is None or not hasattr(cls, "add_predictive"):
+        raise ModelConfigError(
+            f"predict does not support fits of model type {model_type!r} yet; it supports "
+            f"{predictable_model_types()}")
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ModelConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    table = validate_prediction_rows(rows, sizes=cls.prediction_sizes)
+    metric = fit.attrs.get("metric", "metric")
+    pieces = []
+    for start in range(0, len(table), chunk_rows):
+        chunk = table.iloc[start:start + chunk_rows]
+        model = cls.from_fit(fit)
+        name = model.add_predictive(chunk)
+        with warnings.catch_warnings():
+            # A model whose likelihood is a Potential (the learning curve with its
+            # discrepancy integrated out) makes PyMC warn that potentials are ignored in
+            # forward sampling. Here they are not needed: the draws come from the
+            # posterior, which the potential shaped; the new rows' predictive is written
+            # out explicitly by add_predictive.
+            warnings.filterwarnings("ignore", message="The effect of Potentials",
+                                    category=UserWarning)
+            draws = pm.sample_posterior_predictive(
+                fit, model=model.build_model(), var_names=[name], predictions=True,
+                random_seed=seed + start, progressbar=False)
+        values = np.exp(draws["predictions"][name])
+        pieces.append(_interval_table(values, probs, metric, chunk.index))
+    out = pd.concat([table, pd.concat(pieces)], axis=1)
+    fitted = set(str(c) for c in fit["posterior"][dims.CURVE].values)
+    labels = [curve_label(d, c) for d, c in zip(out["domain"], out["curve"], strict=True)]
+    known = np.array([lab in fitted for lab in labels])
+    out["curve_status"] = np.where(known, "fitted", "new curve: population predictive")
+    out["extrapolation"] = _extrapolation(fit, labels, table, cls.prediction_sizes[-1], known)
+    return out
+
+
+def _interval_table(values: xr.DataArray, probs: tuple[float, ...], metric: str,
+                    index: pd.Index) -> pd.DataFrame:
+    """Median and central intervals over the sample dims, one row per ``row``."""
+    q = [0.5] + [x for p in probs for x in ((1 - p) / 2, (1 + p) / 2)]
+    quant = values.quantile(q, dim=list(dims.SAMPLE_DIMS)).transpose(dims.ROW, "quantile")
+    arr = quant.values
+    out = {f"{metric}_median": arr[:, 0]}
+    for k, p in enumerate(probs):
+        out[f"{metric}_lower_{p:g}"] = arr[:, 1 + 2 * k]
+        out[f"{metric}_upper_{p:g}"] = arr[:, 2 + 2 * k]
+    return pd.DataFrame(out, index=index)
+
+
+def _extrapolation(fit: xr.DataTree, labels: list[str], table: pd.DataFrame, size: str,
+                   known: np.ndarray) -> np.ndarray:
+    """Log size beyond (or below) each fitted curve's range; NaN for new curves."""
+    const = fit["constant_data"]
+    obs_labels = [curve_label(d, c) for d, c in zip(const["obs_domain"].values,
+                                                    const["obs_curve"].values, strict=True)]
+    sizes = pd.Series(np.log(const["size"].values.astype(float)), index=obs_labels)
+    lower, upper = sizes.groupby(level=0).min(), sizes.groupby(level=0).max()
+    x = np.log(table[size].to_numpy(float))
+    out = np.full(len(table), np.nan)
+    for i, lab in enumerate(labels):
+        if known[i]:
+            out[i] = max(x[i] - upper[lab], 0.0) + max(lower[lab] - x[i], 0.0)
+    return out

@@ -1,0 +1,116 @@
+"""The discrepancy term: knot grids, and the Woodbury marginal against dense linear algebra."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from scipy import stats
+
+from bayes_scaling.models.discrepancy import MarginalBridge, bridge_knots, interpolate_knots
+
+RNG = np.random.default_rng(3)
+
+
+def _two_curves():
+    log_size = np.concatenate([np.log(np.geomspace(10, 1e4, 9)), np.log(np.geomspace(5, 500, 6))])
+    curve_idx = np.array([0] * 9 + [1] * 6)
+    return log_size, curve_idx
+
+
+def _dense_covariance(knots, log_size, curve_idx, sigma, rate):
+    """Covariance of the residuals built knot by knot (no Woodbury): the reference."""
+    n = len(log_size)
+    location = knots.locate(log_size, curve_idx)
+    interp = np.zeros((n, knots.n_knots))
+    interp[np.arange(n), location["left"]] += 1 - location["weight"]
+    interp[np.arange(n), location["left"] + 1] += location["weight"]
+    cov = np.diag(sigma[curve_idx] ** 2)
+    for c in np.unique(curve_idx):
+        rows = np.flatnonzero(curve_idx == c)
+        t = knots.knot_positions()[c][1:-1]
+        a, b = knots.lower[c], knots.upper[c]
+        bridge = (np.minimum.outer(t, t) - a) * (b - np.maximum.outer(t, t)) / (b - a)
+        w = interp[np.ix_(rows, np.arange(1, knots.n_knots - 1))]
+        cov[np.ix_(rows, rows)] += rate[c] ** 2 * w @ bridge @ w.T
+    return cov
+
+
+def _evaluate(expr_fn, residual, sigma, rate):
+    r, s, t = pt.vector("r"), pt.vector("s"), pt.vector("t")
+    return pytensor.function([r, s, t], expr_fn(r, s, t))(residual, sigma, rate)
+
+
+def test_knot_grid_bridge_variance_and_locations():
+    knots = bridge_knots(np.log([10.0, 100, 1000]), np.array([0, 0, 0]), 1, n_knots=5)
+    t = knots.knot_positions()[0][1:-1]
+    a, b = knots.lower[0], knots.upper[0]
+    expected = (t - a) * (b - t) / (b - a)  # Brownian-bridge variance at the interior knots
+    np.testing.assert_allclose(np.diag(knots.chol[0] @ knots.chol[0].T), expected)
+    where = knots.locate(np.log([10.0, 1000, 1e4, 1.0]), np.zeros(4, int))
+    np.testing.assert_allclose(where["outside"], [0, 0, np.log(10), np.log(10)])
+    values = np.array([[0.0, 1, 2, 3, 0]])
+    inside = interpolate_knots(values, knots.locate(np.array([(a + b) / 2]), np.zeros(1, int)),
+                               np.zeros(1, int))
+    np.testing.assert_allclose(inside, [2.0])  # the middle knot of five
+
+
+def test_knot_grid_rejects_too_few_knots():
+    with pytest.raises(ValueError, match="n_knots must be >= 3"):
+        bridge_knots(np.log([10.0, 100]), np.array([0, 0]), 1, n_knots=2)
+
+
+def test_marginal_logp_equals_the_dense_multivariate_normal():
+    log_size, curve_idx = _two_curves()
+    knots = bridge_knots(log_size, curve_idx, 2, n_knots=6)
+    bridge = MarginalBridge.from_knots(knots, log_size, curve_idx)
+    sigma, rate = np.array([0.03, 0.08]), np.array([0.2, 0.05])
+    residual = RNG.normal(0, 0.1, len(log_size))
+    got = _evaluate(bridge.logp, residual, sigma, rate)
+    cov = _dense_covariance(knots, log_size, curve_idx, sigma, rate)
+    want = stats.multivariate_normal(np.zeros(len(residual)), cov).logpdf(residual)
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_pointwise_loo_densities_equal_dense_gaussian_conditioning():
+    log_size, curve_idx = _two_curves()
+    knots = bridge_knots(log_size, curve_idx, 2, n_knots=5)
+    bridge = MarginalBridge.from_knots(knots, log_size, curve_idx)
+    sigma, rate = np.array([0.05, 0.02]), np.array([0.3, 0.1])
+    residual = RNG.normal(0, 0.1, len(log_size))
+    got = _evaluate(bridge.loo_pointwise, residual, sigma, rate)
+    cov = _dense_covariance(knots, log_size, curve_idx, sigma, rate)
+    want = []
+    for i in range(len(residual)):
+        rest = np.delete(np.arange(len(residual)), i)
+        k = cov[i, rest] @ np.linalg.inv(cov[np.ix_(rest, rest)])
+        mean = k @ residual[rest]
+        var = cov[i, i] - k @ cov[rest, i]
+        want.append(stats.norm(mean, np.sqrt(var)).logpdf(residual[i]))
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    # correlated residuals: the pointwise terms do not sum to the joint density
+    assert got.sum() != pytest.approx(_evaluate(bridge.logp, residual, sigma, rate))
+
+
+def test_knot_posterior_mean_equals_dense_gaussian_conditioning():
+    log_size, curve_idx = _two_curves()
+    knots = bridge_knots(log_size, curve_idx, 2, n_knots=6)
+    bridge = MarginalBridge.from_knots(knots, log_size, curve_idx)
+    sigma, rate = np.array([0.02, 0.04]), np.array([0.2, 0.1])
+    residual = RNG.normal(0, 0.1, len(log_size))
+    r, s, t, z = pt.vector("r"), pt.vector("s"), pt.vector("t"), pt.matrix("z")
+    draw = pytensor.function([r, s, t, z], bridge.knot_posterior(r, s, t, z))
+    mean = draw(residual, sigma, rate, np.zeros((2, knots.n_free)))
+    for c in range(2):
+        rows = curve_idx == c
+        a = bridge.weights[rows] * rate[c]  # residual = a @ v + noise, v ~ N(0, I)
+        precision = np.eye(knots.n_free) + a.T @ a / sigma[c] ** 2
+        want = np.linalg.solve(precision, a.T @ residual[rows] / sigma[c] ** 2)
+        np.testing.assert_allclose(mean[c], want, rtol=1e-9, atol=1e-12)
+    # z ~ N(0, I) maps to the posterior covariance M^-1
+    zs = RNG.standard_normal((4000, 2, knots.n_free))
+    draws = np.stack([draw(residual, sigma, rate, zz) for zz in zs])
+    a = bridge.weights[curve_idx == 0] * rate[0]
+    cov = np.linalg.inv(np.eye(knots.n_free) + a.T @ a / sigma[0] ** 2)
+    np.testing.assert_allclose(np.cov(draws[:, 0, :].T), cov, atol=0.08 * cov.max())
