@@ -34,8 +34,9 @@ non-factorised Normal models (Bürkner, Gabry & Vehtari 2021, "Efficient leave-o
 cross-validation for Bayesian non-factorized normal and Student-t models").
 
 With the Student-t likelihood the knots are sampled, non-centred:
-``delta_c(knots) = tau_c * L * z_c`` with ``L`` the Cholesky factor of the unit-rate bridge covariance ``(min(s, t) - a)(b - max(s, t)) /
-(b - a)`` at the interior knots, and standard-normal ``z_c``.
+``delta_c(knots) = tau_c * L * z_c`` with ``L`` the Cholesky factor of the unit-rate
+bridge covariance ``(min(s, t) - a)(b - max(s, t)) / (b - a)`` at the interior knots, and
+standard-normal ``z_c``.
 """
 
 from __future__ import annotations
