@@ -49,6 +49,8 @@ PUBLIC = [
     "thompson2020-conll2003", "thompson2020-wmt14-en-de", "thompson2020-wmt14-en-fr",
     "chinchilla-epoch2024", "revisiting2022-lang",
 ]
+#: Public datasets of several files, tested in their own modules (test_gadre2024.py).
+MULTI_FILE = ["gadre2024"]
 
 # Exact outcome of each cleaner on the pinned raw files: raw rows, tidy rows, drop
 # entries by reason category, tidy rows per curve. Any change to a rule shows up here.
@@ -119,7 +121,7 @@ def test_list_datasets_contents():
     table = list_datasets()
     assert list(table.columns) == ["name", "kind", "description", "metric", "size", "rows",
                                    "citation", "license"]
-    assert list(table["name"]) == ["mlp-learning-curves", *PUBLIC]
+    assert list(table["name"]) == ["mlp-learning-curves", *PUBLIC, *MULTI_FILE]
     by_name = table.set_index("name")
     assert by_name.loc["mlp-learning-curves", "kind"] == "embedded"
     assert (by_name.loc[PUBLIC, "kind"] == "public").all()
@@ -143,6 +145,10 @@ def test_registry_public_entries_pinned_and_hashed():
         assert len(spec.sha256) == 64
         assert spec.url.endswith(Path(spec.filename).name)
         assert spec.cleaner in CLEANERS
+        for remote in spec.remote_files():  # every file of a multi-file dataset too
+            assert remote.url.startswith(spec.url)
+            assert len(remote.sha256) == 64
+            assert remote.url.endswith(Path(remote.filename).name)
 
 
 def test_registry_cleaner_names_match_implementations():

@@ -1,9 +1,11 @@
-"""Fuzzing the public-dataset cleaners with adversarial raw CSVs, and the sha256 gate.
+"""Fuzzing the public-dataset cleaners with adversarial raw files, and the sha256 gate.
 
-Each cleaner (Thompson's six benchmark layouts, Chinchilla, Revisiting) is fed raw files
+Each CSV cleaner (Thompson's six benchmark layouts, Chinchilla, Revisiting) is fed raw files
 written to a temporary folder: the registered header with cells drawn from a vocabulary of
 plausible and hostile values (free-text times, thousands separators, percentages out of
-range, NaN/inf, unicode, huge numbers, blanks), plus damaged files. Property: the cleaner
+range, NaN/inf, unicode, huge numbers, blanks), plus damaged files. The JSON cleaner of
+Gadre et al.'s runs is fed sets of run files with missing fields, wrong JSON types,
+hostile numbers, odd validation paths, repeated runs and damaged bytes. Property: the cleaner
 returns a validated tidy table in which every raw row is kept or reported dropped with a
 reason (exactly once per curve), or it raises ``DatasetError`` / ``DataValidationError``;
 nothing else escapes. Example counts: ``max_examples`` of the active hypothesis profile
@@ -14,8 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +31,7 @@ from hypothesis import strategies as st
 from bayes_scaling.datasets import fetch, load_dataset
 from bayes_scaling.datasets.chinchilla import _COLUMNS as CHINCHILLA_COLUMNS
 from bayes_scaling.datasets.chinchilla import clean_chinchilla
+from bayes_scaling.datasets.gadre import VALIDATION_SETS, clean_gadre, validation_set_name
 from bayes_scaling.datasets.registry import load_registry
 from bayes_scaling.datasets.revisiting import clean_revisiting
 from bayes_scaling.datasets.thompson import BENCHMARKS, clean_thompson, network_unavailable
@@ -195,6 +201,114 @@ def test_cleaners_on_random_bytes(tmp_path, clean, payload):
     _clean_or_refuse(clean, path, [], False)
 
 
+_GADRE_VAL = [f"training/eval_data/val_tok_mult/{v}/00000001.tar" for v in VALIDATION_SETS]
+_GADRE_SIZES = [1.0569312e7, 7.8914048e7, 1.53677376e8, 4.11616256e8, 1.4397952e9,
+                6.88941056e9]
+#: Numbers of the right JSON type but hostile value (dropped, reported), or of a wrong type.
+GADRE_BAD_NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                              st.integers(-10, 10**400), st.sampled_from([0, -1, 1e300]))
+GADRE_WRONG_TYPES = st.sampled_from(["1e9", "3.2", None, True, False, [], {}])
+GADRE_BAD_VAL_DATA = st.sampled_from([
+    [], "x", [1], ["a", "b"], ["eval_data"], ["x/eval_data/val_tok_mult/"],
+    ["x/eval_data/../t.tar"], ["training/eval_data/val_tok_mult/é/0.tar"],
+    ["training/eval_data/c4_val/shard.tar"], [_GADRE_VAL[0]]])
+
+
+@st.composite
+def gadre_run(draw: st.DrawFn, i: int) -> object:
+    """One run: valid (most), with hostile values (reported drops), or malformed."""
+    kind = draw(st.sampled_from(["valid"] * 12 + ["values"] * 4 + ["malformed"]), label="kind")
+    params = draw(st.sampled_from(_GADRE_SIZES), label="params")
+    n = draw(st.integers(1, 4), label="results")
+    run: dict[str, Any] = {
+        "name": f"r{i}", "dataset_name": draw(st.sampled_from(["rpj"] * 4 + ["c4_original"])),
+        "hyperparameters": {"params": params,
+                            "tokens": params * 20 * draw(st.sampled_from([0.25, 1, 32]))},
+        "results": [{"loss": draw(st.floats(1.5, 8.0)), "val_data": [_GADRE_VAL[k]]}
+                    for k in range(n)],
+    }
+    event(f"run: {kind}")
+    if kind == "values":  # right types, values the cleaner must drop and report
+        where = draw(st.sampled_from(["params", "tokens", "loss", "loss"]), label="where")
+        if where == "loss":
+            run["results"][draw(st.integers(0, n - 1))]["loss"] = draw(GADRE_BAD_NUMBERS)
+        else:
+            run["hyperparameters"][where] = draw(GADRE_BAD_NUMBERS)
+    elif kind == "malformed":
+        damage = draw(st.sampled_from(["type", "missing", "val_data", "name", "bytes"]))
+        if damage == "type":
+            key = draw(st.sampled_from(["params", "tokens", "loss", "name", "dataset_name",
+                                        "results", "hyperparameters"]))
+            value = draw(GADRE_WRONG_TYPES)
+            if key in ("params", "tokens"):
+                run["hyperparameters"][key] = value
+            elif key == "loss":
+                run["results"][0]["loss"] = value
+            else:
+                run[key] = value
+        elif damage == "missing":
+            run.pop(draw(st.sampled_from(sorted(run))))
+        elif damage == "val_data":
+            run["results"][-1]["val_data"] = draw(GADRE_BAD_VAL_DATA)
+        elif damage == "name":
+            run["name"] = draw(st.sampled_from(["r0", "", " "]))
+        else:
+            return draw(st.sampled_from(["{", "[]", b"\xff\xfe", '{"a": 1, "a": 2}', ""]))
+    return run
+
+
+@st.composite
+def gadre_runs(draw: st.DrawFn) -> list[object]:
+    """A set of run files, mostly valid, some with hostile values or malformed."""
+    return [draw(gadre_run(i)) for i in range(draw(st.integers(2, 12), label="runs"))]
+
+
+def _write_runs(tmp_path: Path, runs: list[object]) -> list[Path]:
+    folder = tmp_path / "runs"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    paths = []
+    for i, run in enumerate(runs):
+        path = folder / f"run{i}.json"
+        if isinstance(run, bytes):
+            path.write_bytes(run)
+        else:
+            path.write_text(run if isinstance(run, str) else json.dumps(run), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@FUZZ
+@given(runs=gadre_runs())
+def test_gadre_cleaner(tmp_path, runs):
+    """Every result of every run is kept or reported dropped exactly once, or the files are
+    refused with a typed error; whole-run drops cover all of the run's results."""
+    paths = _write_runs(tmp_path, runs)
+    try:
+        frame, report = clean_gadre(paths, dataset="fuzz")
+    except (DatasetError, DataValidationError) as exc:
+        event(f"refused: {type(exc).__name__}")
+        assert str(exc)
+        return
+    event(f"cleaned: {'some' if report.n_dropped else 'no'} rows dropped")
+    assert np.isfinite(frame.select_dtypes("number").to_numpy()).all()
+    assert report.raw_rows == len(paths) and len(report.source_rows) == len(frame)
+    kept = list(zip(report.source_rows, frame["curve"], strict=True))
+    assert len(set(kept)) == len(kept)
+    whole = [d.row for d in report.dropped if d.curve is None]
+    partial = [(d.row, d.curve) for d in report.dropped if d.curve is not None]
+    assert len(set(whole)) == len(whole) and len(set(partial)) == len(partial)
+    for row, run in enumerate(runs):
+        assert isinstance(run, dict)  # anything else must have been refused
+        curves = {validation_set_name(r["val_data"], paths[row], i)
+                  for i, r in enumerate(run["results"])}
+        mine = {c for r, c in kept if r == row} | {c for r, c in partial if r == row}
+        assert mine == (set() if row in whole else curves), row
+        assert len(mine) == sum(r == row for r, _ in kept) + sum(r == row for r, _ in partial)
+    assert all(d.reason and d.category and d.line == 1 for d in report.dropped)
+    assert set(frame["split"]) <= {"fit", "holdout"}
+
+
 # ------------------------------------------------------------------- the sha256 gate
 
 PUBLIC = sorted(name for name, spec in load_registry().items() if spec.kind == "public")
@@ -204,20 +318,25 @@ PUBLIC = sorted(name for name, spec in load_registry().items() if spec.kind == "
 @pytest.mark.parametrize("name", PUBLIC)
 def test_a_mirror_file_with_one_changed_byte_is_refused_for_every_dataset(name, tmp_path):
     """Extends test_datasets' tampered-mirror test to every public dataset: one flipped
-    byte anywhere means a wrong sha256; the file is neither used nor cached."""
+    byte anywhere means a wrong sha256; the file is neither used nor cached. For a
+    dataset of several files, one file in the middle of the set is the damaged one."""
     spec = load_registry()[name]
+    remotes = spec.remote_files()
     mirror = tmp_path / "mirror"
-    target = mirror / str(spec.filename)
-    target.parent.mkdir(parents=True)
-    raw = bytearray((MIRROR / str(spec.filename)).read_bytes())
+    for remote in remotes:
+        (mirror / remote.filename).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(MIRROR / remote.filename, mirror / remote.filename)
+    victim = remotes[len(remotes) // 2].filename
+    raw = bytearray((MIRROR / victim).read_bytes())
     raw[len(raw) // 2] ^= 0x01
-    target.write_bytes(bytes(raw))
+    (mirror / victim).write_bytes(bytes(raw))
     cache = tmp_path / "cache"
-    with pytest.raises(DatasetError, match="fails its sha256 check"):
+    damaged = re.escape(Path(victim).name)
+    with pytest.raises(DatasetError, match=f"{damaged}.* fails its sha256 check"):
         load_dataset(name, mirror=mirror, cache_dir=cache)
-    assert not (cache / str(spec.filename)).exists()
+    assert not (cache / victim).exists()
     # a good copy in the mirror is then accepted
-    shutil.copyfile(MIRROR / str(spec.filename), target)
+    shutil.copyfile(MIRROR / victim, mirror / victim)
     assert fetch(name, mirror=mirror, cache_dir=cache).is_file()
 
 

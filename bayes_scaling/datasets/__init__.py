@@ -7,9 +7,12 @@ Two kinds of dataset are registered in ``datasets/registry.yaml``:
   ``pooch``, cached, and cleaned into the tidy model (:mod:`bayes_scaling.data`) by a
   per-source cleaner that reports every row it drops (:class:`CleaningReport`).
 
+A public dataset may consist of several files, each pinned (``gadre2024``: one JSON file
+per training run, registry key ``files``).
+
 Offline use: point ``mirror=`` or ``$BAYES_SCALING_DATA_MIRROR`` at a folder laid out
-like the registry's file names (``thompson2020/imagenet.csv``, ...); mirrored files are
-hash-checked before use. The cache folder is ``cache_dir=``, else
+like the registry's file names (``thompson2020/imagenet.csv``, ``gadre2024/models/<run>.json``,
+...); mirrored files are hash-checked before use. The cache folder is ``cache_dir=``, else
 ``$BAYES_SCALING_CACHE``, else ``pooch.os_cache("bayes_scaling")``.
 
 Examples
@@ -87,8 +90,10 @@ def dataset_info(name: str) -> dict[str, Any]:
         The registry entry (``name, kind, description, citation, license, metric, size,
         rows`` and, for public datasets, ``url, sha256, filename, cleaner, options``),
         plus ``local_path`` (the embedded CSV, or where the public file is cached with
-        the current settings), ``available`` (whether that file exists) and, for the
-        Computer Progress tables, ``compute_kinds`` (accepted ``compute=`` values).
+        the current settings; the cache folder of a multi-file dataset), ``available``
+        (whether that file exists; every file for a multi-file dataset) and, for the
+        Computer Progress tables, ``compute_kinds`` (accepted ``compute=`` values). A
+        multi-file dataset also has ``files`` (file name to sha256).
 
     Raises
     ------
@@ -100,10 +105,13 @@ def dataset_info(name: str) -> dict[str, Any]:
     if spec.kind == "embedded":
         local = embedded_path(spec)
         info["rows"] = count_rows(spec)
+        available = local.is_file()
     else:
-        local = cache_root() / str(spec.filename)
+        root = cache_root()
+        local = root / str(spec.filename)
+        available = all((root / f.filename).is_file() for f in spec.remote_files())
     info["local_path"] = str(local)
-    info["available"] = local.is_file()
+    info["available"] = available
     if spec.cleaner == "thompson":
         bench = BENCHMARKS[spec.options["benchmark"]]
         info["compute_kinds"] = ["hardware"] + (["network"] if network_unavailable(bench)
@@ -129,7 +137,9 @@ def fetch(name: str, *, mirror: str | Path | None = None,
     -------
     pathlib.Path
         The cached raw file (sha256 verified). The network is used only when the file is
-        neither mirrored nor cached.
+        neither mirrored nor cached. For a multi-file dataset (``gadre2024``) every file
+        is fetched and verified, and the path is their manifest ``SHA256SUMS`` in the
+        cache folder beside them (its sha256 is the registry's ``sha256``).
 
     Raises
     ------

@@ -10,9 +10,10 @@ import pandas as pd
 from bayes_scaling.data import ScalingData
 from bayes_scaling.datasets.chinchilla import clean_chinchilla
 from bayes_scaling.datasets.embedded import load_embedded
+from bayes_scaling.datasets.gadre import clean_gadre
 from bayes_scaling.datasets.registry import DatasetSpec, get_spec
 from bayes_scaling.datasets.report import CleaningReport
-from bayes_scaling.datasets.retrieval import fetch_file
+from bayes_scaling.datasets.retrieval import fetch_files
 from bayes_scaling.datasets.revisiting import clean_revisiting
 from bayes_scaling.datasets.thompson import COMPUTE_KINDS, clean_thompson
 from bayes_scaling.errors import DatasetError
@@ -23,8 +24,11 @@ CLEANERS: dict[str, Cleaner] = {
     "thompson": clean_thompson,
     "chinchilla": clean_chinchilla,
     "revisiting": clean_revisiting,
+    "gadre": clean_gadre,
 }
-"""Cleaner name (registry ``cleaner:``) -> function ``(path, *, dataset, **options)``."""
+"""Cleaner name (registry ``cleaner:``) -> function ``(source, *, dataset, **options)``;
+``source`` is the raw file, or the tuple of raw files (sorted by name) of a dataset
+registered with ``files``."""
 
 
 def _cleaner_options(spec: DatasetSpec, compute: str | None) -> dict[str, str]:
@@ -44,7 +48,10 @@ def _scaling_data(spec: DatasetSpec, frame: pd.DataFrame, report: CleaningReport
     options = "".join(f", {k}={v}" for k, v in sorted(report.options.items()))
     source = f"bayes_scaling dataset {spec.name!r}{options} ({origin})"
     notes = [f"dataset {spec.name}: {spec.citation}"]
-    if spec.sha256:
+    if spec.files:
+        notes.append(f"{len(spec.files)} raw files, each pinned by its sha256 in the registry; "
+                     f"sha256 of their manifest {spec.sha256}")
+    elif spec.sha256:
         notes.append(f"raw file sha256 {spec.sha256}")
     notes += [f"{k}: {v}" for k, v in sorted(report.options.items())]
     notes.append(f"{report.raw_rows} raw rows -> {report.kept_rows} tidy rows; "
@@ -65,8 +72,9 @@ def load_with_report(name: str, *, mirror: str | Path | None = None,
         frame, report = load_embedded(spec)
     else:
         options = _cleaner_options(spec, compute)
-        path = fetch_file(spec, mirror=mirror, cache_dir=cache_dir)
-        frame, report = CLEANERS[str(spec.cleaner)](path, dataset=spec.name, **options)
+        paths = fetch_files(spec, mirror=mirror, cache_dir=cache_dir)
+        source = paths if spec.files else paths[0]
+        frame, report = CLEANERS[str(spec.cleaner)](source, dataset=spec.name, **options)
     if spec.metric not in frame or spec.size not in frame:
         raise DatasetError(f"dataset {spec.name!r}: the table lacks the registered metric "
                            f"{spec.metric!r} or size column {spec.size!r}; registry and cleaner "

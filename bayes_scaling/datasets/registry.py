@@ -5,11 +5,20 @@ point at a tidy CSV shipped in the ``datasets/`` folder; ``kind: public`` entrie
 raw address pinned to a commit, the file's sha256, its place in the cache/mirror and the
 cleaner that turns it into the tidy model. Unknown keys, missing keys and bad values are
 errors (:class:`~bayes_scaling.errors.DatasetError`), never ignored.
+
+A public dataset made of **several files** (``gadre2024``: one JSON file per training run)
+adds ``files``, a mapping of file name to sha256. Then ``url`` is the address of the folder
+holding them (file ``f`` is fetched from ``url + "/" + f``), ``filename`` the folder in the
+cache and mirror (``filename/f``), and ``sha256`` the hash of the set's *manifest*: the
+``sha256sum`` listing ``"<sha256>  <file>\n"`` of every file, sorted by name
+(:func:`manifest_text`). The manifest hash is checked against ``files`` when the registry
+is read, so the one-line summary of the set can never drift from the per-file pins.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -24,7 +33,7 @@ from bayes_scaling.errors import DatasetError
 
 SCHEMA_VERSION = 1
 KINDS: tuple[str, ...] = ("embedded", "public")
-CLEANER_NAMES: tuple[str, ...] = ("thompson", "chinchilla", "revisiting")
+CLEANER_NAMES: tuple[str, ...] = ("thompson", "chinchilla", "revisiting", "gadre")
 COMMON_KEYS: tuple[str, ...] = (
     "name", "kind", "description", "citation", "license", "metric", "size",
 )
@@ -34,11 +43,50 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
 }
 OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {
     "embedded": ("rows",),
-    "public": ("options",),
+    "public": ("options", "files"),
 }
+#: Name of the manifest written beside the files of a multi-file dataset (never a listed file).
+MANIFEST_NAME = "SHA256SUMS"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _PINNED_URL = re.compile(r"^https://raw\.githubusercontent\.com/[^/]+/[^/]+/[0-9a-f]{40}/\S+$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._=+-]*$")
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One public file to fetch: its pinned address, sha256 and place in cache/mirror.
+
+    Parameters
+    ----------
+    url : str
+        Raw address pinned to a commit.
+    sha256 : str
+        Expected hex sha256 of the file.
+    filename : str
+        Relative path of the file in the cache and in an offline mirror.
+    """
+
+    url: str
+    sha256: str
+    filename: str
+
+
+def manifest_text(files: dict[str, str]) -> str:
+    """The ``sha256sum`` listing of a multi-file dataset: one ``"<sha256>  <name>\n"`` per
+    file, sorted by name.
+
+    Examples
+    --------
+    >>> manifest_text({"b.json": "2" * 64, "a.json": "1" * 64}).splitlines()[0][-8:]
+    '  a.json'
+    """
+    return "".join(f"{files[name]}  {name}\n" for name in sorted(files))
+
+
+def manifest_sha256(files: dict[str, str]) -> str:
+    """Hex sha256 of :func:`manifest_text` (the registry's ``sha256`` of a multi-file set)."""
+    return hashlib.sha256(manifest_text(files).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -59,10 +107,34 @@ class DatasetSpec:
     cleaner: str | None = None
     options: dict[str, str] = field(default_factory=dict)
     path: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as a plain ``dict`` (a copy), keys that do not apply left out."""
         return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
+
+    def remote_files(self) -> tuple[RemoteFile, ...]:
+        """Every public file of the dataset, in the order the cleaner reads them.
+
+        Returns
+        -------
+        tuple of RemoteFile
+            One file (``url``, ``sha256``, ``filename``) for a single-file dataset; for a
+            multi-file dataset (``files``) one per listed file, sorted by name, at
+            ``url/<name>`` and ``filename/<name>``.
+
+        Raises
+        ------
+        DatasetError
+            If the dataset is not public.
+        """
+        if self.kind != "public" or not self.url or not self.sha256 or not self.filename:
+            raise DatasetError(f"dataset {self.name!r} is {self.kind}, not public: "
+                               "it has no public files, nothing to fetch")
+        if not self.files:
+            return (RemoteFile(self.url, self.sha256, self.filename),)
+        return tuple(RemoteFile(f"{self.url}/{name}", self.files[name], f"{self.filename}/{name}")
+                     for name in sorted(self.files))
 
 
 def _fail(where: str, message: str) -> DatasetError:
@@ -96,7 +168,7 @@ def _check_entry(entry: object, index: int, source: str) -> DatasetSpec:
     if missing:
         raise _fail(where, f"missing key(s) {missing} for a {kind} dataset")
     for key in allowed:
-        if key in ("rows", "options") or key not in entry:
+        if key in ("rows", "options", "files") or key not in entry:
             continue
         if not isinstance(entry[key], str) or not entry[key].strip():
             raise _fail(where, f"{key!r} must be non-empty text, got {entry[key]!r}")
@@ -124,9 +196,35 @@ def _check_entry(entry: object, index: int, source: str) -> DatasetSpec:
         if entry["cleaner"] not in CLEANER_NAMES:
             raise _fail(where, f"'cleaner' must be one of {list(CLEANER_NAMES)}, "
                                f"got {entry['cleaner']!r}")
+        if "files" in entry:
+            if entry["url"].endswith("/"):
+                raise _fail(where, "'url' of a multi-file dataset is its folder's address, "
+                                   "without a trailing '/'")
+            _check_files(entry["files"], entry["sha256"], where)
     else:
         _relative_path(entry["path"], "path", where)
-    return DatasetSpec(**{**entry, "options": dict(options)})
+    files = dict(entry.get("files", {}))
+    return DatasetSpec(**{**entry, "options": dict(options), "files": files})
+
+
+def _check_files(files: object, sha256: str, where: str) -> None:
+    """Check the ``files`` mapping of a multi-file public dataset and its manifest hash."""
+    if not isinstance(files, dict) or not files:
+        raise _fail(where, "'files' must be a non-empty mapping of file name to sha256, "
+                           f"got {files!r}")
+    for name, digest in files.items():
+        if not isinstance(name, str) or not _FILE_NAME.match(name) or name == MANIFEST_NAME:
+            raise _fail(where, f"'files' key {name!r} must be a plain file name (letters, "
+                               "digits, '._=+-', no folder part), not "
+                               f"{MANIFEST_NAME!r}")
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            raise _fail(where, f"'files' entry {name!r}: the sha256 must be 64 lower-case hex "
+                               f"digits, got {digest!r}")
+    expected = manifest_sha256(files)
+    if sha256 != expected:
+        raise _fail(where, "'sha256' of a multi-file dataset is the sha256 of its manifest "
+                           "(the sha256sum listing of 'files', sorted by name): expected "
+                           f"{expected}, got {sha256}; 'files' and 'sha256' disagree")
 
 
 def parse_registry(document: object, *, source: str = "registry") -> dict[str, DatasetSpec]:

@@ -12,6 +12,10 @@ Order of sources for a registered public file with known sha256:
    refused (:class:`DatasetError`) if it no longer matches.
 3. **network**, only when the file is neither mirrored nor cached, through
    ``pooch.retrieve`` (which verifies the hash of the download).
+
+A dataset of several files (registry key ``files``) applies this order to each file
+(:func:`fetch_files`); the mirror holds them under the registry's ``filename`` folder
+(``gadre2024/models/<run>.json``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ from pathlib import Path
 
 import pooch
 
-from bayes_scaling.datasets.registry import DatasetSpec
+from bayes_scaling.datasets.registry import (
+    MANIFEST_NAME,
+    DatasetSpec,
+    RemoteFile,
+    manifest_text,
+)
 from bayes_scaling.errors import DatasetError
 
 ENV_CACHE = "BAYES_SCALING_CACHE"
@@ -82,6 +91,97 @@ def _copy_atomic(source: Path, target: Path) -> None:
                            f"{exc.strerror or exc}") from exc
 
 
+def _fetch_one(dataset: str, remote: RemoteFile, root: Path | None, cache: Path) -> Path:
+    """Mirror, then cache, then network for one pinned file (see the module docstring)."""
+    expected = remote.sha256
+    target = cache / remote.filename
+    if root is not None and (root / remote.filename).is_file():
+        candidate = root / remote.filename
+        got = sha256_of(candidate)
+        if got != expected:
+            raise DatasetError(
+                f"mirror file {candidate} for dataset {dataset!r} fails its sha256 check: "
+                f"expected {expected}, got {got}; the file was not used or cached (replace it "
+                f"with the published file from {remote.url})"
+            )
+        if not (target.is_file() and sha256_of(target) == expected):
+            _copy_atomic(candidate, target)
+            if sha256_of(target) != expected:
+                target.unlink(missing_ok=True)
+                raise DatasetError(f"copy of {candidate} into {target} is corrupt (sha256 "
+                                   "mismatch after copying); removed it")
+        return target
+    if target.exists():
+        got = sha256_of(target)
+        if got != expected:
+            raise DatasetError(
+                f"cached file {target} for dataset {dataset!r} fails its sha256 check: "
+                f"expected {expected}, got {got}; refusing to use it. Delete it to download "
+                f"again, or pass mirror= / set ${ENV_MIRROR} to restore it from a mirror"
+            )
+        return target
+    try:
+        local = pooch.retrieve(remote.url, known_hash=f"sha256:{expected}", fname=target.name,
+                               path=target.parent, progressbar=False)
+    except (OSError, ValueError) as exc:
+        raise DatasetError(
+            f"could not download dataset {dataset!r} from {remote.url}: {exc}. Working "
+            f"offline? Point mirror= or ${ENV_MIRROR} at a folder holding {remote.filename}"
+        ) from exc
+    return Path(local)
+
+
+def fetch_files(spec: DatasetSpec, *, mirror: str | Path | None = None,
+                cache_dir: str | Path | None = None) -> tuple[Path, ...]:
+    """Return verified local copies of every raw file of a public dataset.
+
+    Parameters
+    ----------
+    spec : DatasetSpec
+        A ``kind: public`` registry entry (one file, or several listed in ``files``).
+    mirror : str or pathlib.Path, optional
+        Offline mirror folder (overrides ``$BAYES_SCALING_DATA_MIRROR``).
+    cache_dir : str or pathlib.Path, optional
+        Cache folder (overrides ``$BAYES_SCALING_CACHE``).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The cached files, in the order of :meth:`DatasetSpec.remote_files` (sorted by name
+        for a multi-file dataset), each with the sha256 the registry pins. Each file comes
+        from the mirror if it holds it, else the cache, else the network.
+
+    Raises
+    ------
+    DatasetError
+        Not a public dataset; a mirror or cached file with the wrong sha256 (the message
+        names the file; files already verified stay cached); download failure.
+    """
+    remotes = spec.remote_files()
+    root = mirror_root(mirror)
+    cache = cache_root(cache_dir)
+    return tuple(_fetch_one(spec.name, remote, root, cache) for remote in remotes)
+
+
+def _write_manifest(spec: DatasetSpec, cache: Path) -> Path:
+    """Write (atomically) and verify the manifest of a multi-file dataset in the cache."""
+    target = cache / str(spec.filename) / MANIFEST_NAME
+    if target.is_file() and sha256_of(target) == spec.sha256:
+        return target
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(manifest_text(spec.files).encode("utf-8"))
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DatasetError(f"cannot write the manifest {target}: {exc.strerror or exc}") from exc
+    if sha256_of(target) != spec.sha256:  # registry checks make this unreachable
+        target.unlink(missing_ok=True)
+        raise DatasetError(f"manifest {target} does not match the registry's sha256")
+    return target
+
+
 def fetch_file(spec: DatasetSpec, *, mirror: str | Path | None = None,
                cache_dir: str | Path | None = None) -> Path:
     """Return a verified local copy of a public dataset's raw file.
@@ -98,7 +198,10 @@ def fetch_file(spec: DatasetSpec, *, mirror: str | Path | None = None,
     Returns
     -------
     pathlib.Path
-        The cached file, whose sha256 matches the registry.
+        The cached file, whose sha256 matches the registry. For a multi-file dataset
+        every file is fetched and verified (:func:`fetch_files`) and the path returned is
+        the manifest ``SHA256SUMS`` written beside them (one ``"<sha256>  <file>"`` line
+        per file), whose sha256 is the registry's ``sha256``.
 
     Raises
     ------
@@ -106,42 +209,7 @@ def fetch_file(spec: DatasetSpec, *, mirror: str | Path | None = None,
         Not a public dataset; mirror or cached file with the wrong sha256; download
         failure (offline, address gone, hash mismatch of the download).
     """
-    if spec.kind != "public" or not spec.filename or not spec.sha256 or not spec.url:
-        raise DatasetError(f"dataset {spec.name!r} is {spec.kind}, not public: nothing to fetch")
-    expected = spec.sha256
-    target = cache_root(cache_dir) / spec.filename
-    root = mirror_root(mirror)
-    if root is not None and (root / spec.filename).is_file():
-        candidate = root / spec.filename
-        got = sha256_of(candidate)
-        if got != expected:
-            raise DatasetError(
-                f"mirror file {candidate} for dataset {spec.name!r} fails its sha256 check: "
-                f"expected {expected}, got {got}; the file was not used or cached (replace it "
-                f"with the published file from {spec.url})"
-            )
-        if not (target.is_file() and sha256_of(target) == expected):
-            _copy_atomic(candidate, target)
-            if sha256_of(target) != expected:
-                target.unlink(missing_ok=True)
-                raise DatasetError(f"copy of {candidate} into {target} is corrupt (sha256 "
-                                   "mismatch after copying); removed it")
-        return target
-    if target.exists():
-        got = sha256_of(target)
-        if got != expected:
-            raise DatasetError(
-                f"cached file {target} for dataset {spec.name!r} fails its sha256 check: "
-                f"expected {expected}, got {got}; refusing to use it. Delete it to download "
-                f"again, or pass mirror= / set ${ENV_MIRROR} to restore it from a mirror"
-            )
-        return target
-    try:
-        local = pooch.retrieve(spec.url, known_hash=f"sha256:{expected}", fname=target.name,
-                               path=target.parent, progressbar=False)
-    except (OSError, ValueError) as exc:
-        raise DatasetError(
-            f"could not download dataset {spec.name!r} from {spec.url}: {exc}. Working "
-            f"offline? Point mirror= or ${ENV_MIRROR} at a folder holding {spec.filename}"
-        ) from exc
-    return Path(local)
+    paths = fetch_files(spec, mirror=mirror, cache_dir=cache_dir)
+    if not spec.files:
+        return paths[0]
+    return _write_manifest(spec, cache_root(cache_dir))
