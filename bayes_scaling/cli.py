@@ -192,13 +192,17 @@ def _build_parser() -> argparse.ArgumentParser:
     project.add_argument("--force", action="store_true", help="replace an existing file")
 
     predict = sub.add_parser(
-        "predict", help="posterior-predictive median and central intervals of the metric at "
-                        "new rows (a curve the fit has not seen gets its domain's "
-                        "population predictive)")
-    predict.add_argument("fit", help="fit file (.nc)")
+        "predict", help="posterior-predictive median and central intervals of the metric "
+                        "(the best model size for model-size fits) at new rows (a curve the "
+                        "fit has not seen gets its domain's population predictive where "
+                        "curves are pooled)")
+    predict.add_argument("fit", help="fit file (.nc) of a learning-curve, joint, compute or "
+                                     "model-size fit")
     predict.add_argument("--data", required=True,
                          help="CSV of rows to predict at: domain, curve and the fit's size "
-                              "column(s); a metric column, if present, is kept beside")
+                              "column(s) (data; params and data for the joint law; compute, "
+                              "and year with a trend); a column of what is predicted, if "
+                              "present, is kept beside")
     predict.add_argument("--prob", action="append", type=_finite_float, default=None,
                          help="central interval probability in (0, 1); repeatable "
                               "(default 0.5 and 0.9)")

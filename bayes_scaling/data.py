@@ -49,6 +49,7 @@ ID_COLUMNS: tuple[str, ...] = ("domain", "curve")
 SIZE_COLUMNS: tuple[str, ...] = ("data", "params", "compute")
 METRIC_COLUMNS: tuple[str, ...] = ("error", "loss")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("seed", "split", "year", "label")
+WHOLE_NUMBER_COLUMNS: tuple[str, ...] = ("seed", "year")
 KNOWN_COLUMNS: tuple[str, ...] = ID_COLUMNS + SIZE_COLUMNS + METRIC_COLUMNS + OPTIONAL_COLUMNS
 SPLIT_VALUES: tuple[str, ...] = ("fit", "holdout")
 MIN_DISTINCT_SIZES = 3
@@ -182,6 +183,20 @@ def _check_finite_range(
         )
 
 
+def _whole_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Convert a column of whole numbers (``seed``, ``year``) to int64, naming bad rows."""
+    vals = _numeric(frame, column)
+    # |value| < 2**53: the whole numbers float64 holds exactly; larger ones would
+    # be rounded or wrap around (int64 cast) silently
+    _check_finite_range(vals, column, low=-(2.0**53), high=2.0**53, low_open=True,
+                        high_open=True)
+    frac = np.flatnonzero((vals != np.round(vals)).to_numpy()).tolist()
+    if frac:
+        _fail(f"column {column!r} must hold whole numbers; got fractional values in "
+              f"{_rows_text(frac)}", column=column, rows=frac)
+    return vals.astype("int64")
+
+
 def _check_text(frame: pd.DataFrame, column: str) -> pd.Series:
     raw = frame[column]
     text = raw.astype("string").str.strip()
@@ -256,18 +271,9 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
     else:
         _check_finite_range(values, metric, low=0.0, high=np.inf, low_open=True, high_open=True)
     out[metric] = values
-    for col in ("seed", "year"):
+    for col in WHOLE_NUMBER_COLUMNS:
         if col in frame:
-            vals = _numeric(frame, col)
-            # |value| < 2**53: the whole numbers float64 holds exactly; larger ones would
-            # be rounded or wrap around (int64 cast) silently
-            _check_finite_range(vals, col, low=-(2.0**53), high=2.0**53, low_open=True,
-                                high_open=True)
-            frac = np.flatnonzero((vals != np.round(vals)).to_numpy()).tolist()
-            if frac:
-                _fail(f"column {col!r} must hold whole numbers; got fractional values in "
-                      f"{_rows_text(frac)}", column=col, rows=frac)
-            out[col] = vals.astype("int64")
+            out[col] = _whole_numbers(frame, col)
     if "split" in frame:
         split = frame["split"].astype("string").str.strip().str.lower()
         bad = np.flatnonzero((~split.isin(SPLIT_VALUES)).fillna(True).to_numpy()).tolist()
@@ -311,13 +317,15 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
     return out
 
 
-def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str]) -> pd.DataFrame:
-    """Validate the rows to predict at: ``domain``, ``curve`` and the size columns.
+def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str],
+                             covariates: Sequence[str] = ()) -> pd.DataFrame:
+    """Validate the rows to predict at: ``domain``, ``curve``, the size columns and covariates.
 
     Unlike :func:`validate_frame` no metric is needed (it is what is predicted); a metric
     column, if present, is kept and must hold positive finite values (so the output can sit
-    beside the truth). Other columns the tidy table knows (``seed``, ``split``, ...) are
-    kept; unknown columns raise, as for fitting tables.
+    beside the truth), as must any other size column present. Other columns the tidy table
+    knows (``seed``, ``split``, ...) are kept (``seed`` and ``year`` as whole numbers);
+    unknown columns raise, as for fitting tables.
 
     Parameters
     ----------
@@ -325,6 +333,9 @@ def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str]) -> pd
         Rows to predict at.
     sizes : sequence of str
         The size columns the fit needs (``("data",)``, ``("params", "data")``, ...).
+    covariates : sequence of str, optional
+        Other columns the fit needs, whole numbers (``("year",)`` for a compute-scaling
+        fit with a year trend).
 
     Returns
     -------
@@ -336,18 +347,29 @@ def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str]) -> pd
     DataValidationError
         Naming the column, the rows (0-based data rows and the 1-based CSV line) and what
         would be valid.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"domain": "d", "curve": "c", "compute": [1e18], "year": [2021]})
+    >>> validate_prediction_rows(rows, sizes=["compute"], covariates=["year"])["year"].dtype
+    dtype('int64')
     """
     if not isinstance(frame, pd.DataFrame):
         _fail(f"rows to predict at must be a pandas DataFrame, got {type(frame).__name__}")
     columns = [str(c) for c in frame.columns]
+    dups = sorted({c for c in columns if columns.count(c) > 1})
+    if dups:
+        _fail(f"duplicated column name(s) {dups}; each column must appear once", column=dups[0])
     unknown = [c for c in columns if c not in KNOWN_COLUMNS]
     if unknown:
         _fail(f"unknown column(s) {unknown}; valid columns are {list(KNOWN_COLUMNS)}",
               column=unknown[0])
-    missing = [c for c in (*ID_COLUMNS, *sizes) if c not in columns]
+    needed = [*ID_COLUMNS, *sizes, *covariates]
+    missing = [c for c in needed if c not in columns]
     if missing:
-        _fail(f"missing column(s) {missing}; this fit predicts from "
-              f"{[*ID_COLUMNS, *sizes]}", column=missing[0])
+        _fail(f"missing column(s) {missing}; this fit predicts from {needed}",
+              column=missing[0])
     if frame.empty:
         _fail("no rows to predict at; give at least one row")
     out = frame.reset_index(drop=True).copy()
@@ -355,11 +377,16 @@ def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str]) -> pd
     for column in ID_COLUMNS:
         _check_utf8(out, column)
         out[column] = _check_text(out, column)
-    for column in (*sizes, *[c for c in METRIC_COLUMNS if c in columns]):
+    positive = [*sizes, *[c for c in (*SIZE_COLUMNS, *METRIC_COLUMNS)
+                          if c in columns and c not in sizes]]
+    for column in positive:
         values = _numeric(out, column)
         _check_finite_range(values, column, low=0.0, high=math.inf, low_open=True,
                             high_open=True)
         out[column] = values
+    for column in [*covariates, *[c for c in WHOLE_NUMBER_COLUMNS
+                                  if c in columns and c not in covariates]]:
+        out[column] = _whole_numbers(out, column)
     return out
 
 

@@ -1,14 +1,26 @@
-"""Posterior-predictive median and central intervals of the metric at new rows.
+"""Posterior-predictive median and central intervals at new rows, for every NUTS fit type.
 
 ``predict(fit, rows)`` rebuilds the model a saved fit was sampled from (``from_fit``), adds
-the predictive of the metric at the rows to it (the model class's ``add_predictive``, which
-reuses the model's own variables and likelihood family) and draws it with PyMC's
+the predictive at the rows to it (the model class's ``add_predictive``, which reuses the
+model's own variables and likelihood family) and draws it with PyMC's
 ``pm.sample_posterior_predictive`` over the fit's posterior. Rows are processed in chunks,
 so memory is O(chunk rows x draws), never rows x curves x draws.
 
-The intervals are *predictive*: they hold a new measurement (the curve, the discrepancy
-between the form and the real curve, which grows with the distance beyond the fitted sizes,
-and the measurement noise), not only the mean curve.
+What is predicted, per fit type:
+
+=============================== ========================== =====================================
+fit                             rows need                  predicted
+=============================== ========================== =====================================
+``HierarchicalLearningCurve``   ``data``                   the metric (error or loss)
+``JointScalingLaw``             ``params``, ``data``       the loss ``L(N, D)``
+``HierarchicalComputeScaling``  ``compute`` (+ ``year``    the error at that compute (and year)
+                                with a trend)
+``HierarchicalModelSize``       ``data``                   the best model size ``best_params``
+=============================== ========================== =====================================
+
+The intervals are *predictive*: they hold a new measurement (the fitted law, for the
+learning curve also the discrepancy between the form and the real curve, which grows with
+the distance beyond the fitted sizes, and the measurement noise), not only the mean law.
 """
 
 from __future__ import annotations
@@ -42,6 +54,14 @@ def predictable_model_types() -> list[str]:
     return sorted(name for name, cls in MODELS.items() if hasattr(cls, "add_predictive"))
 
 
+def _refuse(model_type: Any) -> ModelConfigError:
+    cls = MODELS.get(str(model_type))
+    reason = getattr(cls, "prediction_unsupported", "")
+    return ModelConfigError(
+        f"predict does not support fits of model type {model_type!r}"
+        + (f" ({reason})" if reason else "") + f"; it supports {predictable_model_types()}")
+
+
 def _check_probs(probs: Sequence[float] | float | None) -> tuple[float, ...]:
     if probs is None:
         return DEFAULT_PROBS
@@ -56,17 +76,23 @@ def _check_probs(probs: Sequence[float] | float | None) -> tuple[float, ...]:
 
 def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | float | None = None,
             seed: int = 2026, chunk_rows: int = CHUNK_ROWS) -> pd.DataFrame:
-    """Posterior-predictive median and central intervals of the metric at ``rows``.
+    """Posterior-predictive median and central intervals at ``rows``.
 
     Parameters
     ----------
     fit : xarray.DataTree
-        A fit (:func:`bayes_scaling.io.load_fit` or a model's ``fit()``).
+        A NUTS fit of a learning-curve, joint-law, compute-scaling or model-size model
+        (:func:`bayes_scaling.io.load_fit` or a model's ``fit()``; see
+        :func:`predictable_model_types`).
     rows : pandas.DataFrame
-        ``domain``, ``curve`` and the size columns the fit's model needs (``data`` for
-        learning curves). A metric column, if present, is kept beside the prediction.
-        A curve the fit has not seen gets the population's predictive for a new curve of
-        its domain (said in the ``curve_status`` column).
+        ``domain``, ``curve`` and the columns the fit's model needs: ``data`` (learning
+        curves, model size), ``params`` and ``data`` (joint law), ``compute`` and, with a
+        year trend, ``year`` (compute scaling). A column of what is predicted (the metric,
+        or ``params`` for model size), if present, is kept beside the prediction. A curve
+        the fit has not seen gets the population's predictive for a new curve of its
+        domain (said in the ``curve_status`` column) where the model pools curves
+        (learning curve, model size, polynomial compute scaling); the joint law and the
+        exponential compute form refuse it.
     probs : float or sequence of float, optional
         Central interval probabilities (default :data:`DEFAULT_PROBS`).
     seed : int
@@ -77,18 +103,24 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
     Returns
     -------
     pandas.DataFrame
-        The rows, plus ``<metric>_median``, ``<metric>_lower_<p>``, ``<metric>_upper_<p>``
-        per probability ``p`` (``p`` as ``0.9``), ``curve_status`` (``"fitted"`` or ``"new
-        curve: population predictive"``) and ``extrapolation`` (log size beyond the curve's
-        fitted range, 0 inside it; NaN for new curves).
+        The rows, plus ``<q>_median``, ``<q>_lower_<p>``, ``<q>_upper_<p>`` per
+        probability ``p`` (``p`` as ``0.9``), where ``<q>`` is what is predicted: the
+        fit's metric (``error``, ``loss``), or ``best_params`` (the best model size) for a
+        model-size fit; ``curve_status`` (``"fitted"`` or ``"new curve: population
+        predictive"``) and ``extrapolation``: the log distance outside the curve's fitted
+        range on the model's size axis (``data``; ``compute``; for the joint law the
+        larger of the distances in ``params`` and ``data``), 0 inside it, NaN for new
+        curves.
 
     Raises
     ------
     DataValidationError
         If a row lacks a column or has an invalid value (the message names them).
     ModelConfigError
-        If the fit's model type cannot predict, a domain was not fitted, or ``probs`` is
-        invalid.
+        If the fit's model type cannot predict, a domain (or, where curves are not
+        pooled, a curve) was not fitted, or ``probs`` is invalid.
+    FitFileError
+        If the model rebuilt from the fit does not match it.
 
     Examples
     --------
@@ -106,17 +138,19 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
     model_type = fit.attrs.get("model_type")
     cls: Any = MODELS.get(str(model_type))
     if cls is None or not hasattr(cls, "add_predictive"):
-        raise ModelConfigError(
-            f"predict does not support fits of model type {model_type!r} yet; it supports "
-            f"{predictable_model_types()}")
+        raise _refuse(model_type)
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ModelConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
-    table = validate_prediction_rows(rows, sizes=cls.prediction_sizes)
-    metric = fit.attrs.get("metric", "metric")
+    model = cls.from_fit(fit)
+    table = validate_prediction_rows(
+        rows, sizes=cls.prediction_sizes,
+        covariates=tuple(getattr(model, "prediction_covariates", ())))
+    quantity = getattr(model, "predicted_column", None) or fit.attrs.get("metric", "metric")
     pieces = []
     for start in range(0, len(table), chunk_rows):
         chunk = table.iloc[start:start + chunk_rows]
-        model = cls.from_fit(fit)
+        if start:  # add_predictive extends the built model: one model per chunk
+            model = cls.from_fit(fit)
         name = model.add_predictive(chunk)
         with warnings.catch_warnings():
             # A model whose likelihood is a Potential (the learning curve with its
@@ -130,13 +164,13 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
                 fit, model=model.build_model(), var_names=[name], predictions=True,
                 random_seed=seed + start, progressbar=False)
         values = np.exp(draws["predictions"][name])
-        pieces.append(_interval_table(values, probs, metric, chunk.index))
+        pieces.append(_interval_table(values, probs, quantity, chunk.index))
     out = pd.concat([table, pd.concat(pieces)], axis=1)
     fitted = set(str(c) for c in fit["posterior"][dims.CURVE].values)
     labels = [curve_label(d, c) for d, c in zip(out["domain"], out["curve"], strict=True)]
     known = np.array([lab in fitted for lab in labels])
     out["curve_status"] = np.where(known, "fitted", "new curve: population predictive")
-    out["extrapolation"] = _extrapolation(fit, labels, table, cls.prediction_sizes[-1], known)
+    out["extrapolation"] = _extrapolation(model, fit, labels, table, known)
     return out
 
 
@@ -153,15 +187,23 @@ def _interval_table(values: xr.DataArray, probs: tuple[float, ...], metric: str,
     return pd.DataFrame(out, index=index)
 
 
-def _extrapolation(fit: xr.DataTree, labels: list[str], table: pd.DataFrame, size: str,
+def _extrapolation(model: Any, fit: xr.DataTree, labels: list[str], table: pd.DataFrame,
                    known: np.ndarray) -> np.ndarray:
-    """Log size beyond (or below) each fitted curve's range; NaN for new curves."""
+    """Each row's log distance outside its curve's fitted range; NaN for new curves.
+
+    Models with an ``extrapolation(rows)`` method say what their range is (compute, both
+    ``params`` and ``data`` for the joint law, ...); for the others (the learning curve) it
+    is the log ``data`` size outside the curve's fitted sizes, from the fit's
+    ``constant_data``.
+    """
+    if hasattr(model, "extrapolation"):
+        return np.asarray(model.extrapolation(table), dtype=float)
     const = fit["constant_data"]
     obs_labels = [curve_label(d, c) for d, c in zip(const["obs_domain"].values,
                                                     const["obs_curve"].values, strict=True)]
     sizes = pd.Series(np.log(const["size"].values.astype(float)), index=obs_labels)
     lower, upper = sizes.groupby(level=0).min(), sizes.groupby(level=0).max()
-    x = np.log(table[size].to_numpy(float))
+    x = np.log(table[model.prediction_sizes[-1]].to_numpy(float))
     out = np.full(len(table), np.nan)
     for i, lab in enumerate(labels):
         if known[i]:

@@ -117,8 +117,8 @@ def test_bad_probabilities_are_refused(probs):
 
 
 def test_other_model_types_are_refused_by_name():
-    tree = xr.DataTree(xr.Dataset(attrs={"model_type": "joint_scaling"}))
-    with pytest.raises(ModelConfigError, match=r"'joint_scaling'.*hierarchical_learning_curve"):
+    tree = xr.DataTree(xr.Dataset(attrs={"model_type": "curve_form"}))
+    with pytest.raises(ModelConfigError, match=r"'curve_form'.*hierarchical_learning_curve"):
         predict(tree, _rows([1e3]))
 
 

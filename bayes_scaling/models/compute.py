@@ -86,6 +86,16 @@ from bayes_scaling.models.base import (
     nested_effects,
 )
 from bayes_scaling.models.indexing import CurveIndex, curve_label
+from bayes_scaling.models.predictive import (
+    add_row_data,
+    check_rebuilt,
+    log_distance_outside,
+    predicted_name,
+    predictive_likelihood,
+    rebuild_settings,
+    refuse_new_curves,
+    row_curves,
+)
 from bayes_scaling.priors import read_yaml
 
 Form = Literal["polynomial", "exponential"]
@@ -507,6 +517,131 @@ class HierarchicalComputeScaling(ScalingModel):
         tree.attrs["form"] = self.form
         tree.attrs["frontier_selection"] = json.dumps(self.frontier_summary(), sort_keys=True)
         return tree
+
+    # ------------------------------------------------------------------ prediction
+    #: Size columns that rows to predict at need (:func:`bayes_scaling.prediction.predict`).
+    prediction_sizes: ClassVar[tuple[str, ...]] = (SIZE,)
+
+    @property
+    def prediction_covariates(self) -> tuple[str, ...]:
+        """Other columns rows to predict at need: ``year`` with a year trend."""
+        return ("year",) if self.trend else ()
+
+    @property
+    def predicted_column(self) -> str:
+        """What :func:`~bayes_scaling.prediction.predict` predicts: the metric (``error``)."""
+        return self.data.metric
+
+    @classmethod
+    def from_fit(cls, tree: xr.DataTree) -> HierarchicalComputeScaling:
+        """Rebuild the model a saved fit was sampled from (same rows, settings, priors).
+
+        The fit holds the rows it was fitted on (the frontier, in frontier mode); the
+        frontier rule keeps all of them again.
+
+        Raises
+        ------
+        FitFileError
+            If the fit is of another model type or the rebuilt model does not match it
+            (other curves, reference compute or years).
+        """
+        config, priors = rebuild_settings(tree, cls.model_type)
+        with warnings.catch_warnings():  # the fit already reported them
+            warnings.simplefilter("ignore", IdentificationWarning)
+            model = cls(fitted_table(tree), form=config.get("form", "polynomial"),
+                        trend=bool(config.get("trend", False)),
+                        frontier=bool(config.get("frontier", False)),
+                        robust=bool(config.get("robust", True)), priors=priors,
+                        compute_kind=config.get("compute_kind") or UNKNOWN_COMPUTE_KIND)
+        arrays = {"log_ref_size": model.log_ref, "min_size": np.exp(model.log_min),
+                  "max_size": np.exp(model.log_max)}
+        if model.trend:
+            arrays["ref_year"] = model.ref_year
+        check_rebuilt(tree, model.coords[dims.CURVE], arrays)
+        return model
+
+    def add_predictive(self, rows: pd.DataFrame) -> str:
+        """Add the posterior predictive of the log error at ``rows`` to the model.
+
+        Rows of fitted curves get their curve's law at the row's compute (and year, with
+        a trend) and the curve's noise in the likelihood's family (Student-t with the
+        fitted ``noise_nu`` when robust, else Normal). Polynomial form: rows of curves the
+        fit has not seen get the population's predictive for a new curve of their domain:
+        a degree ``k`` drawn from the domain's distribution (``k_domain``,
+        ``log_k_curve_sigma``), a trend ``tau`` from the population (``tau_mu``,
+        ``tau_sigma``), and the level, reference compute, reference year and noise of a
+        fitted curve of the domain chosen at random per draw. The exponential form is not
+        pooled, so new curves are refused; where its line ``error = a - b log C`` has
+        reached 0 (beyond the fitted compute), a draw is 0 (log error ``-inf``). Draws are
+        independent between rows.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Validated rows with ``domain``, ``curve``, ``compute`` (and ``year`` with a
+            trend).
+
+        Returns
+        -------
+        str
+            The predictive variable's name (``"log_metric_predicted"``), on the ``row`` dim.
+
+        Raises
+        ------
+        ModelConfigError
+            If a row's domain was not fitted, or (exponential form) its curve.
+        """
+        curves = row_curves(rows, self.index)
+        if self.form == "exponential":
+            refuse_new_curves(curves, self.index.curves,
+                              "the exponential form's lines are per curve, not pooled, so "
+                              "there is no population to draw a new curve from")
+        inputs = {"template_p": curves.template_p,
+                  "new_curve": (~curves.known).astype(float),
+                  "domain_pos": curves.domain_pos,
+                  "log_size": np.log(rows[SIZE].to_numpy(float))}
+        if self.trend:
+            inputs["year"] = rows["year"].to_numpy(float)
+        model = self.build_model()
+        name = predicted_name(self.observed_name)
+        data = add_row_data(model, inputs)
+        with model:
+            c = pm.Categorical("pred_curve_template", p=data["template_p"], dims=dims.ROW)
+            new = data["new_curve"]
+            log_c = data["log_size"]
+            line = None
+            if self.form == "polynomial":
+                z_k = pm.Normal("pred_z_k", 0.0, 1.0, dims=dims.ROW)
+                log_k_new = (pt.log(model["k_domain"])[data["domain_pos"]]
+                             + model["log_k_curve_sigma"] * z_k)
+                k = pt.switch(new, pt.exp(log_k_new), model["k"][c])
+                mu = model["log_error_ref"][c] - (log_c - model["log_ref_size"][c]) / k
+            else:
+                log_min = pt.log(model["min_size"])[c]
+                frac = (log_c - log_min) / (pt.log(model["max_size"])[c] - log_min)
+                line = model["error_lo"][c] * (1.0 - frac) + model["error_hi"][c] * frac
+                mu = pt.log(pt.maximum(line, np.finfo(float).tiny))
+            if self.trend:
+                z_tau = pm.Normal("pred_z_tau", 0.0, 1.0, dims=dims.ROW)
+                tau = pt.switch(new, model["tau_mu"] + model["tau_sigma"] * z_tau,
+                                model["tau"][c])
+                mu = mu + tau * (data["year"] - model["ref_year"][c])
+            nu = model["noise_nu"] if self.robust else None
+            if line is None:
+                predictive_likelihood(name, mu=mu, sigma=model["noise_sigma"][c], nu=nu)
+            else:
+                draw = predictive_likelihood(f"{name}_where_positive", mu=mu,
+                                             sigma=model["noise_sigma"][c], nu=nu)
+                pm.Deterministic(name, pt.switch(line > 0, draw, -np.inf), dims=dims.ROW)
+        return name
+
+    def extrapolation(self, rows: pd.DataFrame) -> np.ndarray:
+        """Log compute of each row outside its curve's fitted compute range (0 inside; NaN
+        for curves not fitted). Years beyond the fitted ones are not counted."""
+        curves = row_curves(rows, self.index)
+        out = log_distance_outside(np.log(rows[SIZE].to_numpy(float)),
+                                   self.log_min[curves.own], self.log_max[curves.own])
+        return np.where(curves.known, out, np.nan)
 
 
 def fitted_table(tree: xr.DataTree) -> pd.DataFrame:

@@ -122,6 +122,12 @@ class CurveFormModel(ScalingModel):
 
     model_type: ClassVar[str] = "curve_form"
     default_target_accept: ClassVar[float] = 0.95
+    #: Why :func:`bayes_scaling.prediction.predict` refuses these fits (said in its error).
+    prediction_unsupported: ClassVar[str] = (
+        "curve_form fits are per-block SMC fits of one form, made for model comparison; "
+        "their held-out predictive is models.form.form_predictive, scored by "
+        "comparison.compare_forms; for intervals at new rows fit the table with the "
+        "hierarchical_learning_curve model")
 
     def __init__(self, data: Any, family: str | CurveFamily, *, size: str | None = None,
                  shared: Sequence[str] = (), robust: bool = False, priors: Any = None) -> None:

@@ -51,6 +51,7 @@ With large ``nu`` it becomes the Normal likelihood of ``robust=False``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -61,10 +62,20 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.data import MIN_DISTINCT_SIZES, ScalingData, load_table, validate_frame
-from bayes_scaling.errors import DataValidationError, ModelConfigError
+from bayes_scaling.errors import DataValidationError, IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
 from bayes_scaling.models.indexing import CurveIndex
+from bayes_scaling.models.predictive import (
+    add_row_data,
+    check_rebuilt,
+    log_distance_outside,
+    predicted_name,
+    predictive_likelihood,
+    rebuild_settings,
+    refuse_new_curves,
+    row_curves,
+)
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: Posterior variables of the law in the original units (the reporting order).
@@ -264,7 +275,121 @@ class JointScalingLaw(ScalingModel):
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)
-        return label_observations(tree, self.data.frame, self.curve_domain)
+        frame = self.data.frame
+        extra = {"obs_seed": frame["seed"].to_numpy()} if "seed" in frame else {}
+        return label_observations(tree, frame, self.curve_domain, extra)
+
+    # ------------------------------------------------------------------ prediction
+    #: Size columns that rows to predict at need (:func:`bayes_scaling.prediction.predict`).
+    prediction_sizes: ClassVar[tuple[str, ...]] = ("params", "data")
+
+    @property
+    def predicted_column(self) -> str:
+        """What :func:`~bayes_scaling.prediction.predict` predicts: the metric (``loss``)."""
+        return self.data.metric
+
+    @classmethod
+    def from_fit(cls, tree: xr.DataTree) -> JointScalingLaw:
+        """Rebuild the model a saved fit was sampled from (same table, settings, priors).
+
+        Raises
+        ------
+        FitFileError
+            If the fit is of another model type or the rebuilt model does not match it
+            (other curves or reference sizes).
+        """
+        config, priors = rebuild_settings(tree, cls.model_type)
+        with warnings.catch_warnings():  # the fit already reported them
+            warnings.simplefilter("ignore", IdentificationWarning)
+            model = cls(fitted_table(tree), robust=bool(config.get("robust", True)),
+                        priors=priors)
+        check_rebuilt(tree, model.coords[dims.CURVE],
+                      {"ref_params": model.ref_params, "ref_data": model.ref_data})
+        return model
+
+    def add_predictive(self, rows: pd.DataFrame) -> str:
+        """Add the posterior predictive of the log loss at ``rows`` to the model.
+
+        Each row gets its curve's law at the row's ``(params, data)``,
+        ``log L = log(E + t_N exp(-alpha x_N) + t_D exp(-beta x_D))`` with the centred
+        predictors of the fit, and the curve's noise in the likelihood's family (Student-t
+        with the fitted ``nu`` when robust, else Normal). The parameters are per curve and
+        not pooled, so there is no population to draw a curve the fit has not seen from:
+        such rows are refused. Draws are independent between rows.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Validated rows with ``domain``, ``curve``, ``params`` and ``data``.
+
+        Returns
+        -------
+        str
+            The predictive variable's name (``"log_loss_predicted"``), on the ``row`` dim.
+
+        Raises
+        ------
+        ModelConfigError
+            If a row's domain or curve was not fitted.
+        """
+        curves = row_curves(rows, self.index)
+        refuse_new_curves(curves, self.index.curves,
+                          "the joint law's parameters are per curve, not pooled, so there is "
+                          "no population to draw a new curve from")
+        own = curves.own
+        model = self.build_model()
+        name = predicted_name(self.observed_name)
+        data = add_row_data(model, {
+            "curve": own,
+            "log_params_centered": np.log(rows["params"].to_numpy(float))
+            - np.log(self.ref_params[own]),
+            "log_data_centered": np.log(rows["data"].to_numpy(float))
+            - np.log(self.ref_data[own]),
+        })
+        with model:
+            c = data["curve"]
+            alpha, beta = model["alpha"][c], model["beta"][c]
+            loss = (model["E"][c]
+                    + model["params_term_ref"][c] * pt.exp(-alpha * data["log_params_centered"])
+                    + model["data_term_ref"][c] * pt.exp(-beta * data["log_data_centered"]))
+            predictive_likelihood(name, mu=pt.log(loss), sigma=model["sigma"][c],
+                                  nu=model["nu"] if self.robust else None)
+        return name
+
+    def extrapolation(self, rows: pd.DataFrame) -> np.ndarray:
+        """Log distance of each row outside its curve's fitted ranges of ``params`` and
+        ``data``: the larger of the two (0 inside both ranges; NaN for curves not fitted).
+
+        The ranges are marginal: a row inside both (a large model on few tokens, say) can
+        still lie away from the fitted runs in the ``(N, D)`` plane.
+        """
+        curves = row_curves(rows, self.index)
+        frame = self.data.frame
+        distance = []
+        for column in ("params", "data"):
+            log_fitted = np.log(frame[column].to_numpy(float))
+            lower = self.index.per_curve(log_fitted, np.min)[curves.own]
+            upper = self.index.per_curve(log_fitted, np.max)[curves.own]
+            distance.append(log_distance_outside(np.log(rows[column].to_numpy(float)),
+                                                 lower, upper))
+        return np.where(curves.known, np.maximum(*distance), np.nan)
+
+
+def fitted_table(tree: xr.DataTree) -> pd.DataFrame:
+    """Rebuild the tidy table a joint-law fit was made on (from its own groups)."""
+    const = tree["constant_data"].to_dataset()
+    metric = tree.attrs.get("metric", "loss")
+    frame = pd.DataFrame({
+        "domain": const["obs_domain"].values.astype(str),
+        "curve": const["obs_curve"].values.astype(str),
+        "params": const["params"].values.astype(float),
+        "data": const["data"].values.astype(float),
+        "compute": const["compute"].values.astype(float),
+    })
+    frame[metric] = np.exp(tree["observed_data"][JointScalingLaw.observed_name].values)
+    if "obs_seed" in const:
+        frame["seed"] = const["obs_seed"].values.astype("int64")
+    return frame
 
 
 def reference_comparison(fit: xr.DataTree, *, curve: str | None = None,

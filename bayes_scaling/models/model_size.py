@@ -27,11 +27,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scaling import dims
-from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
-from bayes_scaling.errors import DataValidationError
+from bayes_scaling.data import ScalingData, best_model_size_rows, load_table, validate_frame
+from bayes_scaling.errors import DataValidationError, FitFileError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import (
     ScalingModel,
@@ -40,6 +41,15 @@ from bayes_scaling.models.base import (
     nested_effects,
 )
 from bayes_scaling.models.indexing import CurveIndex
+from bayes_scaling.models.predictive import (
+    add_row_data,
+    check_rebuilt,
+    log_distance_outside,
+    predicted_name,
+    predictive_likelihood,
+    rebuild_settings,
+    row_curves,
+)
 
 MIN_SHARDS = 3
 
@@ -134,6 +144,10 @@ class HierarchicalModelSize(ScalingModel):
         best_curve = best_model_size_rows(fit_rows, metric=table.metric, size="data")
         self.identification = check_identification(
             ScalingData(best_curve, size="data", source=table.source))
+        self._index_best_sizes(best)
+
+    def _index_best_sizes(self, best: pd.DataFrame) -> None:
+        """Set the best sizes per shard and the curve index and centres built on them."""
         self.best_sizes = best
         index = CurveIndex.from_frame(best)
         self.index = index
@@ -185,4 +199,107 @@ class HierarchicalModelSize(ScalingModel):
         best = self.best_sizes
         return label_observations(tree, best, self.curve_domain,
                                   {"obs_best_mean": best["best_mean"].to_numpy(float)})
+
+    # ------------------------------------------------------------------ prediction
+    #: Size columns that rows to predict at need (:func:`bayes_scaling.prediction.predict`).
+    prediction_sizes: ClassVar[tuple[str, ...]] = ("data",)
+    #: What :func:`~bayes_scaling.prediction.predict` predicts: the best model size
+    #: (``params``) at the rows' training-set size, not an error metric.
+    predicted_column: ClassVar[str] = "best_params"
+
+    @classmethod
+    def from_fit(cls, tree: xr.DataTree) -> HierarchicalModelSize:
+        """Rebuild the model a saved fit was sampled from (same best sizes and priors).
+
+        The fit holds the best model size of each shard (not the width sweep they were
+        read off), so the rebuilt model is made from those directly: its ``data`` is the
+        table of best sizes (``best_mean`` as the metric) and its ``identification`` is
+        empty (the findings were reported when the fit was made).
+
+        Raises
+        ------
+        FitFileError
+            If the fit is of another model type or the rebuilt model does not match it
+            (other curves or reference sizes).
+        """
+        _, priors = rebuild_settings(tree, cls.model_type)
+        const = tree["constant_data"].to_dataset()
+        metric = str(tree.attrs.get("metric", "error"))
+        try:
+            best = pd.DataFrame({
+                "domain": const["obs_domain"].values.astype(str),
+                "curve": const["obs_curve"].values.astype(str),
+                "data": const["size"].values.astype(float),
+                "params": np.exp(tree["observed_data"][cls.observed_name].values),
+                "best_mean": const["obs_best_mean"].values.astype(float),
+            })
+            table = validate_frame(best[["domain", "curve", "data", "params", "best_mean"]]
+                                   .rename(columns={"best_mean": metric}), size="data")
+        except (KeyError, DataValidationError) as exc:
+            raise FitFileError(f"cannot rebuild the best model sizes of this "
+                               f"{cls.model_type} fit from its groups: {exc}") from exc
+        model = cls.__new__(cls)
+        ScalingModel.__init__(model, ScalingData(table, size="data",
+                                                 source=str(tree.attrs.get("data_source", ""))),
+                              priors=priors)
+        model.identification = []
+        model._index_best_sizes(best)
+        check_rebuilt(tree, model.coords[dims.CURVE], {"ref_size": np.exp(model.log_ref)})
+        return model
+
+    def add_predictive(self, rows: pd.DataFrame) -> str:
+        """Add the posterior predictive of the log best model size at ``rows``.
+
+        Rows of fitted curves get their curve's ``log s = log s_ref + beta_p x`` at the
+        row's centred log training-set size ``x`` and the curve's Normal noise (the
+        model's likelihood): the predictive of the best model size the one-SE rule would
+        pick from a width sweep at that size. Rows of curves the fit has not seen get the
+        population's predictive for a new curve of their domain: ``beta_p`` drawn from the
+        domain's distribution (``beta_p_domain``, ``beta_p_curve_sigma``), and the level,
+        reference size and noise of a fitted curve of the domain chosen at random per
+        draw. Draws are independent between rows.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Validated rows with ``domain``, ``curve`` and ``data``.
+
+        Returns
+        -------
+        str
+            The predictive variable's name (``"log_best_params_predicted"``), on the
+            ``row`` dim.
+
+        Raises
+        ------
+        ModelConfigError
+            If a row's domain was not fitted.
+        """
+        curves = row_curves(rows, self.index)
+        model = self.build_model()
+        name = predicted_name(self.observed_name)
+        data = add_row_data(model, {"template_p": curves.template_p,
+                                    "new_curve": (~curves.known).astype(float),
+                                    "domain_pos": curves.domain_pos,
+                                    "log_size": np.log(rows["data"].to_numpy(float))})
+        with model:
+            c = pm.Categorical("pred_curve_template", p=data["template_p"], dims=dims.ROW)
+            z = pm.Normal("pred_z_beta_p", 0.0, 1.0, dims=dims.ROW)
+            beta_new = (model["beta_p_domain"][data["domain_pos"]]
+                        + model["beta_p_curve_sigma"] * z)
+            beta = pt.switch(data["new_curve"], beta_new, model["beta_p"][c])
+            x = data["log_size"] - pt.log(model["ref_size"])[c]
+            predictive_likelihood(name, mu=model["log_size_ref"][c] + beta * x,
+                                  sigma=model["noise_sigma"][c])
+        return name
+
+    def extrapolation(self, rows: pd.DataFrame) -> np.ndarray:
+        """Log training-set size of each row outside its curve's fitted range of shards
+        (0 inside; NaN for curves not fitted)."""
+        curves = row_curves(rows, self.index)
+        log_size = np.log(self.best_sizes["data"].to_numpy(float))
+        lower = self.index.per_curve(log_size, np.min)[curves.own]
+        upper = self.index.per_curve(log_size, np.max)[curves.own]
+        out = log_distance_outside(np.log(rows["data"].to_numpy(float)), lower, upper)
+        return np.where(curves.known, out, np.nan)
 
