@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import calibration
 
         tables = args.tables or (list(calibration.QUICK_TABLES) if args.quick else None)
-        table = calibration.run(calibration.default_predictors(args.quick), tables, log=log)
+        out.mkdir(parents=True, exist_ok=True)
+        table = calibration.run(calibration.default_predictors(args.quick), tables, log=log,
+                                checkpoint=out / "calibration_partial.csv")
         for path in calibration.write(table, out):
             log(f"wrote {path}")
     if "compile" in parts:

@@ -206,7 +206,7 @@ def _timed(predict: Predictor, spent: dict[str, float]) -> Predictor:
 
 
 def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
-        log: Callable[[str], None] = print) -> pd.DataFrame:
+        log: Callable[[str], None] = print, checkpoint: Path | None = None) -> pd.DataFrame:
     """Score every predictor on every table (fit on ``fit`` rows, score on ``holdout``).
 
     Parameters
@@ -217,6 +217,9 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
         Names in :data:`TABLES` (default: all).
     log : callable
         Progress messages.
+    checkpoint : pathlib.Path, optional
+        CSV rewritten after every scored method with all rows so far, so that a long run
+        that is stopped keeps what it measured.
 
     Returns
     -------
@@ -249,6 +252,8 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
                 f"miscalibration {overall['miscalibration']:.3f}, "
                 f"{time.perf_counter() - start:.1f} s")
             parts.append(scored.assign(table=name, method=method, wall_s=spent["wall_s"]))
+            if checkpoint is not None:
+                pd.concat(parts, ignore_index=True)[COLUMNS].to_csv(checkpoint, index=False)
     return pd.concat(parts, ignore_index=True)[COLUMNS]
 
 

@@ -37,7 +37,13 @@ def test_constructor_is_cheap_and_builds_named_dims(sim):
     assert used <= dims.ALL_DIMS
     assert pm_model.named_vars_to_dims["beta"] == (dims.CURVE,)
     assert pm_model.named_vars_to_dims["beta_domain"] == (dims.DOMAIN,)
-    assert pm_model.named_vars_to_dims["log_metric"] == (dims.OBS,)
+    # default: the discrepancy's knots are integrated out, the likelihood is a potential and
+    # the pointwise leave-one-out densities a deterministic on the obs dim
+    assert "log_metric_marginal" in {p.name for p in pm_model.potentials}
+    assert pm_model.named_vars_to_dims["loo_pointwise_log_density"] == (dims.OBS,)
+    assert pm_model.named_vars_to_dims["discrepancy_rate"] == (dims.CURVE,)
+    plain = HierarchicalLearningCurve(sim.frame, discrepancy=False).build_model()
+    assert plain.named_vars_to_dims["log_metric"] == (dims.OBS,)
     assert list(pm_model.coords[dims.CURVE]) == ["domain0/arch0", "domain0/arch1",
                                                  "domain1/arch0", "domain1/arch1"]
 
@@ -104,7 +110,8 @@ def test_curve_parameterisations_give_the_same_posterior():
                                      curve_spread=0.3, seed=4).frame
     means, sds, reports = {}, {}, {}
     for kind in ("centered", "non_centered"):
-        model = HierarchicalLearningCurve(frame, curve_parameterization=kind)
+        # the geometry of the exponents alone (the discrepancy adds its own mixing cost)
+        model = HierarchicalLearningCurve(frame, curve_parameterization=kind, discrepancy=False)
         with warnings.catch_warnings():  # 2 x 300 draws: R-hat is judged on its own below
             warnings.simplefilter("ignore", FitDiagnosticsWarning)
             fit = model.fit(FAST_SAMPLER, target_accept=0.99)
@@ -133,7 +140,8 @@ def test_robust_likelihood_is_student_t(sim):
     pm_model = HierarchicalLearningCurve(sim.frame, robust=True).build_model()
     assert "noise_nu" in pm_model.named_vars
     assert pm_model["log_metric"].owner.op.name == "t"  # StudentT
-    plain = HierarchicalLearningCurve(sim.frame).build_model()
+    assert pm_model.named_vars_to_dims["z_discrepancy"] == (dims.CURVE, dims.KNOT)  # sampled
+    plain = HierarchicalLearningCurve(sim.frame, discrepancy=False).build_model()
     assert plain["log_metric"].owner.op.name == "normal"
     with pytest.raises(ModelConfigError, match="robust must be True or False"):
         HierarchicalLearningCurve(sim.frame, robust="yes")
@@ -209,7 +217,7 @@ def test_fit_result_groups_dims_and_attrs():
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
-        "curve_parameterization": "non_centered"}
+        "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 
