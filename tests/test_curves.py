@@ -15,7 +15,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 import xarray as xr
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bayes_scaling.curves import (
@@ -257,6 +257,7 @@ def test_prior_predictive_is_on_the_normalised_scale(family):
 
 @pytest.mark.parametrize("family", FAMILIES, ids=ids)
 @given(data=st.data())
+@settings(suppress_health_check=[HealthCheck.filter_too_much])  # as the numeric-inverse test
 def test_property_inverse_recovers_the_size(family, data):
     params = data.draw(params_for(family), label="params")
     m = data.draw(SIZES, label="m")
@@ -271,6 +272,10 @@ def test_property_inverse_recovers_the_size(family, data):
 
 @pytest.mark.parametrize("family", INVERTIBLE, ids=inv_ids)
 @given(data=st.data())
+# The exponential family is flat to float64 a few multiples of 1/beta past its start, so most
+# drawn sizes are rightly excluded by the assume() below; with an unlucky seed hypothesis then
+# fails its filter health check (seen once in a fresh-clone run) although no example failed.
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 def test_property_numeric_inverse_matches_the_analytic_one(family, data):
     params = data.draw(params_for(family), label="params")
     m = data.draw(SIZES, label="m")

@@ -27,7 +27,7 @@ def _fit() -> tuple[SimulatedCurves, xr.DataTree]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # diagnostics are not what these tests check
         fit = HierarchicalLearningCurve(sim.frame).fit(
-            SamplerConfig(draws=250, tune=400, chains=2, seed=3, target_accept=0.95))
+            SamplerConfig(draws=200, tune=300, chains=2, seed=3, target_accept=0.95))
     return sim, fit
 
 
