@@ -64,7 +64,6 @@ For curve ``c`` in domain ``d`` and size ``m``::
 
 from __future__ import annotations
 
-import json
 import warnings
 from typing import Any, ClassVar
 
@@ -77,7 +76,7 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
-from bayes_scaling.errors import FitFileError, IdentificationWarning, ModelConfigError
+from bayes_scaling.errors import IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import (
     ScalingModel,
@@ -93,6 +92,7 @@ from bayes_scaling.models.discrepancy import (
     interpolate_knots,
 )
 from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
+from bayes_scaling.models.predictive import check_rebuilt, rebuild_settings
 
 __all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "PREDICTED_NAME", "HierarchicalLearningCurve",
            "curve_label", "curve_mean", "fitted_table"]
@@ -325,23 +325,16 @@ class HierarchicalLearningCurve(ScalingModel):
             If the fit is of another model type or the rebuilt model does not match it
             (other curves or reference sizes).
         """
-        if tree.attrs.get("model_type") != cls.model_type:
-            raise FitFileError(f"not a {cls.model_type} fit (model_type "
-                               f"{tree.attrs.get('model_type')!r})")
-        config = json.loads(tree.attrs["model_config"])
+        config, priors = rebuild_settings(tree, cls.model_type)
         with warnings.catch_warnings():  # the fit already reported them
             warnings.simplefilter("ignore", IdentificationWarning)
-            model = cls(fitted_table(tree), priors=json.loads(tree.attrs["priors"]),
+            model = cls(fitted_table(tree), priors=priors,
                         robust=bool(config.get("robust", False)),
                         curve_parameterization=config.get("curve_parameterization",
                                                           "non_centered"),
                         discrepancy=bool(config.get("discrepancy", False)),
                         discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)))
-        curves = [str(c) for c in tree["posterior"][dims.CURVE].values]
-        if (model.coords[dims.CURVE] != curves
-                or not np.allclose(model.ref_size, tree["constant_data"]["ref_size"].values)):
-            raise FitFileError("the model rebuilt from this fit's own table does not match the "
-                               "fit (curves or reference sizes differ); was the file edited?")
+        check_rebuilt(tree, list(model.coords[dims.CURVE]), {"ref_size": model.ref_size})
         return model
 
     def add_predictive(self, rows: pd.DataFrame) -> str:
