@@ -25,6 +25,14 @@ Tables (:data:`TABLES`) and their holdout rules:
     and is scored on the best model's error. Picking the best of ~6 widths by their
     observed mean makes held-out targets slightly optimistic (a selection effect of the
     order of the seed noise), equally for all methods.
+``dense-learning-curves``
+    The embedded dense curves (7 classical scikit-learn learners on 3 domains, 24 sizes
+    per curve up to the whole training pool, error averaged over seeds). Per curve, the
+    sizes up to 1/8 of the curve's largest size are fitted and the larger ones held out
+    (:func:`hold_out_above` with ratio 1/8: 13 of 24 sizes fitted on ``digits``, 17 of 24
+    on ``mnist1d`` and ``synthetic``). This mimics an extrapolation task of classical
+    learners fitted up to 1/8 of the largest size; the held-out part is where several
+    curves saturate.
 ``simulated-misspecified``
     :func:`bayes_scaling.simulate.simulate_misspecified_curves` (sigmoid, broken and
     drifting power laws with AR(1) or random-walk log noise). Per curve, the sizes in the
@@ -66,6 +74,8 @@ COLUMNS: list[str] = ["table", "method", "domain", "n_holdout", "rmse_log",
 MISSPECIFIED_HOLDOUT = 0.3
 #: mlp-learning-curves: sizes above this fraction of a curve's largest size are held out.
 MLP_HOLDOUT_ABOVE = 0.25
+#: dense-learning-curves: sizes above this fraction of a curve's largest size are held out.
+DENSE_HOLDOUT_ABOVE = 1 / 8
 #: Seeds of the simulated tables (fixed: the tables are part of the benchmark).
 MISSPECIFIED_SEED = 11
 IN_FAMILY_SEED = 7
@@ -141,6 +151,14 @@ def mlp_table(ratio: float = MLP_HOLDOUT_ABOVE) -> pd.DataFrame:
     return hold_out_above(best, ratio)
 
 
+def dense_table(ratio: float = DENSE_HOLDOUT_ABOVE) -> pd.DataFrame:
+    """The embedded ``dense-learning-curves``, sizes above ``ratio`` of each curve's
+    largest held out."""
+    from bayes_scaling.datasets import load_dataset
+
+    return hold_out_above(load_dataset("dense-learning-curves").frame, ratio)
+
+
 def misspecified_table(fraction: float = MISSPECIFIED_HOLDOUT, *,
                        seed: int = MISSPECIFIED_SEED, **simulate: object) -> pd.DataFrame:
     """:func:`~bayes_scaling.simulate.simulate_misspecified_curves` (3 domains x 4 curves
@@ -161,6 +179,7 @@ def in_family_table() -> pd.DataFrame:
 TABLES: dict[str, Callable[[], pd.DataFrame]] = {
     "revisiting2022-lang": lang_table,
     "mlp-learning-curves": mlp_table,
+    "dense-learning-curves": dense_table,
     "simulated-misspecified": misspecified_table,
     "simulated-in-family": in_family_table,
 }

@@ -49,6 +49,8 @@ PUBLIC = [
     "thompson2020-conll2003", "thompson2020-wmt14-en-de", "thompson2020-wmt14-en-fr",
     "chinchilla-epoch2024", "revisiting2022-lang",
 ]
+#: Datasets measured by this project and shipped with the package.
+EMBEDDED = ["mlp-learning-curves", "dense-learning-curves"]
 #: Public datasets of several files, tested in their own modules (test_gadre2024.py).
 MULTI_FILE = ["gadre2024"]
 
@@ -121,9 +123,9 @@ def test_list_datasets_contents():
     table = list_datasets()
     assert list(table.columns) == ["name", "kind", "description", "metric", "size", "rows",
                                    "citation", "license"]
-    assert list(table["name"]) == ["mlp-learning-curves", *PUBLIC, *MULTI_FILE]
+    assert list(table["name"]) == [EMBEDDED[0], *PUBLIC, *MULTI_FILE, *EMBEDDED[1:]]
     by_name = table.set_index("name")
-    assert by_name.loc["mlp-learning-curves", "kind"] == "embedded"
+    assert (by_name.loc[EMBEDDED, "kind"] == "embedded").all()
     assert (by_name.loc[PUBLIC, "kind"] == "public").all()
     assert by_name.loc["mlp-learning-curves", ["metric", "size"]].tolist() == ["error", "data"]
     assert by_name.loc["chinchilla-epoch2024", ["metric", "size"]].tolist() == ["loss", "params"]
