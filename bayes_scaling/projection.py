@@ -54,10 +54,13 @@ import pandas as pd
 import xarray as xr
 
 from bayes_scaling import dims
-from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.errors import ProjectionError
 from bayes_scaling.models.indexing import CURVE_SEP
-from bayes_scaling.models.learning_curve import curve_mean
+from bayes_scaling.models.learning_curve import (
+    curve_mean,
+    plateau_share,
+    relative_size_for_target,
+)
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 _RELATIVE = re.compile(r"^\s*(?:x\s*([0-9.eE+-]+)|([0-9.eE+-]+)\s*x)\s*$")
@@ -291,9 +294,9 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     ref = const["ref_size"]
     target_value = target_values(curve_mean(fit, current), targets)
     reachable = target_value > post["gamma"]
-    # the family's analytic inverse, in units of the curve's reference size
-    size = POWER_LAW_IRREDUCIBLE.size_for_target(
-        target_value, alpha=post["scale_ref"], beta=post["beta"], gamma=post["gamma"]) * ref
+    # the form's analytic inverse, in units of the curve's reference size
+    size = relative_size_for_target(target_value, post["scale_ref"], post["beta"],
+                                    post["gamma"], plateau_share(fit)) * ref
     growth = (size / current).where(reachable, np.inf)
     return growth_dataset(growth, reachable, target_value, current, const["curve_domain"],
                           fit["posterior"][dims.DOMAIN].values, quantity="data_growth",

@@ -20,6 +20,8 @@ from bayes_scaling.errors import (
     PriorConfigError,
 )
 from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
+from bayes_scaling.models.geometry import log_exponent_standard_error
+from bayes_scaling.priors import prior_median
 from bayes_scaling.simulate import simulate_learning_curves
 
 
@@ -79,29 +81,63 @@ def _mixed_domains_table() -> pd.DataFrame:
 
 def test_curve_parameterisation_option():
     frame = _mixed_domains_table()
-    default = HierarchicalLearningCurve(frame).build_model()  # non-centred: z_curve ~ N(0, 1)
-    z, beta = pm.draw([default["z_curve"], default["beta"]], draws=200, random_seed=1)
-    assert not np.allclose(np.log(beta), z)
+    plain = HierarchicalLearningCurve(frame, curve_parameterization="non_centered")
+    assert not plain.centered_curves.any()
+    z, beta = pm.draw([plain.build_model()["z_curve"], plain.build_model()["beta"]],
+                      draws=200, random_seed=1)
+    assert not np.allclose(np.log(beta), z)  # z_curve ~ N(0, 1)
     centred = HierarchicalLearningCurve(frame, curve_parameterization="centered")
     assert centred.config()["curve_parameterization"] == "centered"
     pm_model = centred.build_model()
     assert "z_curve" in {rv.name for rv in pm_model.free_RVs}
     z, beta = pm.draw([pm_model["z_curve"], pm_model["beta"]], draws=200, random_seed=1)
     np.testing.assert_allclose(np.log(beta), z)  # every curve centred: z_curve is log beta_c
-    with pytest.raises(ModelConfigError,
-                       match="curve_parameterization must be one of non_centered, centered"):
+    with pytest.raises(ModelConfigError, match="curve_parameterization must be one of "
+                                               "auto, non_centered, centered"):
         HierarchicalLearningCurve(frame, curve_parameterization="centred")
+
+
+def test_auto_parameterisation_centres_the_informative_curves():
+    """"auto" (the default) centres exactly the curves whose own least-squares exponent is
+    more precise than the prior median of the spread, and mixes both forms in one variable."""
+    frame = _mixed_domains_table()
+    model = HierarchicalLearningCurve(frame)
+    assert model.config()["curve_parameterization"] == "auto"
+    se = log_exponent_standard_error(np.log(frame["data"].to_numpy(float)),
+                                     np.log(frame["error"].to_numpy(float)),
+                                     model.obs_curve_idx, len(model.index.curves))
+    expected = se < prior_median(model.priors["log_beta_curve_sigma"])
+    np.testing.assert_array_equal(model.centered_curves, expected)
+    assert 0 < expected.sum() < expected.size  # this table needs both
+    pm_model = model.build_model()
+    np.testing.assert_array_equal(pm_model["centered_curve"].get_value(), expected)
+    z, beta = pm.draw([pm_model["z_curve"], pm_model["beta"]], draws=200, random_seed=1)
+    np.testing.assert_allclose(np.log(beta[:, expected]), z[:, expected])
+    assert not np.allclose(np.log(beta[:, ~expected]), z[:, ~expected])
+
+
+def test_exponent_standard_error_shrinks_with_the_noise_and_refuses_short_curves():
+    t = np.log(np.geomspace(10, 1e4, 15))
+    rng = np.random.default_rng(3)
+    clean = np.log(0.8 * np.exp(-0.4 * (t - t.mean())) + 0.02)
+    noise = rng.normal(size=t.size)
+    se = [log_exponent_standard_error(t, clean + s * noise, np.zeros(t.size, int), 1)[0]
+          for s in (0.005, 0.05)]
+    assert se[0] < se[1] < np.inf
+    assert np.isinf(log_exponent_standard_error(t[:4], clean[:4], np.zeros(4, int), 1)[0])
 
 
 def test_curve_parameterisations_define_the_same_prior():
     frame = _mixed_domains_table()
     draws = {}
-    for kind in ("centered", "non_centered"):
+    for kind in ("centered", "non_centered", "auto"):
         pm_model = HierarchicalLearningCurve(frame, curve_parameterization=kind).build_model()
         draws[kind] = np.log(pm.draw(pm_model["beta"], draws=20_000, random_seed=3))
     for q in (0.05, 0.25, 0.5, 0.75, 0.95):
-        np.testing.assert_allclose(np.quantile(draws["centered"], q, axis=0),
-                                   np.quantile(draws["non_centered"], q, axis=0), atol=0.03)
+        for kind in ("centered", "auto"):
+            np.testing.assert_allclose(np.quantile(draws[kind], q, axis=0),
+                                       np.quantile(draws["non_centered"], q, axis=0),
+                                       atol=0.03)
 
 
 def test_curve_parameterisations_give_the_same_posterior():
@@ -217,7 +253,7 @@ def test_fit_result_groups_dims_and_attrs():
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
-        "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6}
+        "curve_parameterization": "auto", "discrepancy": True, "discrepancy_knots": 6}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 
@@ -259,3 +295,35 @@ def test_stored_diagnostics_equal_a_fresh_check():
     bare = fit.copy()
     del bare.attrs["diagnostics"]
     assert fit_report(bare) == check_fit(fit, warn=False)
+
+
+def test_plateau_form_nests_the_power_law_and_inverts_exactly():
+    """q = 0 is alpha m^-beta + gamma; for q > 0 the curve has its plateau gamma + A / q,
+    the power law's asymptote far above m_ref, and relative_size_for_target inverts it."""
+    from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE, SIGMOID_LOG
+    from bayes_scaling.models.learning_curve import reducible_part, relative_size_for_target
+
+    x = np.geomspace(1e-3, 1e3, 25)
+    np.testing.assert_allclose(0.05 + reducible_part(x, 0.2, 0.6, 0.0),
+                               POWER_LAW_IRREDUCIBLE.function(x, alpha=0.2, beta=0.6, gamma=0.05))
+    q = 0.3  # the sigmoid_log family with plateau A / q and asymptote A / (1 - q) x^-beta
+    np.testing.assert_allclose(
+        0.05 + reducible_part(x, 0.2, 0.6, q),
+        SIGMOID_LOG.function(x, alpha=0.2 / (1 - q), beta=0.6, gamma=0.05, plateau=0.2 / q))
+    values = 0.05 + reducible_part(x, 0.2, 0.6, q)
+    np.testing.assert_allclose(relative_size_for_target(values, 0.2, 0.6, 0.05, q), x,
+                               rtol=1e-9)
+    assert float(relative_size_for_target(0.05, 0.2, 0.6, 0.05, q)) == np.inf  # the floor
+    assert float(relative_size_for_target(0.05 + 0.2 / q, 0.2, 0.6, 0.05, q)) == 0.0
+
+
+def test_form_option():
+    frame = _mixed_domains_table()
+    plain = HierarchicalLearningCurve(frame, form="power_law_irreducible").build_model()
+    assert "plateau_share" not in plain.named_vars
+    plateau = HierarchicalLearningCurve(frame, form="sigmoid_log")
+    assert plateau.config()["family"] == "sigmoid_log"
+    assert plateau.build_model()["plateau_share"] in plateau.build_model().free_RVs
+    with pytest.raises(ModelConfigError, match="form must be one of power_law_irreducible, "
+                                               "sigmoid_log"):
+        HierarchicalLearningCurve(frame, form="three_region")

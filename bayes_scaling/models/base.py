@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scaling import __version__, dims
@@ -337,17 +338,22 @@ def label_observations(tree: xr.DataTree, frame: pd.DataFrame, curve_domain: lis
 
 
 def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: np.ndarray,
-                   z_names: tuple[str, str], centered: bool = False) -> tuple[Any, Any]:
+                   z_names: tuple[str, str], centered: bool | np.ndarray = False,
+                   ) -> tuple[Any, Any]:
     """Partial pooling: curves within domains, domains around ``mu``.
 
     Domains are non-centred: ``domain = mu + domain_sigma * z_domain``. Curves are
     non-centred by default, ``curve = domain[domain_idx] + curve_sigma * z_curve`` with
     standard-normal ``z`` (named ``z_names``) on the ``domain`` and ``curve`` dims. With
     ``centered=True`` the ``z_names[1]`` variable *is* the curve effect,
-    ``Normal(domain[domain_idx], curve_sigma)``. Both give the same prior and posterior;
+    ``Normal(domain[domain_idx], curve_sigma)``. A boolean array (one per curve) mixes the
+    two: the ``z_names[1]`` variable is the effect itself for the curves marked ``True``
+    and the standard-normal ``z`` for the others (each element has its own Normal prior,
+    so the joint prior is the same). Every choice gives the same prior and posterior;
     they differ only in geometry (non-centred suits curves the data pin down weakly,
     centred suits precise curves, whose non-centred ``z`` would be tied tightly to ``mu``
-    and the spreads). Call inside a model context.
+    and the spreads; :mod:`bayes_scaling.models.geometry` chooses per curve). Call inside
+    a model context.
 
     Returns
     -------
@@ -356,7 +362,12 @@ def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: 
     z_domain = pm.Normal(z_names[0], 0.0, 1.0, dims=dims.DOMAIN)
     domain = mu + domain_sigma * z_domain
     loc = domain[domain_idx]
-    if centered:
+    mask = np.broadcast_to(np.asarray(centered, bool), np.shape(domain_idx))
+    if mask.all():
         return domain, pm.Normal(z_names[1], mu=loc, sigma=curve_sigma, dims=dims.CURVE)
-    z_curve = pm.Normal(z_names[1], 0.0, 1.0, dims=dims.CURVE)
-    return domain, loc + curve_sigma * z_curve
+    if not mask.any():
+        z_curve = pm.Normal(z_names[1], 0.0, 1.0, dims=dims.CURVE)
+        return domain, loc + curve_sigma * z_curve
+    raw = pm.Normal(z_names[1], mu=pt.where(mask, loc, 0.0),
+                    sigma=pt.where(mask, curve_sigma, 1.0), dims=dims.CURVE)
+    return domain, pt.where(mask, raw, loc + curve_sigma * raw)

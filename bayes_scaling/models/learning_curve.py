@@ -2,8 +2,18 @@
 
 For curve ``c`` in domain ``d`` and size ``m``::
 
-    eps_c(m)   = A_c * (m / m_ref_c) ** (-beta_c) + gamma_c        (Hestness et al. 2017)
+    eps_c(m)   = A_c / (q_c + (1 - q_c) (m / m_ref_c) ** beta_c) + gamma_c
     log y_i    ~ Normal(log eps_c(m_i) + delta_c(log m_i), sigma_c)  (Student-t if robust=True)
+
+* **Form**: with ``q_c = 0`` this is the power law plus irreducible error of Hestness et al.
+  (2017), ``A_c (m / m_ref_c)^-beta_c + gamma_c`` (``form="power_law_irreducible"``).
+  ``form="sigmoid_log"`` samples the **plateau share** ``q_c`` in ``[0, 1)`` (prior mode 0),
+  which bends the curve to a plateau ``gamma_c + A_c / q_c`` at small sizes: Hestness's
+  three regions (small-data plateau, power law, irreducible error) in one smooth curve,
+  the ``sigmoid_log`` family (M4 of Alabdulmohsin et al. 2022 with exponent 1). Far above
+  ``m_ref_c`` it is the power law ``A_c / (1 - q_c) (m / m_ref_c)^-beta_c``, so ``beta_c``
+  is the asymptotic exponent and a curve that is still steepening where it was observed
+  is extrapolated with it, not with its average slope.
 
 * **Discrepancy** ``delta_c`` (default ``discrepancy=True``): what the power law gets
   wrong, a Brownian bridge in log size pinned at the curve's smallest and largest fitted
@@ -15,14 +25,14 @@ For curve ``c`` in domain ``d`` and size ``m``::
 
 * **Centred log-size**: ``m_ref_c`` is the geometric mean of the curve's distinct
   sizes, so ``A_c`` (the reducible part at the middle of the data) and ``beta_c`` are
-  nearly uncorrelated. ``alpha_c = A_c * m_ref_c ** beta_c`` is reported too, in the
-  original units (``eps = alpha * m^-beta + gamma``).
+  nearly uncorrelated. ``alpha_c = A_c / (1 - q_c) * m_ref_c ** beta_c`` is reported too,
+  in the original units (``eps ~ alpha * m^-beta + gamma`` far above ``m_ref_c``).
 * **Partial pooling of exponents**, domains non-centred::
 
       log beta_d = log_beta_mu + log_beta_domain_sigma * z_d
       log beta_c ~ Normal(log beta_{d(c)}, log_beta_curve_sigma)
 
-  Curves are non-centred by default (``log beta_c = log beta_{d(c)} +
+  Curves can be non-centred (``log beta_c = log beta_{d(c)} +
   log_beta_curve_sigma * z_c``); ``curve_parameterization="centered"`` samples
   ``log beta_c`` directly. Same model, different geometry; which is faster depends on how
   precisely the data pin each curve down *relative to the spread between curves*, which
@@ -47,6 +57,13 @@ For curve ``c`` in domain ``d`` and size ``m``::
   curves share nearly one exponent (the spread goes to 0: a funnel). Centring wins on
   many precise curves (whose non-centred ``z`` are tied tightly to the population
   parameters, giving long trajectories): use it for tables like revisiting2022-lang.
+  ``curve_parameterization="auto"`` (the default) makes the choice **per curve**, before
+  sampling (:mod:`bayes_scaling.models.geometry`): a curve is centred when a least-squares
+  fit of that curve alone fixes ``log beta_c`` more tightly than the prior median of the
+  spread between curves, non-centred otherwise; one variable mixes both forms (the prior
+  is unchanged). On ``revisiting2022-lang`` it centres 10 of 20 curves (the precise LM and
+  BIG-bench curves; the NMT curves, whose floors and exponents trade off, stay
+  non-centred).
 * **Sampled at the reference size** (as :class:`~bayes_scaling.models.JointScalingLaw`):
   the metric there, ``eps_ref,c = A_c + gamma_c``, is what the data fix; ``A_c`` and
   ``gamma_c`` trade off against each other along that sum, so sampling ``A_c`` directly
@@ -74,7 +91,6 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scaling import dims
-from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
@@ -91,11 +107,14 @@ from bayes_scaling.models.discrepancy import (
     bridge_knots,
     interpolate_knots,
 )
+from bayes_scaling.models.geometry import centre_where_informative, log_exponent_standard_error
 from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
 from bayes_scaling.models.predictive import check_rebuilt, rebuild_settings
+from bayes_scaling.priors import prior_median
 
-__all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "PREDICTED_NAME", "HierarchicalLearningCurve",
-           "curve_label", "curve_mean", "fitted_table"]
+__all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "FORMS", "PREDICTED_NAME",
+           "HierarchicalLearningCurve", "curve_label", "curve_mean", "fitted_table",
+           "plateau_share", "reducible_part", "relative_size_for_target"]
 
 #: Name of the posterior-predictive variable of the log metric at new rows.
 PREDICTED_NAME = "log_metric_predicted"
@@ -105,7 +124,47 @@ PREDICTED_NAME = "log_metric_predicted"
 LOO_POINTWISE = "loo_pointwise_log_density"
 
 #: Accepted values of ``curve_parameterization``.
-CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("non_centered", "centered")
+CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("auto", "non_centered", "centered")
+
+#: Accepted values of ``form``: the power law with a floor (default) and the plateau form
+#: that contains it (``plateau_share = 0``).
+FORMS: tuple[str, ...] = ("power_law_irreducible", "sigmoid_log")
+
+
+def reducible_part(relative_size: Any, scale_ref: Any, beta: Any, plateau_share: Any) -> Any:
+    """``scale_ref / (q + (1 - q) x**beta)``: the reducible error at ``x = m / m_ref``.
+
+    Works on numpy, xarray and PyTensor inputs alike. ``q = plateau_share = 0`` is the
+    power law ``scale_ref * x**-beta``; ``q > 0`` bends it to a plateau of height
+    ``scale_ref / q`` at small sizes (the ``sigmoid_log`` family, M4 of Alabdulmohsin et
+    al. 2022 with exponent 1), while far above the reference size it is the power law
+    ``scale_ref / (1 - q) * x**-beta``.
+    """
+    return scale_ref / (plateau_share + (1.0 - plateau_share) * relative_size**beta)
+
+
+def relative_size_for_target(target: Any, scale_ref: Any, beta: Any, gamma: Any,
+                             plateau_share: Any) -> Any:
+    """Inverse of ``gamma + reducible_part(x, ...)`` in ``x = m / m_ref`` (numpy/xarray).
+
+    ``inf`` where ``target <= gamma`` (unreachable); ``0`` where the target is at or
+    above the plateau ``gamma + scale_ref / q`` (met at every size).
+
+    Examples
+    --------
+    >>> float(relative_size_for_target(0.3, scale_ref=0.2, beta=0.5, gamma=0.1,
+    ...                                plateau_share=0.0))
+    1.0
+    >>> float(relative_size_for_target(0.1, 0.2, 0.5, 0.1, 0.3))
+    inf
+    """
+    excess = target - gamma
+    reachable = excess > 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        power = (scale_ref / xr.where(reachable, excess, 1.0) - plateau_share) / (
+            1.0 - plateau_share)
+        size = xr.where(power > 0, np.maximum(power, 0.0) ** (1.0 / beta), 0.0)
+    return xr.where(reachable, size, np.inf)
 
 
 class HierarchicalLearningCurve(ScalingModel):
@@ -126,11 +185,19 @@ class HierarchicalLearningCurve(ScalingModel):
         ``False`` gives the plain iid-noise model of version 0.1.
     discrepancy_knots : int, default 6
         Knots per curve of the discrepancy inside the fitted range, both ends included.
-    curve_parameterization : {"non_centered", "centered"}, default "non_centered"
+    form : {"power_law_irreducible", "sigmoid_log"}, default "power_law_irreducible"
+        The curve's shape. ``"sigmoid_log"`` adds a per-curve ``plateau_share`` ``q``
+        (prior ``Beta``, mode 0) that bends the power law to a plateau at small sizes
+        (Hestness's small-data region), so that a curve that is still steepening where it
+        was observed is extrapolated with its asymptotic exponent, not its average one;
+        ``q = 0`` is ``"power_law_irreducible"``, the model of version 0.1.
+    curve_parameterization : {"auto", "non_centered", "centered"}, default "auto"
         Geometry of the curve-level exponents (the model is the same). ``"centered"``
         samples much faster on tables of many precise curves (``revisiting2022-lang``:
         5x fewer leapfrog steps) and fails when curves share nearly one exponent; see
-        the module docstring.
+        the module docstring. ``"auto"`` chooses per curve from the data: centred where
+        the curve alone fixes ``log beta`` more tightly than the prior median of the
+        spread between curves (:mod:`bayes_scaling.models.geometry`).
 
     Examples
     --------
@@ -152,8 +219,8 @@ class HierarchicalLearningCurve(ScalingModel):
         "log_discrepancy_mu",
         "log_discrepancy_domain_sigma",
         "log_discrepancy_curve_sigma",
+        "plateau_share",
     )
-    family = POWER_LAW_IRREDUCIBLE
     #: With few domains (2 in the embedded data) the domain-level scale of the non-centred
     #: hierarchy is weakly identified and NUTS meets a curved ridge between it, the
     #: population mean and the z's. Measured on the embedded data (seeds 2026, 1, 2):
@@ -161,11 +228,20 @@ class HierarchicalLearningCurve(ScalingModel):
     #: <= 1.013, bulk ESS >= 500) at ~1.3x the sampling time. Boundary-avoiding Gamma
     #: priors on the scales and a wider population prior did not remove them.
     default_target_accept: ClassVar[float] = 0.99
+    #: nutpie's low-rank mass matrix: the per-curve level, floor and exponent are strongly
+    #: (nearly linearly) correlated, which a diagonal mass matrix meets with tiny steps.
+    #: On revisiting2022-lang (4 x 1,000 draws, 2 loaded cores) it took 32-46 leapfrog
+    #: steps per draw against 130-910 with the diagonal one at target_accept 0.9-0.99.
+    default_low_rank_mass_matrix: ClassVar[bool] = True
 
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
-                 curve_parameterization: str = "non_centered", discrepancy: bool = True,
-                 discrepancy_knots: int = DEFAULT_KNOTS) -> None:
+                 curve_parameterization: str = "auto", discrepancy: bool = True,
+                 discrepancy_knots: int = DEFAULT_KNOTS,
+                 form: str = "power_law_irreducible") -> None:
         table = load_table(data, size="data")
+        if form not in FORMS:
+            raise ModelConfigError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+        self.form = form
         if not isinstance(robust, bool):
             raise ModelConfigError(f"robust must be True or False, got {robust!r}")
         if not isinstance(discrepancy, bool):
@@ -201,6 +277,7 @@ class HierarchicalLearningCurve(ScalingModel):
         self.max_size = index.per_curve(size, np.max)
         self.min_metric = index.per_curve(metric_values, np.min)
         self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
+        self.centered_curves = self._choose_centering(np.log(size), np.log(metric_values))
         self.knots: BridgeKnots = bridge_knots(np.log(size), self.obs_curve_idx,
                                                len(index.curves), n_knots=discrepancy_knots)
         self._fitted_terms: dict[str, Any] = {}
@@ -210,7 +287,7 @@ class HierarchicalLearningCurve(ScalingModel):
 
     def config(self) -> dict[str, Any]:
         """Model settings (stored in the fit's attrs)."""
-        return {"robust": self.robust, "family": self.family.name, "size": "data",
+        return {"robust": self.robust, "family": self.form, "size": "data",
                 "curve_parameterization": self.curve_parameterization,
                 "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots}
 
@@ -227,6 +304,9 @@ class HierarchicalLearningCurve(ScalingModel):
             log_size_c = pm.Data("log_size_centered", x, dims=dims.OBS)
             pm.Data("size", size, dims=dims.OBS)
             pm.Data("domain_idx", domain_idx, dims=dims.CURVE)
+            # the geometry chosen per curve; from_fit reuses it (the posterior's z_curve
+            # means the exponent itself where 1, a standard-normal z where 0)
+            pm.Data("centered_curve", self.centered_curves.astype("int8"), dims=dims.CURVE)
             ref_size = pm.Data("ref_size", self.ref_size, dims=dims.CURVE)
             pm.Data("max_size", self.max_size, dims=dims.CURVE)
             min_metric = pm.Data("min_metric", self.min_metric, dims=dims.CURVE)
@@ -239,7 +319,7 @@ class HierarchicalLearningCurve(ScalingModel):
             log_beta_domain, log_beta = nested_effects(
                 mu=log_beta_mu, domain_sigma=sd_domain, curve_sigma=sd_curve,
                 domain_idx=domain_idx, z_names=("z_domain", "z_curve"),
-                centered=self.curve_parameterization == "centered")
+                centered=self.centered_curves)
             pm.Deterministic("beta_global", pt.exp(log_beta_mu))
             pm.Deterministic("beta_domain", pt.exp(log_beta_domain), dims=dims.DOMAIN)
             beta = pm.Deterministic("beta", pt.exp(log_beta), dims=dims.CURVE)
@@ -254,11 +334,14 @@ class HierarchicalLearningCurve(ScalingModel):
             gamma = pm.Deterministic("gamma", fraction * pt.minimum(min_metric, metric_ref),
                                      dims=dims.CURVE)
             scale_ref = pm.Deterministic("scale_ref", metric_ref - gamma, dims=dims.CURVE)
-            pm.Deterministic("alpha", scale_ref * ref_size**beta, dims=dims.CURVE)
+            share = self._plateau_share()
+            # alpha: the coefficient of the large-size power law, in the original units
+            pm.Deterministic("alpha", scale_ref / (1.0 - share) * ref_size**beta,
+                             dims=dims.CURVE)
 
             idx = self.obs_curve_idx
-            eps = self.family.function(pt.exp(log_size_c), alpha=scale_ref[idx],
-                                       beta=beta[idx], gamma=gamma[idx])
+            eps = gamma[idx] + reducible_part(pt.exp(log_size_c), scale_ref[idx], beta[idx],
+                                              share[idx])
             mu = pt.log(eps)
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
             observed = np.log(frame[metric].to_numpy(float))
@@ -281,6 +364,23 @@ class HierarchicalLearningCurve(ScalingModel):
                 add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
                                observed=observed)
         return model
+
+    def _choose_centering(self, log_size: np.ndarray, log_metric: np.ndarray) -> np.ndarray:
+        """Per curve, whether its exponent is sampled centred (see ``curve_parameterization``
+        and :mod:`bayes_scaling.models.geometry`)."""
+        n_curves = len(self.index.curves)
+        if self.curve_parameterization != "auto":
+            return np.full(n_curves, self.curve_parameterization == "centered")
+        se = log_exponent_standard_error(log_size, log_metric, self.obs_curve_idx, n_curves)
+        return centre_where_informative(se, prior_median(self.priors["log_beta_curve_sigma"]))
+
+    def _plateau_share(self) -> Any:
+        """The plateau share ``q`` per curve (zeros for the plain power law); call inside
+        the model context."""
+        if self.form == "sigmoid_log":
+            return self.priors["plateau_share"].create_variable("plateau_share",
+                                                                dims=dims.CURVE)
+        return pt.zeros(len(self.index.curves))
 
     @property
     def marginal_discrepancy(self) -> bool:
@@ -333,8 +433,12 @@ class HierarchicalLearningCurve(ScalingModel):
                         curve_parameterization=config.get("curve_parameterization",
                                                           "non_centered"),
                         discrepancy=bool(config.get("discrepancy", False)),
-                        discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)))
+                        discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)),
+                        form=str(config.get("family", "power_law_irreducible")))
         check_rebuilt(tree, list(model.coords[dims.CURVE]), {"ref_size": model.ref_size})
+        const = tree["constant_data"]
+        if "centered_curve" in const:
+            model.centered_curves = const["centered_curve"].values.astype(bool)
         return model
 
     def add_predictive(self, rows: pd.DataFrame) -> str:
@@ -381,8 +485,9 @@ class HierarchicalLearningCurve(ScalingModel):
                             + post["log_beta_curve_sigma"] * z_beta)
             beta = pt.switch(new, pt.exp(log_beta_new), post["beta"][template])
             ref_size = model["ref_size"][template]
-            eps = self.family.function(data["size"] / ref_size, alpha=post["scale_ref"][template],
-                                       beta=beta, gamma=post["gamma"][template])
+            share = (model["plateau_share"][template] if self.form == "sigmoid_log" else 0.0)
+            eps = post["gamma"][template] + reducible_part(
+                data["size"] / ref_size, post["scale_ref"][template], beta, share)
             mu = pt.log(eps)
             if self.discrepancy:
                 if self.marginal_discrepancy:  # draw the knots given the data and theta
@@ -507,6 +612,11 @@ def curve_mean(tree: xr.DataTree, sizes: Any) -> xr.DataArray:
     ref = tree["constant_data"]["ref_size"]
     if not isinstance(sizes, xr.DataArray):
         sizes = xr.DataArray(np.asarray(sizes, float), dims=dims.SIZE)
-    return POWER_LAW_IRREDUCIBLE.function(
-        sizes / ref, alpha=post["scale_ref"], beta=post["beta"], gamma=post["gamma"]
-    )
+    return post["gamma"] + reducible_part(sizes / ref, post["scale_ref"], post["beta"],
+                                          plateau_share(tree))
+
+
+def plateau_share(tree: xr.DataTree) -> Any:
+    """The fit's plateau share ``q`` per draw and curve (0 for a power-law fit)."""
+    post = tree["posterior"]
+    return post.get("plateau_share", 0.0)
