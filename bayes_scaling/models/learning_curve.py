@@ -230,8 +230,12 @@ class HierarchicalLearningCurve(ScalingModel):
     default_target_accept: ClassVar[float] = 0.99
     #: nutpie's low-rank mass matrix: the per-curve level, floor and exponent are strongly
     #: (nearly linearly) correlated, which a diagonal mass matrix meets with tiny steps.
-    #: On revisiting2022-lang (4 x 1,000 draws, 2 loaded cores) it took 32-46 leapfrog
-    #: steps per draw against 130-910 with the diagonal one at target_accept 0.9-0.99.
+    #: revisiting2022-lang with the discrepancy term and "auto" geometry (4 x 1,000
+    #: draws, 2 cores loaded by other jobs): low-rank took 133 leapfrog steps per draw at
+    #: target_accept 0.99 (46 at 0.95, 32 at 0.9), the diagonal one 366 (non-centred,
+    #: without the discrepancy) to 910 (with it). Neither passes that table's diagnostics
+    #: at the defaults (10-60 divergences, R-hat 1.03-1.05 on log_beta_curve_sigma): an
+    #: open problem, reported by every fit (BENCHMARKS.md section 6).
     default_low_rank_mass_matrix: ClassVar[bool] = True
 
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
