@@ -81,7 +81,7 @@ def _mixed_domains_table() -> pd.DataFrame:
 
 def test_curve_parameterisation_option():
     frame = _mixed_domains_table()
-    plain = HierarchicalLearningCurve(frame, curve_parameterization="non_centered")
+    plain = HierarchicalLearningCurve(frame)  # the default: non-centred
     assert not plain.centered_curves.any()
     z, beta = pm.draw([plain.build_model()["z_curve"], plain.build_model()["beta"]],
                       draws=200, random_seed=1)
@@ -98,10 +98,10 @@ def test_curve_parameterisation_option():
 
 
 def test_auto_parameterisation_centres_the_informative_curves():
-    """"auto" (the default) centres exactly the curves whose own least-squares exponent is
-    more precise than the prior median of the spread, and mixes both forms in one variable."""
+    """"auto" centres exactly the curves whose own least-squares exponent is more precise
+    than the prior median of the spread, and mixes both forms in one variable."""
     frame = _mixed_domains_table()
-    model = HierarchicalLearningCurve(frame)
+    model = HierarchicalLearningCurve(frame, curve_parameterization="auto")
     assert model.config()["curve_parameterization"] == "auto"
     se = log_exponent_standard_error(np.log(frame["data"].to_numpy(float)),
                                      np.log(frame["error"].to_numpy(float)),
@@ -253,7 +253,7 @@ def test_fit_result_groups_dims_and_attrs():
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
-        "curve_parameterization": "auto", "discrepancy": True, "discrepancy_knots": 6}
+        "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 
