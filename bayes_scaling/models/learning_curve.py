@@ -231,15 +231,14 @@ class HierarchicalLearningCurve(ScalingModel):
     #: <= 1.013, bulk ESS >= 500) at ~1.3x the sampling time. Boundary-avoiding Gamma
     #: priors on the scales and a wider population prior did not remove them.
     default_target_accept: ClassVar[float] = 0.99
-    #: nutpie's low-rank mass matrix: the per-curve level, floor and exponent are strongly
-    #: (nearly linearly) correlated, which a diagonal mass matrix meets with tiny steps.
-    #: revisiting2022-lang with the discrepancy term and "auto" geometry (4 x 1,000
-    #: draws, 2 cores loaded by other jobs): low-rank took 133 leapfrog steps per draw at
-    #: target_accept 0.99 (46 at 0.95, 32 at 0.9), the diagonal one 366 (non-centred,
-    #: without the discrepancy) to 910 (with it). Neither passes that table's diagnostics
-    #: at the defaults (10-60 divergences, R-hat 1.03-1.05 on log_beta_curve_sigma): an
-    #: open problem, reported by every fit (BENCHMARKS.md section 6).
-    default_low_rank_mass_matrix: ClassVar[bool] = True
+    #: nutpie's low-rank mass matrix (``fit(low_rank_mass_matrix=True)``) is *not* the
+    #: default: it depends on the table. revisiting2022-lang with the discrepancy term
+    #: (4 x 1,000 draws, 2 cores loaded by other jobs): 133 leapfrog steps per draw at
+    #: target_accept 0.99 (46 at 0.95) against 366-910 with the diagonal one, neither
+    #: passing that table's diagnostics; on the embedded table it took 245 steps per draw
+    #: and left a bulk ESS of 421, where the diagonal matrix passes with a few times the
+    #: ESS (BENCHMARKS.md section 6).
+    default_low_rank_mass_matrix: ClassVar[bool] = False
 
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
                  curve_parameterization: str = "non_centered", discrepancy: bool = True,
