@@ -40,14 +40,7 @@ Usage
 
 from __future__ import annotations
 
-import argparse
-import datetime as _dt
-import json
-import os
-import platform
 import sys
-import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,11 +48,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # the sibling module _protocol
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _protocol as protocol
+from _protocol import geometric_sizes
+
 DATASET_NAME = "dense_learning_curves"
 SCRIPT = "datasets/experiments/dense_learning_curves.py"
 DEFAULT_OUT = Path(__file__).resolve().parent.parent
 COLUMNS = ["domain", "curve", "data", "error"]
 RUN_COLUMNS = ["domain", "curve", "data", "seed", "n_errors", "error"]
+DESCRIPTION = (
+    "Dense learning curves of classical scikit-learn learners: for each domain "
+    "(dataset), learner family (curve) and 24 geometrically spaced training-set "
+    "sizes from 10 to the whole training pool, the misclassification rate on one "
+    "fixed held-out evaluation set, averaged over seeds (nested class-stratified "
+    "shards). One row per (domain, curve, data); the per-seed runs are in "
+    f"{DATASET_NAME}_runs.csv."
+)
 
 #: Learner (curve) name -> description of the fixed estimator built by :func:`make_learner`.
 LEARNERS: dict[str, str] = {
@@ -137,32 +143,6 @@ class Config:
     )
 
 
-def geometric_sizes(low: int, high: int, count: int) -> tuple[int, ...]:
-    """Return ``count`` rounded, strictly increasing sizes from ``low`` to ``high``.
-
-    Parameters
-    ----------
-    low, high : int
-        First and last size.
-    count : int
-        Number of sizes.
-
-    Returns
-    -------
-    tuple of int
-        The geometric grid.
-
-    Raises
-    ------
-    ValueError
-        If rounding makes two sizes equal.
-    """
-    sizes = tuple(round(float(s)) for s in np.geomspace(low, high, count))
-    if len(set(sizes)) != count:
-        raise ValueError(f"geometric grid {sizes} has duplicates")
-    return sizes
-
-
 FULL = Config(
     domains=(
         DomainSpec("digits", geometric_sizes(10, 1000, 24), eval_size=797),
@@ -200,17 +180,10 @@ def load_digits_domain(spec: DomainSpec, config: Config) -> dict[str, Any]:
     dict
         ``x``, ``y`` (training pool), ``x_eval``, ``y_eval``.
     """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    x, y = load_digits(return_X_y=True)
-    x_pool, x_eval, y_pool, y_eval = train_test_split(
-        x / 16.0, y, test_size=spec.eval_size, stratify=y, random_state=config.eval_seed
-    )
-    if len(y_pool) < spec.pool_size:
-        raise ValueError(f"digits pool has {len(y_pool)} images, fewer than {spec.pool_size}")
-    return {"x": x_pool[: spec.pool_size], "y": y_pool[: spec.pool_size],
-            "x_eval": x_eval, "y_eval": y_eval}
+    data = protocol.split_digits(spec.eval_size, config.eval_seed)
+    if len(data["y"]) < spec.pool_size:
+        raise ValueError(f"digits pool has {len(data['y'])} images, fewer than {spec.pool_size}")
+    return {**data, "x": data["x"][: spec.pool_size], "y": data["y"][: spec.pool_size]}
 
 
 def load_mnist1d_domain(spec: DomainSpec, config: Config) -> dict[str, Any]:
@@ -232,21 +205,7 @@ def load_mnist1d_domain(spec: DomainSpec, config: Config) -> dict[str, Any]:
     dict
         ``x``, ``y``, ``x_eval``, ``y_eval`` and ``generator_args``.
     """
-    from mnist1d.data import get_dataset_args, make_dataset
-
-    total = spec.pool_size + spec.eval_size
-    args = get_dataset_args()
-    args.num_samples = total
-    args.seed = config.eval_seed
-    args.train_split = spec.pool_size / total
-    data = make_dataset(args)
-    x = np.concatenate([data["x"], data["x_test"]]).astype(np.float64)
-    y = np.concatenate([data["y"], data["y_test"]]).astype(np.int64)
-    if x.shape != (total, args.final_seq_length):
-        raise RuntimeError(f"unexpected MNIST-1D shape {x.shape}")
-    pool = spec.pool_size
-    return {"x": x[:pool], "y": y[:pool], "x_eval": x[pool:], "y_eval": y[pool:],
-            "generator_args": {k: v for k, v in vars(args).items() if k != "url"}}
+    return protocol.generate_mnist1d(spec.pool_size, spec.eval_size, config.eval_seed)
 
 
 def load_synthetic_domain(spec: DomainSpec, config: Config) -> dict[str, Any]:
@@ -300,37 +259,6 @@ DOMAIN_SOURCES = {
         "random, so about 4% of any evaluation set is wrong for every classifier"
     ),
 }
-
-
-def stratified_order(y: np.ndarray, seed: int, salt: int) -> np.ndarray:
-    """Order the pool so that every prefix is (nearly) class-balanced.
-
-    The same rule as ``mlp_learning_curves.py``: each class is shuffled, then the order
-    takes one sample of every class per round (classes in random order within a round).
-    A shard of size ``n`` is the first ``n`` indices, so shards are nested and every
-    shard of at least ``n_classes`` samples contains every class.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Labels of the pool.
-    seed : int
-        Replicate seed.
-    salt : int
-        Domain-specific salt (domains use independent streams).
-
-    Returns
-    -------
-    numpy.ndarray
-        A permutation of ``range(len(y))``.
-    """
-    rng = np.random.default_rng([seed, salt])
-    per_class = [rng.permutation(np.flatnonzero(y == c)) for c in np.unique(y)]
-    order: list[int] = []
-    for r in range(max(len(p) for p in per_class)):
-        members = np.array([p[r] for p in per_class if r < len(p)])
-        order.extend(rng.permutation(members).tolist())
-    return np.asarray(order, dtype=np.int64)
 
 
 # ----------------------------------------------------------------------------- runs
@@ -400,17 +328,9 @@ def fit_one(x_pool: np.ndarray, y_pool: np.ndarray, order: np.ndarray, x_eval: n
         time, and CPU time of the worker process, which other load on the machine does
         not inflate).
     """
-    from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
-
-    idx = order[: job["data"]]
-    x, y = x_pool[idx], y_pool[idx]
-    if len(np.unique(y)) < 2:
-        raise RuntimeError(f"shard has a single class: {job}")
+    x, y = protocol.shard(x_pool, y_pool, order, job)
     model = make_learner(job["curve"], job["seed"], job["data"])
-    start, cpu_start = time.perf_counter(), time.process_time()
-    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
+    with protocol.single_threaded() as record:
         model.fit(x, y)
         n_errors = int(np.sum(model.predict(x_eval) != y_eval))
     return {
@@ -418,9 +338,9 @@ def fit_one(x_pool: np.ndarray, y_pool: np.ndarray, order: np.ndarray, x_eval: n
         "n_errors": n_errors,
         "eval_size": len(y_eval),
         "error": n_errors / len(y_eval),
-        "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
-        "seconds": time.perf_counter() - start,
-        "cpu_seconds": time.process_time() - cpu_start,
+        "converged": record.converged,
+        "seconds": record.seconds,
+        "cpu_seconds": record.cpu_seconds,
     }
 
 
@@ -460,34 +380,21 @@ def run_experiment(config: Config, jobs: int = 2, verbose: bool = True) -> pd.Da
         :data:`RUN_COLUMNS` plus ``eval_size``, ``converged``, ``seconds`` and
         ``cpu_seconds``; ``attrs`` hold the pool sizes and generator arguments per domain.
     """
-    from joblib import Parallel, delayed
-
-    tasks = []
-    pools: dict[str, int] = {}
-    generators: dict[str, dict[str, Any]] = {}
-    for salt, spec in enumerate(config.domains):
-        data = LOADERS[spec.name](spec, config)
-        if len(data["y"]) != spec.pool_size:
-            raise RuntimeError(f"{spec.name}: pool of {len(data['y'])}, not {spec.pool_size}")
-        pools[spec.name] = len(data["y"])
-        if "generator_args" in data:
-            generators[spec.name] = data.pop("generator_args")
-        orders = {s: stratified_order(data["y"], s, salt) for s in config.seeds}
-        for curve in config.learners:
-            for n in spec.sizes:
-                for seed in config.seeds:
-                    job = {"domain": spec.name, "curve": curve, "data": n, "seed": seed}
-                    tasks.append((data, orders[seed], job))
-    tasks.sort(key=lambda t: -estimated_cost(t[2]))
-    if verbose:
-        print(f"{len(tasks)} runs on {jobs} worker(s)", file=sys.stderr)
-    results = Parallel(n_jobs=jobs, batch_size=1, verbose=5 if verbose else 0)(
-        delayed(fit_one)(d["x"], d["y"], o, d["x_eval"], d["y_eval"], j) for d, o, j in tasks
+    return protocol.run_parallel(
+        config.domains,
+        config.seeds,
+        load=lambda spec: LOADERS[spec.name](spec, config),
+        make_jobs=lambda spec: [
+            {"domain": spec.name, "curve": curve, "data": n, "seed": seed}
+            for curve in config.learners
+            for n in spec.sizes
+            for seed in config.seeds
+        ],
+        fit=fit_one,
+        cost=lambda job, data: estimated_cost(job),
+        jobs=jobs,
+        verbose=verbose,
     )
-    runs = pd.DataFrame(results)
-    runs.attrs["pool_sizes"] = pools
-    runs.attrs["generator_args"] = generators
-    return runs
 
 
 # ----------------------------------------------------------------------------- output
@@ -511,16 +418,8 @@ def tidy_runs(runs: pd.DataFrame) -> pd.DataFrame:
     RuntimeError
         If a run has zero evaluation errors (the error must stay > 0) or rows repeat.
     """
-    zero = runs[runs["n_errors"] == 0]
-    if len(zero):
-        raise RuntimeError("runs with zero evaluation errors (enlarge the evaluation set):\n"
-                           + zero[["domain", "curve", "data", "seed"]].to_string())
-    table = runs[RUN_COLUMNS].copy()
-    table["error"] = table["error"].round(6)
-    table = table.sort_values(["domain", "curve", "data", "seed"]).reset_index(drop=True)
-    if table.duplicated(["domain", "curve", "data", "seed"]).any():
-        raise RuntimeError("duplicate (domain, curve, data, seed) rows")
-    return table
+    keys = ["domain", "curve", "data", "seed"]
+    return protocol.sorted_runs(runs, RUN_COLUMNS, keys=keys, show=keys)
 
 
 def mean_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -587,27 +486,8 @@ def curve_summary(runs: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def versions() -> dict[str, str]:
-    """Versions of the interpreter and of the packages used.
-
-    Returns
-    -------
-    dict
-        ``python``, ``numpy``, ``pandas``, ``scikit-learn``, ``scipy``, ``joblib``,
-        ``threadpoolctl``, ``mnist1d``.
-    """
-    from importlib.metadata import version
-
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "pandas", "scikit-learn", "scipy", "joblib", "threadpoolctl",
-                 "mnist1d"):
-        out[name] = version(name)
-    return out
-
-
-def write_outputs(out: Path, config: Config, runs: pd.DataFrame, command: str,
-                  seconds: float, jobs: int, load_start: tuple[float, float, float],
-                  ) -> pd.DataFrame:
+def write_outputs(out: Path, config: Config, runs: pd.DataFrame,
+                  invocation: protocol.Invocation) -> pd.DataFrame:
     """Write the mean CSV, the per-run CSV and the meta JSON into ``out``.
 
     Parameters
@@ -618,14 +498,8 @@ def write_outputs(out: Path, config: Config, runs: pd.DataFrame, command: str,
         The experiment.
     runs : pandas.DataFrame
         Output of :func:`run_experiment`.
-    command : str
-        The command line that produced the data.
-    seconds : float
-        Total wall time of the script.
-    jobs : int
-        Worker processes used.
-    load_start : tuple of float
-        ``os.getloadavg()`` when the script started (other load on the machine).
+    invocation : _protocol.Invocation
+        How the script was run (command, wall time, workers, machine load).
 
     Returns
     -------
@@ -635,37 +509,20 @@ def write_outputs(out: Path, config: Config, runs: pd.DataFrame, command: str,
     out.mkdir(parents=True, exist_ok=True)
     per_run = tidy_runs(runs)
     table = mean_table(runs)
-    table.to_csv(out / f"{DATASET_NAME}.csv", index=False, lineterminator="\n")
-    per_run.to_csv(out / f"{DATASET_NAME}_runs.csv", index=False, lineterminator="\n")
+    protocol.write_csv(table, out / f"{DATASET_NAME}.csv")
+    protocol.write_csv(per_run, out / f"{DATASET_NAME}_runs.csv")
     summary = curve_summary(per_run)
-    not_converged = runs[~runs["converged"]]
     cost = runs.groupby(["domain", "curve"])["cpu_seconds"].sum().round(1)
     meta = {
-        "name": DATASET_NAME,
-        "description": (
-            "Dense learning curves of classical scikit-learn learners: for each domain "
-            "(dataset), learner family (curve) and 24 geometrically spaced training-set "
-            "sizes from 10 to the whole training pool, the misclassification rate on one "
-            "fixed held-out evaluation set, averaged over seeds (nested class-stratified "
-            "shards). One row per (domain, curve, data); the per-seed runs are in "
-            f"{DATASET_NAME}_runs.csv."
+        **protocol.meta_header(
+            DATASET_NAME, DESCRIPTION, invocation,
+            run_seconds={
+                "run_wall_seconds_total": runs["seconds"].sum(),
+                "run_cpu_seconds_total": runs["cpu_seconds"].sum(),
+            },
+            packages=("numpy", "pandas", "scikit-learn", "scipy", "joblib", "threadpoolctl",
+                      "mnist1d"),
         ),
-        "command": command,
-        "script": SCRIPT,
-        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "runtime_seconds": round(seconds, 1),
-        "machine": {
-            "nproc": os.cpu_count(),
-            "platform": platform.platform(),
-            "processor": platform.machine(),
-            "workers": jobs,
-            "blas_threads_per_worker": 1,
-            "load_average_1_5_15min_at_start": [round(v, 2) for v in load_start],
-            "load_average_1_5_15min_at_end": [round(v, 2) for v in os.getloadavg()],
-            "run_wall_seconds_total": round(float(runs["seconds"].sum()), 1),
-            "run_cpu_seconds_total": round(float(runs["cpu_seconds"].sum()), 1),
-        },
-        "versions": versions(),
         "rows": len(table),
         "runs": len(per_run),
         "seeds": list(config.seeds),
@@ -684,8 +541,7 @@ def write_outputs(out: Path, config: Config, runs: pd.DataFrame, command: str,
                 "eval_size": spec.eval_size,
                 "pool_size": int(runs.attrs["pool_sizes"][spec.name]),
                 "source": DOMAIN_SOURCES[spec.name],
-                **({"generator_args": runs.attrs["generator_args"][spec.name]}
-                   if spec.name in runs.attrs["generator_args"] else {}),
+                **protocol.generator_entry(runs, spec.name),
             }
             for spec in config.domains
         },
@@ -695,18 +551,11 @@ def write_outputs(out: Path, config: Config, runs: pd.DataFrame, command: str,
             "MNIST-1D as generated, synthetic standardised once with the pool's moments); "
             "float64 inputs"
         ),
-        "convergence_warnings": {
-            "total": len(not_converged),
-            "runs": len(runs),
-            "by_domain_curve": {
-                f"{d}/{c}": int(v)
-                for (d, c), v in not_converged.groupby(["domain", "curve"]).size().items()
-            },
-            "meaning": (
-                "runs of logistic or mlp that hit max_iter before their tolerance (sklearn "
-                "ConvergenceWarning, suppressed and counted); all are kept"
-            ),
-        },
+        "convergence_warnings": protocol.convergence_warnings(
+            runs,
+            "runs of logistic or mlp that hit max_iter before their tolerance (sklearn "
+            "ConvergenceWarning, suppressed and counted); all are kept",
+        ),
         "run_cpu_seconds_by_curve": {f"{d}/{c}": float(v) for (d, c), v in cost.items()},
         "columns": {
             "domain": "dataset: 'digits' (sklearn load_digits), 'mnist1d' (MNIST-1D) or "
@@ -733,69 +582,18 @@ def write_outputs(out: Path, config: Config, runs: pd.DataFrame, command: str,
         ),
         "curve_summary": summary,
     }
-    (out / f"{DATASET_NAME}.meta.json").write_text(json.dumps(meta, indent=2) + "\n",
-                                                   encoding="utf-8")
+    protocol.write_meta(meta, out / f"{DATASET_NAME}.meta.json")
     return pd.DataFrame(summary)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Arguments (default ``sys.argv[1:]``).
-
-    Returns
-    -------
-    argparse.Namespace
-        ``out``, ``jobs``, ``quick``.
-    """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default: {DEFAULT_OUT}; required with --quick)")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny smoke-test grid (1 seed, 4 sizes per domain, small pools)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        if args.out is None:
-            parser.error("--quick needs an explicit --out (do not overwrite the dataset)")
-        if args.out.resolve() == DEFAULT_OUT:
-            parser.error(f"--quick refuses to write into {DEFAULT_OUT} (the shipped dataset)")
-    if args.out is None:
-        args.out = DEFAULT_OUT
-    if args.jobs < 1:
-        parser.error("--jobs must be >= 1")
-    return args
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the experiment and write the CSV and meta files.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments.
-
-    Returns
-    -------
-    int
-        Exit status.
-    """
-    start = time.perf_counter()
-    load_start = os.getloadavg()
-    args = parse_args(argv)
-    config = QUICK if args.quick else FULL
-    runs = run_experiment(config, jobs=args.jobs)
-    seconds = time.perf_counter() - start
-    command = " ".join(["python", SCRIPT, *(sys.argv[1:] if argv is None else argv)])
-    summary = write_outputs(args.out, config, runs, command, seconds, args.jobs, load_start)
-    with pd.option_context("display.width", 200, "display.max_rows", 200):
-        print(summary.to_string(index=False))
-    print(f"{len(runs)} runs, {int((~runs['converged']).sum())} convergence warnings, "
-          f"{seconds:.0f}s; wrote {args.out / (DATASET_NAME + '.csv')}", file=sys.stderr)
-    return 0
+CLI = protocol.Script(
+    path=SCRIPT, dataset_name=DATASET_NAME, description=__doc__.split("\n\n")[0],
+    default_out=DEFAULT_OUT,
+    quick_help="tiny smoke-test grid (1 seed, 4 sizes per domain, small pools)",
+    full=FULL, quick=QUICK, run_experiment=run_experiment, write_outputs=write_outputs,
+)
+parse_args = CLI.parse_args
+main = CLI.main
 
 
 if __name__ == "__main__":

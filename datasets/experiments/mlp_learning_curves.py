@@ -31,16 +31,9 @@ Usage
 
 from __future__ import annotations
 
-import argparse
-import datetime as _dt
 import itertools
-import json
 import math
-import os
-import platform
 import sys
-import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,11 +41,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # the sibling module _protocol
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _protocol as protocol
+from _protocol import geometric_sizes
+
 DATASET_NAME = "mlp_learning_curves"
+SCRIPT = "datasets/experiments/mlp_learning_curves.py"
 DEFAULT_OUT = Path(__file__).resolve().parent.parent
 COLUMNS = ["domain", "curve", "data", "params", "compute", "seed", "error"]
 N_CLASSES = 10
 FLOP_FORMULA = "compute = 6 * params * data * epochs"
+DESCRIPTION = (
+    "Hestness-style learning curves of scikit-learn MLPs: for each domain, "
+    "architecture (curve), training-set size and seed, a sweep of hidden widths "
+    "is trained with fixed hyper-parameters and scored on one fixed held-out "
+    "evaluation set. One row per (domain, curve, data, width, seed); the width is "
+    "recoverable from params. The best model size per (domain, curve, data) is "
+    "the argmin over params of the seed-mean error."
+)
 
 
 @dataclass(frozen=True)
@@ -145,27 +152,6 @@ class Config:
         )
 
 
-def geometric_sizes(low: int, high: int, count: int) -> tuple[int, ...]:
-    """Return ``count`` rounded, strictly increasing sizes from ``low`` to ``high``.
-
-    Parameters
-    ----------
-    low, high : int
-        First and last size.
-    count : int
-        Number of sizes.
-
-    Returns
-    -------
-    tuple of int
-        The geometric grid.
-    """
-    sizes = tuple(round(float(s)) for s in np.geomspace(low, high, count))
-    if len(set(sizes)) != count:
-        raise ValueError(f"geometric grid {sizes} has duplicates")
-    return sizes
-
-
 FULL = Config(
     domains=(
         DomainSpec("digits", geometric_sizes(10, 1000, 9), (8, 16, 32, 64, 128, 256), 797),
@@ -209,18 +195,10 @@ def load_digits_domain(spec: DomainSpec, eval_seed: int) -> dict[str, np.ndarray
     dict
         ``x``, ``y`` (training pool) and ``x_eval``, ``y_eval``.
     """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    x, y = load_digits(return_X_y=True)
-    x = x / 16.0
-    x_pool, x_eval, y_pool, y_eval = train_test_split(
-        x, y, test_size=spec.eval_size, stratify=y, random_state=eval_seed
-    )
-    return {"x": x_pool, "y": y_pool, "x_eval": x_eval, "y_eval": y_eval}
+    return protocol.split_digits(spec.eval_size, eval_seed)
 
 
-def load_mnist1d_domain(spec: DomainSpec, eval_seed: int) -> dict[str, np.ndarray]:
+def load_mnist1d_domain(spec: DomainSpec, eval_seed: int) -> dict[str, Any]:
     """Generate MNIST-1D offline with the package's procedural generator.
 
     One call of ``mnist1d.data.make_dataset`` (default ``get_dataset_args()`` except
@@ -237,65 +215,16 @@ def load_mnist1d_domain(spec: DomainSpec, eval_seed: int) -> dict[str, np.ndarra
     Returns
     -------
     dict
-        ``x``, ``y`` (training pool) and ``x_eval``, ``y_eval``.
+        ``x``, ``y`` (training pool), ``x_eval``, ``y_eval`` and ``generator_args``.
     """
-    from mnist1d.data import get_dataset_args, make_dataset
-
     pool = spec.pool_size or max(spec.sizes)
     total = pool + spec.eval_size
     if total % N_CLASSES:
         raise ValueError(f"pool + eval ({total}) must be a multiple of {N_CLASSES}")
-    args = get_dataset_args()
-    args.num_samples = total
-    args.seed = eval_seed
-    args.train_split = pool / total
-    data = make_dataset(args)
-    x = np.concatenate([data["x"], data["x_test"]]).astype(np.float64)
-    y = np.concatenate([data["y"], data["y_test"]]).astype(np.int64)
-    if x.shape != (total, args.final_seq_length):
-        raise RuntimeError(f"unexpected MNIST-1D shape {x.shape}")
-    generator_args = {k: v for k, v in vars(args).items() if k != "url"}
-    return {
-        "x": x[:pool],
-        "y": y[:pool],
-        "x_eval": x[pool:],
-        "y_eval": y[pool:],
-        "generator_args": generator_args,
-    }
+    return protocol.generate_mnist1d(pool, spec.eval_size, eval_seed)
 
 
 LOADERS = {"digits": load_digits_domain, "mnist1d": load_mnist1d_domain}
-
-
-def stratified_order(y: np.ndarray, seed: int, salt: int) -> np.ndarray:
-    """Order the pool so that every prefix is (nearly) class-balanced.
-
-    Each class is shuffled; the order then takes one sample of every class per round
-    (classes in random order within a round). A shard of size ``n`` is the first ``n``
-    indices, so shards are nested (smaller shard within larger shard, same seed) and
-    every shard with ``n >= 10`` contains all classes.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Labels of the pool.
-    seed : int
-        Replicate seed.
-    salt : int
-        Domain-specific salt (so that domains use independent streams).
-
-    Returns
-    -------
-    numpy.ndarray
-        A permutation of ``range(len(y))``.
-    """
-    rng = np.random.default_rng([seed, salt])
-    per_class = [rng.permutation(np.flatnonzero(y == c)) for c in np.unique(y)]
-    order: list[int] = []
-    for r in range(max(len(p) for p in per_class)):
-        members = np.array([p[r] for p in per_class if r < len(p)])
-        order.extend(rng.permutation(members).tolist())
-    return np.asarray(order, dtype=np.int64)
 
 
 # ----------------------------------------------------------------------------- runs
@@ -353,14 +282,9 @@ def fit_one(
         The job plus ``params``, ``epochs``, ``compute``, ``n_errors``, ``error``,
         ``converged`` (no ConvergenceWarning) and ``seconds``.
     """
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
-    from threadpoolctl import threadpool_limits
 
-    idx = order[: job["data"]]
-    x, y = x_pool[idx], y_pool[idx]
-    if len(np.unique(y)) < 2:
-        raise RuntimeError(f"shard has a single class: {job}")
+    x, y = protocol.shard(x_pool, y_pool, order, job)
     hidden = (job["width"],) * job["layers"]
     model = MLPClassifier(
         hidden_layer_sizes=hidden,
@@ -369,11 +293,8 @@ def fit_one(
         random_state=job["seed"],
         **hyper,
     )
-    start = time.perf_counter()
-    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
+    with protocol.single_threaded() as record:
         model.fit(x, y)
-    seconds = time.perf_counter() - start
     params = sum(w.size for w in model.coefs_) + sum(b.size for b in model.intercepts_)
     n_out = model.coefs_[-1].shape[1]
     if params != n_params(x.shape[1], hidden, n_out):
@@ -387,8 +308,8 @@ def fit_one(
         "compute": 6.0 * params * job["data"] * epochs,
         "n_errors": n_errors,
         "error": n_errors / len(y_eval),
-        "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
-        "seconds": seconds,
+        "converged": record.converged,
+        "seconds": record.seconds,
     }
 
 
@@ -464,39 +385,17 @@ def run_experiment(config: Config, jobs: int = 2, verbose: bool = True) -> pd.Da
         One row per run with the tidy columns and diagnostics (``width``, ``layers``,
         ``epochs``, ``max_iter``, ``n_errors``, ``converged``, ``seconds``).
     """
-    from joblib import Parallel, delayed
-
-    tasks = []
-    pools: dict[str, int] = {}
-    generators: dict[str, dict[str, Any]] = {}
-    for salt, spec in enumerate(config.domains):
-        t0 = time.perf_counter()
-        data = LOADERS[spec.name](spec, config.eval_seed)
-        if len(data["y"]) < max(spec.sizes):
-            raise ValueError(f"{spec.name}: pool {len(data['y'])} < largest size")
-        if verbose:
-            print(
-                f"[{spec.name}] pool {data['x'].shape}, eval {data['x_eval'].shape}, "
-                f"loaded in {time.perf_counter() - t0:.1f}s",
-                file=sys.stderr,
-            )
-        orders = {s: stratified_order(data["y"], s, salt) for s in config.seeds}
-        pools[spec.name] = len(data["y"])
-        if "generator_args" in data:
-            generators[spec.name] = data.pop("generator_args")
-        for job in make_jobs(config, spec):
-            tasks.append((data, orders[job["seed"]], job))
-    tasks.sort(key=lambda t: -estimated_cost(t[2], t[0]["x"].shape[1]))
-    if verbose:
-        print(f"{len(tasks)} runs on {jobs} worker(s)", file=sys.stderr)
-    results = Parallel(n_jobs=jobs, batch_size=1, verbose=5 if verbose else 0)(
-        delayed(fit_one)(d["x"], d["y"], o, d["x_eval"], d["y_eval"], j, config.hyper)
-        for d, o, j in tasks
+    return protocol.run_parallel(
+        config.domains,
+        config.seeds,
+        load=lambda spec: LOADERS[spec.name](spec, config.eval_seed),
+        make_jobs=lambda spec: make_jobs(config, spec),
+        fit=fit_one,
+        cost=lambda job, data: estimated_cost(job, data["x"].shape[1]),
+        fit_args=(config.hyper,),
+        jobs=jobs,
+        verbose=verbose,
     )
-    runs = pd.DataFrame(results)
-    runs.attrs["pool_sizes"] = pools
-    runs.attrs["generator_args"] = generators
-    return runs
 
 
 # ----------------------------------------------------------------------------- output
@@ -520,18 +419,13 @@ def tidy(runs: pd.DataFrame) -> pd.DataFrame:
     RuntimeError
         If any run has zero evaluation errors (the error must be > 0) or rows repeat.
     """
-    zero = runs[runs["n_errors"] == 0]
-    if len(zero):
-        raise RuntimeError(
-            "runs with zero evaluation errors (enlarge the evaluation set):\n"
-            + zero[["domain", "curve", "data", "width", "seed"]].to_string()
-        )
-    table = runs[COLUMNS].copy()
-    table["error"] = table["error"].round(6)
+    table = protocol.sorted_runs(
+        runs,
+        COLUMNS,
+        keys=["domain", "curve", "data", "params", "seed"],
+        show=["domain", "curve", "data", "width", "seed"],
+    )
     table["compute"] = table["compute"].astype(float)
-    table = table.sort_values(["domain", "curve", "data", "params", "seed"]).reset_index(drop=True)
-    if table.duplicated(["domain", "curve", "data", "params", "seed"]).any():
-        raise RuntimeError("duplicate (domain, curve, data, params, seed) rows")
     if not ((table["error"] > 0) & (table["error"] <= 1)).all():
         raise RuntimeError("error outside (0, 1]")
     return table
@@ -581,31 +475,11 @@ def best_width_table(runs: pd.DataFrame, rel_tol: float = 0.05) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def versions() -> dict[str, str]:
-    """Versions of the interpreter and of the packages used.
-
-    Returns
-    -------
-    dict
-        ``python``, ``numpy``, ``pandas``, ``scikit-learn``, ``scipy``, ``joblib``,
-        ``mnist1d``.
-    """
-    from importlib.metadata import version
-
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "pandas", "scikit-learn", "scipy", "joblib", "mnist1d"):
-        out[name] = version(name)
-    return out
-
-
 def write_outputs(
     out: Path,
     config: Config,
     runs: pd.DataFrame,
-    command: str,
-    seconds: float,
-    jobs: int,
-    load_start: tuple[float, float, float],
+    invocation: protocol.Invocation,
 ) -> pd.DataFrame:
     """Write the tidy CSV and the meta JSON into ``out``.
 
@@ -617,14 +491,8 @@ def write_outputs(
         The experiment.
     runs : pandas.DataFrame
         Output of :func:`run_experiment`.
-    command : str
-        The command line that produced the data.
-    seconds : float
-        Total wall time of the script.
-    jobs : int
-        Worker processes used.
-    load_start : tuple of float
-        ``os.getloadavg()`` when the script started (other load on the machine).
+    invocation : _protocol.Invocation
+        How the script was run (command, wall time, workers, machine load).
 
     Returns
     -------
@@ -633,35 +501,16 @@ def write_outputs(
     """
     out.mkdir(parents=True, exist_ok=True)
     table = tidy(runs)
-    csv_path = out / f"{DATASET_NAME}.csv"
-    table.to_csv(csv_path, index=False, lineterminator="\n")
+    protocol.write_csv(table, out / f"{DATASET_NAME}.csv")
     best = best_width_table(runs)
-    not_converged = runs[~runs["converged"]]
     meta = {
-        "name": DATASET_NAME,
-        "description": (
-            "Hestness-style learning curves of scikit-learn MLPs: for each domain, "
-            "architecture (curve), training-set size and seed, a sweep of hidden widths "
-            "is trained with fixed hyper-parameters and scored on one fixed held-out "
-            "evaluation set. One row per (domain, curve, data, width, seed); the width is "
-            "recoverable from params. The best model size per (domain, curve, data) is "
-            "the argmin over params of the seed-mean error."
+        **protocol.meta_header(
+            DATASET_NAME,
+            DESCRIPTION,
+            invocation,
+            run_seconds={"fit_cpu_seconds_total": runs["seconds"].sum()},
+            packages=("numpy", "pandas", "scikit-learn", "scipy", "joblib", "mnist1d"),
         ),
-        "command": command,
-        "script": "datasets/experiments/mlp_learning_curves.py",
-        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "runtime_seconds": round(seconds, 1),
-        "machine": {
-            "nproc": os.cpu_count(),
-            "platform": platform.platform(),
-            "processor": platform.machine(),
-            "workers": jobs,
-            "blas_threads_per_worker": 1,
-            "load_average_1_5_15min_at_start": [round(v, 2) for v in load_start],
-            "load_average_1_5_15min_at_end": [round(v, 2) for v in os.getloadavg()],
-            "fit_cpu_seconds_total": round(float(runs["seconds"].sum()), 1),
-        },
-        "versions": versions(),
         "rows": len(table),
         "runs_per_domain": {k: int(v) for k, v in runs["domain"].value_counts().items()},
         "seeds": list(config.seeds),
@@ -679,11 +528,7 @@ def write_outputs(
                 "pool_size": int(runs.attrs["pool_sizes"][spec.name]),
                 "max_epochs": {str(n): config.max_epochs(n) for n in spec.sizes},
                 "source": DOMAIN_SOURCES[spec.name],
-                **(
-                    {"generator_args": runs.attrs["generator_args"][spec.name]}
-                    if spec.name in runs.attrs["generator_args"]
-                    else {}
-                ),
+                **protocol.generator_entry(runs, spec.name),
             }
             for spec in config.domains
         },
@@ -715,18 +560,11 @@ def write_outputs(
             "(2 forward + 4 backward, Kaplan et al. 2020 approximation; activations, "
             "softmax and optimizer updates ignored); epochs = n_iter_ actually run"
         ),
-        "convergence_warnings": {
-            "total": len(not_converged),
-            "runs": len(runs),
-            "by_domain_curve": {
-                f"{d}/{c}": int(v)
-                for (d, c), v in not_converged.groupby(["domain", "curve"]).size().items()
-            },
-            "meaning": (
-                "runs that hit max_iter before the tol criterion (sklearn "
-                "ConvergenceWarning, suppressed and counted); all are kept"
-            ),
-        },
+        "convergence_warnings": protocol.convergence_warnings(
+            runs,
+            "runs that hit max_iter before the tol criterion (sklearn "
+            "ConvergenceWarning, suppressed and counted); all are kept",
+        ),
         "epochs_run": {
             "min": int(runs["epochs"].min()),
             "median": float(runs["epochs"].median()),
@@ -754,8 +592,7 @@ def write_outputs(
         ),
         "best_width": best.to_dict(orient="records"),
     }
-    meta_path = out / f"{DATASET_NAME}.meta.json"
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    protocol.write_meta(meta, out / f"{DATASET_NAME}.meta.json")
     return best
 
 
@@ -774,75 +611,19 @@ DOMAIN_SOURCES = {
 }
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Arguments (default ``sys.argv[1:]``).
-
-    Returns
-    -------
-    argparse.Namespace
-        ``out``, ``jobs``, ``quick``.
-    """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help=f"output folder (default: {DEFAULT_OUT}; required with --quick)",
-    )
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument(
-        "--quick", action="store_true", help="tiny smoke-test grid (1 seed, 3 sizes, 3 widths)"
-    )
-    args = parser.parse_args(argv)
-    if args.out is None:
-        if args.quick:
-            parser.error("--quick needs an explicit --out (do not overwrite the dataset)")
-        args.out = DEFAULT_OUT
-    if args.jobs < 1:
-        parser.error("--jobs must be >= 1")
-    return args
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the experiment and write the CSV and meta files.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments.
-
-    Returns
-    -------
-    int
-        Exit status.
-    """
-    start = time.perf_counter()
-    load_start = os.getloadavg()
-    args = parse_args(argv)
-    config = QUICK if args.quick else FULL
-    runs = run_experiment(config, jobs=args.jobs)
-    seconds = time.perf_counter() - start
-    command = " ".join(
-        [
-            "python",
-            "datasets/experiments/mlp_learning_curves.py",
-            *(sys.argv[1:] if argv is None else argv),
-        ]
-    )
-    best = write_outputs(args.out, config, runs, command, seconds, args.jobs, load_start)
-    with pd.option_context("display.width", 200, "display.max_rows", 200):
-        print(best.to_string(index=False))
-    print(
-        f"{len(runs)} runs, {int((~runs['converged']).sum())} convergence warnings, "
-        f"{seconds:.0f}s; wrote {args.out / (DATASET_NAME + '.csv')}",
-        file=sys.stderr,
-    )
-    return 0
+CLI = protocol.Script(
+    path=SCRIPT,
+    dataset_name=DATASET_NAME,
+    description=__doc__.split("\n\n")[0],
+    default_out=DEFAULT_OUT,
+    quick_help="tiny smoke-test grid (1 seed, 3 sizes, 3 widths)",
+    full=FULL,
+    quick=QUICK,
+    run_experiment=run_experiment,
+    write_outputs=write_outputs,
+)
+parse_args = CLI.parse_args
+main = CLI.main
 
 
 if __name__ == "__main__":
