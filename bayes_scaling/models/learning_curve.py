@@ -91,6 +91,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scaling import dims
+from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
@@ -346,8 +347,12 @@ class HierarchicalLearningCurve(ScalingModel):
                              dims=dims.CURVE)
 
             idx = self.obs_curve_idx
-            eps = gamma[idx] + reducible_part(pt.exp(log_size_c), scale_ref[idx], beta[idx],
-                                              share[idx])
+            if self.form == "sigmoid_log":
+                eps = gamma[idx] + reducible_part(pt.exp(log_size_c), scale_ref[idx],
+                                                  beta[idx], share[idx])
+            else:  # the same value at q = 0, in the form version 0.1 sampled
+                eps = POWER_LAW_IRREDUCIBLE.function(pt.exp(log_size_c), alpha=scale_ref[idx],
+                                                     beta=beta[idx], gamma=gamma[idx])
             mu = pt.log(eps)
             sigma = p["noise_sigma"].create_variable("noise_sigma", dims=dims.CURVE)
             observed = np.log(frame[metric].to_numpy(float))
