@@ -40,6 +40,29 @@ Tables (:data:`TABLES`) and their holdout rules:
 ``simulated-in-family``
     ``alpha m^-beta + gamma`` curves with log-normal noise,
     :func:`benchmarks.extrapolation.simulated_split` (the three largest sizes held out).
+``gadre2024``
+    Gadre et al. (2024), :mod:`bayes_scaling.datasets.gadre`: 104 OpenLM runs on three
+    training sets (the domains), each evaluated on 8 validation sets; a curve is a
+    (training set, validation set) pair, 24 curves, one row per run. The dataset's own
+    split: fitted on the runs below 1e9 parameters (1.1e7 to 4.1e8), held out the 1.4B and
+    6.9B runs (9 runs, 72 rows): up to 2.8 in log model size and 1.25 in log tokens
+    beyond the fitted runs. Its rows have two size columns, ``params`` (N) and ``data``
+    (D): only joint-law methods apply (:data:`TABLE_SIZES`).
+``chinchilla-epoch2024``
+    Hoffmann et al.'s IsoFLOP runs as digitised by Besiroglu et al. (2024), one curve, 245
+    runs: the runs above 2e9 parameters held out (57 runs up to 1.6e10 parameters, up to
+    2.1 in log model size beyond the fitted runs; :data:`CHINCHILLA_HOLDOUT_ABOVE`, the rule
+    of ``tests/test_prediction_models.py`` without its interior holdout). The 5 runs with
+    far too few tokens for their size, which Epoch's replication drops, are all among the
+    held-out runs and are kept: a method is scored on them as a user would get it (they
+    cap the coverage a method can reach at 52/57 = 0.91 unless its intervals are very
+    wide). Joint-law methods only.
+
+Methods model one or two size columns (:func:`predictor_sizes`): learning-curve methods
+(M1-M4, the hierarchical model) the ``data`` column, joint-law methods (the Bayesian
+:class:`~bayes_scaling.models.JointScalingLaw` and its per-curve Huber point fit)
+``params`` and ``data``. :func:`run` scores a method on a table only when the two agree
+and says which pairs it skipped (log line and ``attrs["skipped"]`` of its result).
 
 :func:`run` scores every predictor on every table and times each predictor call;
 :func:`summary` keeps each table's overall row per method; :func:`write` stores both
@@ -79,6 +102,11 @@ DENSE_HOLDOUT_ABOVE = 1 / 8
 #: Seeds of the simulated tables (fixed: the tables are part of the benchmark).
 MISSPECIFIED_SEED = 11
 IN_FAMILY_SEED = 7
+#: chinchilla-epoch2024: runs with more parameters than this are held out.
+CHINCHILLA_HOLDOUT_ABOVE = 2e9
+#: Size columns of a learning-curve table and of a joint-law table.
+LEARNING_CURVE_SIZES: tuple[str, ...] = ("data",)
+JOINT_SIZES: tuple[str, ...] = ("params", "data")
 
 
 def hold_out_above(frame: pd.DataFrame, ratio: float, *,
@@ -175,6 +203,23 @@ def in_family_table() -> pd.DataFrame:
     return simulated_split(n_domains=3, curves_per_domain=3, seed=IN_FAMILY_SEED)
 
 
+def gadre_table() -> pd.DataFrame:
+    """``gadre2024`` with the dataset's split (public mirror: ``MIRROR``): fitted on the runs
+    below 1e9 parameters, the 1.4B and 6.9B runs held out."""
+    from bayes_scaling.datasets import load_dataset
+
+    return load_dataset("gadre2024", mirror=MIRROR).frame
+
+
+def chinchilla_table(above: float = CHINCHILLA_HOLDOUT_ABOVE) -> pd.DataFrame:
+    """``chinchilla-epoch2024`` (public mirror: ``MIRROR``), the runs with more than
+    ``above`` parameters held out."""
+    from bayes_scaling.datasets import load_dataset
+
+    frame = load_dataset("chinchilla-epoch2024", mirror=MIRROR).frame
+    return frame.assign(split=np.where(frame["params"] > above, "holdout", "fit"))
+
+
 #: Table name -> zero-argument loader of a tidy frame with a ``split`` column.
 TABLES: dict[str, Callable[[], pd.DataFrame]] = {
     "revisiting2022-lang": lang_table,
@@ -182,14 +227,101 @@ TABLES: dict[str, Callable[[], pd.DataFrame]] = {
     "dense-learning-curves": dense_table,
     "simulated-misspecified": misspecified_table,
     "simulated-in-family": in_family_table,
+    "gadre2024": gadre_table,
+    "chinchilla-epoch2024": chinchilla_table,
 }
+#: Size columns the methods scored on a table must model; tables not listed are learning
+#: curves over ``data`` (:data:`LEARNING_CURVE_SIZES`).
+TABLE_SIZES: dict[str, tuple[str, ...]] = {"gadre2024": JOINT_SIZES,
+                                           "chinchilla-epoch2024": JOINT_SIZES}
+
+
+def table_sizes(name: str) -> tuple[str, ...]:
+    """The size columns of table ``name`` (:data:`TABLE_SIZES`, else ``("data",)``)."""
+    return TABLE_SIZES.get(name, LEARNING_CURVE_SIZES)
+
+
+def predictor_sizes(predict: Predictor) -> tuple[str, ...]:
+    """The size columns a predictor models: its ``sizes`` attribute, else ``("data",)``
+    (the learning-curve predictors of :mod:`benchmarks.extrapolation`)."""
+    return tuple(getattr(predict, "sizes", LEARNING_CURVE_SIZES))
+
+
+def _with_sizes(predict: Predictor, sizes: tuple[str, ...]) -> Predictor:
+    predict.sizes = sizes  # type: ignore[attr-defined]
+    return predict
+
+
+def huber_joint_predictor() -> Predictor:
+    """Per curve, ``E + A/N^alpha + B/D^beta`` by Huber regression of log loss
+    (:func:`benchmarks.point_fits.fit_chinchilla_huber`: Hoffmann et al. 2022, Besiroglu et
+    al. 2024, ``delta = 1e-3``, a grid of starts), fitted on the curve's ``fit`` rows; a
+    point prediction (no intervals)."""
+    from benchmarks.point_fits import fit_chinchilla_huber
+
+    def predict(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
+        metric = metric_of(train)
+        out = pd.Series(np.nan, index=holdout.index, dtype=float)
+        fitted = train.groupby(["domain", "curve"], sort=False)
+        for key, rows in holdout.groupby(["domain", "curve"], sort=False):
+            curve = fitted.get_group(key)
+            fit = fit_chinchilla_huber(curve["params"].to_numpy(float),
+                                       curve["data"].to_numpy(float),
+                                       curve[metric].to_numpy(float))
+            out.loc[rows.index] = fit.predict(rows["params"].to_numpy(float),
+                                              rows["data"].to_numpy(float))
+        return pd.DataFrame({"prediction": out})
+
+    predict.__name__ = "predict_huber_joint"
+    return _with_sizes(predict, JOINT_SIZES)
+
+
+def joint_predictor(*, draws: int = 1000, seed: int = 2026,
+                    **model_options: object) -> Predictor:
+    """:class:`~bayes_scaling.models.JointScalingLaw` fitted to every curve of the table at
+    once with the package's default sampler settings (4 chains, ``draws`` per chain); the
+    held-out rows are predicted with :func:`bayes_scaling.prediction.predict`, as a user
+    would. ``model_options`` go to the model. Each call appends the fit's diagnostics
+    (:class:`~bayes_scaling.diagnostics.DiagnosticsReport` as a dict, with the number of
+    fitted rows) to the predictor's ``reports`` list."""
+    reports: list[dict[str, object]] = []
+
+    def predict(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
+        import warnings
+
+        from bayes_scaling.diagnostics import fit_report
+        from bayes_scaling.errors import FitDiagnosticsWarning
+        from bayes_scaling.models import JointScalingLaw
+        from bayes_scaling.prediction import predict as predict_rows
+
+        with warnings.catch_warnings():  # diagnostics are recorded in the fit's attrs
+            warnings.simplefilter("ignore", FitDiagnosticsWarning)
+            fit = JointScalingLaw(train, **model_options).fit(draws=draws, seed=seed)
+        report = fit_report(fit)
+        reports.append({"fit_rows": len(train), **report.to_dict()})
+        print(f"joint fit {model_options or ''} on {len(train)} rows: {report.verdict}",
+              flush=True)
+        rows = holdout[["domain", "curve", *JOINT_SIZES]]
+        table = predict_rows(fit, rows, probs=LEVELS, seed=seed)
+        metric = fit.attrs["metric"]
+        out = {"prediction": table[f"{metric}_median"].to_numpy()}
+        for p in LEVELS:
+            out[f"lower_{p:g}"] = table[f"{metric}_lower_{p:g}"].to_numpy()
+            out[f"upper_{p:g}"] = table[f"{metric}_upper_{p:g}"].to_numpy()
+        return pd.DataFrame(out, index=holdout.index)
+
+    predict.__name__ = "predict_joint"
+    predict.reports = reports  # type: ignore[attr-defined]
+    return _with_sizes(predict, JOINT_SIZES)
 #: The tables of ``--quick`` (small: a Bayesian fit of each takes well under a minute).
 QUICK_TABLES: tuple[str, ...] = ("mlp-learning-curves", "simulated-misspecified",
                                  "simulated-in-family")
 
 
 def default_predictors(quick: bool = False) -> dict[str, Predictor]:
-    """The methods of ``python -m benchmarks calibration``: M1-M4 and the Bayesian model.
+    """The methods of ``python -m benchmarks calibration``: M1-M4 and the Bayesian
+    learning-curve model (learning-curve tables), the per-curve Huber fit and the Bayesian
+    joint law (joint-law tables).
 
     This is the one place to plug a new predictor in.
 
@@ -203,15 +335,18 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
     dict of str to callable
         Method name -> predictor.
 
-    The Bayesian model is scored as a user gets it (default settings, held-out rows
-    predicted with :func:`bayes_scaling.prediction.predict`), and without its discrepancy
-    term, which shows what the term buys.
+    The Bayesian models are scored as a user gets them (default settings, held-out rows
+    predicted with :func:`bayes_scaling.prediction.predict`); the learning-curve model also
+    without its discrepancy term, which shows what the term buys. :func:`run` scores each
+    method on the tables of its size columns only (:func:`predictor_sizes`).
     """
     draws = 100 if quick else 1000
     return {**POINT_PREDICTORS,
             "bayes: hierarchical": hierarchical_predictor(draws=draws),
             "bayes: hierarchical, no discrepancy": hierarchical_predictor(draws=draws,
-                                                                          discrepancy=False)}
+                                                                          discrepancy=False),
+            "huber: joint law per curve": huber_joint_predictor(),
+            "bayes: joint law": joint_predictor(draws=draws)}
 
 
 def _timed(predict: Predictor, spent: dict[str, float]) -> Predictor:
@@ -246,7 +381,10 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
         One row per table, method and domain (plus ``"all"``): :data:`COLUMNS`.
         ``wall_s`` is the wall time of the predictor's call (fitting and predicting the
         whole table; the same on each of the table's rows). Point methods have NaN
-        coverage and miscalibration (no intervals).
+        coverage and miscalibration (no intervals). A method is scored on a table only
+        when it models the table's size columns (:func:`predictor_sizes`,
+        :func:`table_sizes`); the pairs skipped are logged and listed in
+        ``attrs["skipped"]`` (dicts with ``table``, ``method`` and ``reason``).
 
     Raises
     ------
@@ -258,11 +396,19 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
     if unknown:
         raise KeyError(f"unknown table(s) {unknown}; valid: {', '.join(TABLES)}")
     parts = []
+    skipped: list[dict[str, str]] = []
     for name in names:
         data = TABLES[name]()
         n_fit = int((data["split"] == "fit").sum())
         log(f"calibration: {name}: {n_fit} fit rows, {len(data) - n_fit} held out")
+        sizes = table_sizes(name)
         for method, predict in predictors.items():
+            if predictor_sizes(predict) != sizes:
+                reason = (f"the method models size column(s) {list(predictor_sizes(predict))}, "
+                          f"the table has {list(sizes)}")
+                log(f"calibration: {name} / {method}: skipped ({reason})")
+                skipped.append({"table": name, "method": method, "reason": reason})
+                continue
             spent: dict[str, float] = {}
             start = time.perf_counter()
             scored = score(_timed(predict, spent), data)
@@ -273,7 +419,10 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
             parts.append(scored.assign(table=name, method=method, wall_s=spent["wall_s"]))
             if checkpoint is not None:
                 pd.concat(parts, ignore_index=True)[COLUMNS].to_csv(checkpoint, index=False)
-    return pd.concat(parts, ignore_index=True)[COLUMNS]
+    table = (pd.concat(parts, ignore_index=True)[COLUMNS] if parts
+             else pd.DataFrame(columns=COLUMNS))
+    table.attrs["skipped"] = skipped
+    return table
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -141,3 +141,69 @@ def test_default_predictors_are_m1_to_m4_and_the_bayesian_model():
     assert list(predictors)[:4] == ["M1", "M2", "M3", "M4"]
     assert any(name.startswith("bayes") for name in predictors)
     assert set(calibration.QUICK_TABLES) <= set(calibration.TABLES)
+
+
+def test_methods_of_other_size_columns_are_skipped_and_said_so(tiny_table, monkeypatch):
+    joint = _scaled(1.0)
+    joint.sizes = ("params", "data")  # a joint-law method: not for a learning-curve table
+    messages: list[str] = []
+    table = calibration.run({"exact": _scaled(1.0), "joint": joint}, [tiny_table],
+                            log=messages.append)
+    assert set(table["method"]) == {"exact"}
+    assert table.attrs["skipped"] == [{
+        "table": "tiny", "method": "joint",
+        "reason": "the method models size column(s) ['params', 'data'], the table has "
+                  "['data']"}]
+    assert any("tiny / joint: skipped" in m for m in messages)
+    # declared a joint table, the same method is scored and the learning-curve one skipped
+    monkeypatch.setitem(calibration.TABLE_SIZES, "tiny", calibration.JOINT_SIZES)
+    table = calibration.run({"exact": _scaled(1.0), "joint": joint}, [tiny_table],
+                            log=lambda _: None)
+    assert set(table["method"]) == {"joint"}
+    assert [s["method"] for s in table.attrs["skipped"]] == ["exact"]
+    # nothing applicable: an empty table with the columns, not an error
+    empty = calibration.run({"exact": _scaled(1.0)}, [tiny_table], log=lambda _: None)
+    assert empty.empty and list(empty.columns) == calibration.COLUMNS
+
+
+def test_default_predictors_cover_both_kinds_of_table():
+    predictors = calibration.default_predictors(quick=True)
+    sizes = {name: calibration.predictor_sizes(p) for name, p in predictors.items()}
+    assert sizes["M1"] == ("data",) and sizes["bayes: hierarchical"] == ("data",)
+    assert sizes["huber: joint law per curve"] == ("params", "data")
+    assert sizes["bayes: joint law"] == ("params", "data")
+    assert calibration.table_sizes("gadre2024") == ("params", "data")
+    assert calibration.table_sizes("chinchilla-epoch2024") == ("params", "data")
+    assert calibration.table_sizes("revisiting2022-lang") == ("data",)
+
+
+def test_huber_joint_predictor_recovers_a_noise_free_surface():
+    n = np.repeat(np.geomspace(1e7, 1e9, 5), 4)
+    d = n * np.tile([5.0, 20.0, 80.0, 320.0], 5)
+    truth = {"E": 1.8, "A": 400.0, "B": 900.0, "alpha": 0.32, "beta": 0.29}
+
+    def law(n, d):
+        return truth["E"] + truth["A"] * n ** -truth["alpha"] + truth["B"] * d ** -truth["beta"]
+
+    frame = pd.DataFrame({"domain": "d", "curve": "c", "params": n, "data": d,
+                          "loss": law(n, d), "split": np.where(n >= 1e9, "holdout", "fit")})
+    holdout = frame[frame["split"] == "holdout"]
+    pred = calibration.huber_joint_predictor()(frame[frame["split"] == "fit"], holdout)
+    np.testing.assert_allclose(pred["prediction"], holdout["loss"], rtol=2e-3)
+    # a wrong surface is not reproduced: the test can fail
+    off = holdout.assign(loss=holdout["loss"] * 1.05)
+    assert not np.allclose(pred["prediction"], off["loss"], rtol=2e-3)
+
+
+@pytest.mark.skipif(not calibration.MIRROR.is_dir(), reason="offline data mirror absent")
+def test_joint_tables_hold_out_the_largest_models():
+    gadre = calibration.TABLES["gadre2024"]()
+    assert {"params", "data"} <= set(gadre.columns)
+    fit, held = gadre[gadre["split"] == "fit"], gadre[gadre["split"] == "holdout"]
+    assert (len(fit), len(held)) == (760, 72)
+    assert fit["params"].max() < 1e9 <= held["params"].min()
+    assert held.groupby(["domain", "curve"]).ngroups == 24  # every curve is scored
+    chinchilla = calibration.TABLES["chinchilla-epoch2024"]()
+    fit, held = (chinchilla[chinchilla["split"] == s] for s in ("fit", "holdout"))
+    assert (len(fit), len(held)) == (188, 57)
+    assert fit["params"].max() <= calibration.CHINCHILLA_HOLDOUT_ABOVE < held["params"].min()
