@@ -172,6 +172,49 @@ def test_large_monte_carlo_error_is_flagged():
     assert table.loc["good", "problem"] == ""
 
 
+def test_smc_block_that_fails_its_checks_is_rerun_with_more_particles():
+    """50 particles x 3 runs cannot reach bulk ESS 300 (the limit for 3 chains): the block
+    is run again with 100 and 200 particles, the best run is kept and resampled to 50 per
+    chain, and every attempt is recorded."""
+    frame = pd.DataFrame({"domain": "d", "curve": "c", "data": [100.0, 1e3, 1e4, 1e5],
+                          "error": [0.40, 0.22, 0.14, 0.08]})
+    fit = _quiet(CurveFormModel(frame, "power_law").fit_smc, draws=50, chains=3, seed=1)
+    assert fit["posterior"].sizes["draw"] == 50
+    np.testing.assert_array_equal(fit["posterior"]["draw"].values, np.arange(50))
+    remedy = json.loads(fit.attrs["smc_remedy"])["d/c"]
+    assert [a["draws"] for a in remedy["attempts"]] == [50, 100, 200]
+    assert all(a["ess_over_limit"] > 1 for a in remedy["attempts"])
+    assert remedy["block_max_evidence_se"] == pytest.approx(0.5)
+    kept = fit["posterior"]["alpha"].values.ravel()
+    assert len(np.unique(kept)) > 0.5 * kept.size  # resampled without replacement
+    # the evidence is the kept run's (its chains' estimates, not recomputed from 50 draws)
+    assert fit["sample_stats"]["log_marginal_likelihood"].sizes["chain"] == 3
+
+
+def test_smc_block_that_passes_is_run_once():
+    """The true form of simulated power-law curves passes at 3 x 300 particles: no block
+    is run again, no remedy is recorded."""
+    fit = comparison().fits["power_law"]
+    assert json.loads(fit.attrs["diagnostics"])["ok"]
+    assert "smc_remedy" not in fit.attrs
+    assert fit["posterior"].sizes["draw"] == SMC.draws
+
+
+def test_smc_config_validates_tempering_settings():
+    for name in ("threshold", "correlation_threshold"):
+        for bad in (0.0, 1.0, -0.2, "0.5", True):
+            with pytest.raises(ModelConfigError, match=f"SMC {name} must be a number"):
+                SMCConfig(**{name: bad})
+    assert SMCConfig().threshold == 0.9 and SMCConfig().correlation_threshold == 0.001
+
+
+def test_evidence_limit_of_smc_blocks_is_the_comparison_limit():
+    from bayes_scaling.comparison.evidence import MAX_EVIDENCE_SE
+    from bayes_scaling.models.form import SMC_BLOCK_MAX_EVIDENCE_SE
+
+    assert SMC_BLOCK_MAX_EVIDENCE_SE == MAX_EVIDENCE_SE
+
+
 def test_evidence_strength_words():
     assert evidence_strength(0.5) == "not worth more than a bare mention"
     assert evidence_strength(-2.0) == "positive"

@@ -30,7 +30,7 @@ from scipy.special import logsumexp, softmax
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ComparisonWarning, ModelConfigError
-from bayes_scaling.models.form import BLOCK
+from bayes_scaling.models.form import BLOCK, chain_evidence_se
 from bayes_scaling.summaries import ci_defaults
 
 __all__ = ["MAX_EVIDENCE_SE", "block_evidence", "compare_evidence", "evidence_strength",
@@ -80,8 +80,7 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
                                "model cannot describe these data (check the priors' support)")
     n = z.shape[0]
     log_z = logsumexp(z, axis=0) - np.log(n)
-    w = np.exp(z - z.max(axis=0))
-    se = w.std(axis=0, ddof=1) / (np.sqrt(n) * w.mean(axis=0))
+    se = chain_evidence_se(z, axis=0)
     table = pd.DataFrame({"log_evidence": log_z, "log_evidence_se": se, "n_chains": n,
                           "chain_sd": z.std(axis=0, ddof=1)},
                          index=pd.Index(fit["sample_stats"][BLOCK].values.astype(str),
