@@ -70,6 +70,8 @@ class Findings:
     hypotheses: list[Any] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What a reader must know before the numbers (shown under the report's first line).
+    caveats: list[str] = field(default_factory=list)
 
     def add_fit(self, name: str, fit: xr.DataTree) -> None:
         """Keep a NUTS fit, its stored diagnostics verdict and its diagnostics plot."""
@@ -150,6 +152,53 @@ def _with_target_notes(note: str, projection: xr.Dataset) -> str:
     return " ".join([note, *notes]).strip()
 
 
+#: The form of the hierarchical learning-curve fit (what its projections assume).
+PROJECTED_FORM = "power_law_irreducible"
+#: Log Bayes factor (nats) against the projected form from which the report's first lines
+#: say that the comparison rejects it: 3 nats is "strong" on Kass & Raftery's scale
+#: (2 log BF > 6), counted after subtracting 2 Monte Carlo standard errors.
+REJECTED_FORM_LOG_BF = 3.0
+
+
+def _averaged_forms_projection(found: Findings, targets: list[str]) -> None:
+    """The growth projection of the compared forms averaged by their stacking weights (a
+    table), and, when the evidence strongly favours another form over the one the
+    hierarchical projection assumes, a caveat saying so and pointing to that table."""
+    from bayes_scaling.comparison import average_projection
+    from bayes_scaling.projection import project_form_growth, summarize_projection
+
+    comparison = found.comparison
+    weighting = "stacking" if "stacking" in comparison.weights else "evidence"
+    weights = comparison.weights[weighting].to_dict()
+    projections = {name: project_form_growth(fit, targets)
+                   for name, fit in comparison.fits.items()}
+    averaged = summarize_projection(average_projection(projections, weights))
+    shown_weights = ", ".join(f"{name} {w:.2f}" for name, w in weights.items())
+    found.tables.append(Table(
+        "projection_forms_averaged", "projections",
+        f"Growth to reach the targets, averaged over the compared forms ({weighting} "
+        "weights)", averaged, show=_shown(averaged, PROJECTION_COLUMNS),
+        rows="level != 'curve'",
+        note=f"Each form fitted per curve by SMC (no pooling, no discrepancy term); "
+             f"weights: {shown_weights}."))
+    evidence = comparison.evidence
+    if evidence is None or PROJECTED_FORM not in evidence.index:
+        return
+    best = evidence.index[0]
+    log_bf = float(evidence.loc[best, "log_evidence"] - evidence.loc[PROJECTED_FORM,
+                                                                      "log_evidence"])
+    se = float(np.hypot(evidence.loc[best, "log_evidence_se"],
+                        evidence.loc[PROJECTED_FORM, "log_evidence_se"]))
+    if best != PROJECTED_FORM and log_bf - 2 * se > REJECTED_FORM_LOG_BF:
+        found.caveats.append(
+            f"The form comparison favours `{best}` over `{PROJECTED_FORM}`, the form the "
+            f"hierarchical projections assume, by {log_bf:.1f} +/- {se:.1f} nats of log "
+            f"evidence (per-curve fits without the discrepancy term). Read the growth "
+            f"projections with that in mind; the table 'averaged over the compared forms' "
+            f"({weighting} weights: {shown_weights}) gives the projection of the forms the "
+            "data prefer.")
+
+
 def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
                             targets: Sequence[str], forms: Sequence[str],
                             hypotheses: Sequence[str] | None,
@@ -207,6 +256,7 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
         found.add_problems("form comparison", found.comparison.problems)
         _figure(found, "model_comparison", "Functional forms by evidence (log Bayes factor, "
                 "2 Monte Carlo SE) and PSIS-LOO", plot_model_comparison, found.comparison)
+        _averaged_forms_projection(found, list(targets))
     applicable = ["irreducible-error"]
     if (data.frame.groupby("domain")["curve"].nunique() >= 2).any():
         applicable.append("shared-exponent")
