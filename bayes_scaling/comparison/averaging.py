@@ -161,7 +161,7 @@ def average_projection(projections: Mapping[str, xr.Dataset], weights: Mapping[s
                       n_draws=n_draws, seed=seed)
     fixed = first[[v for v in first.data_vars if v not in per_draw
                    and not v.startswith("p_reachable")]]
-    out = xr.merge([mixed, fixed], combine_attrs="drop")
+    out = xr.merge([mixed, fixed], combine_attrs="drop", compat="override", join="exact")
     out["p_reachable"] = out["reachable"].mean(list(dims.SAMPLE_DIMS))
     out["p_reachable_domain"] = out["reachable_domain"].mean(list(dims.SAMPLE_DIMS))
     out.attrs.update({**first.attrs, "averaged_over": list(projections),
