@@ -1,12 +1,14 @@
 # bayes_scaling: the two commands of the README, plus the slow tiers.
 #   make demo   set up .venv and run the main job on the embedded dataset
 #   make test   set up .venv and run the default (fast) test tier
+#   make docs   set up .venv (+ the docs extra) and build the site in docs/_build/html
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test test-slow benchmark lint notebooks clean setup
+.PHONY: demo test test-slow benchmark lint notebooks docs clean setup install
 
 $(STAMP): pyproject.toml
 	@set -e; \
@@ -44,8 +46,23 @@ test-slow: install
 benchmark: install
 	PYTHONPATH=. "$(PY)" -m benchmarks $(BENCH_ARGS)
 
+# The documentation site (docs/): user guide, API reference, and a gallery of every notebook
+# in notebooks/ plus the demo report, executed at build time with the quick settings
+# (BAYES_SCALING_QUICK=1, as `make notebooks`). Warnings are errors (-W --keep-going), broken
+# cross-references too (-n). Public tables are read from the offline mirror
+# (BAYES_SCALING_DATA_MIRROR, default ../shared/datasets/raw). Executed notebooks are cached
+# in docs/_build/.jupyter_cache, so a rebuild re-executes only the notebooks that changed;
+# DOCS_ARGS=-E rebuilds every page.
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	"$(PY)" -m pip install --quiet ".[test,docs]"
+	@touch "$(DOCS_STAMP)"
+
+docs: $(DOCS_STAMP) install
+	"$(PY)" -m sphinx -b html -W --keep-going -n -j 1 $(DOCS_ARGS) docs docs/_build/html
+	@echo "docs: open docs/_build/html/index.html"
+
 lint: $(STAMP)
 	"$(VENV)/bin/ruff" check bayes_scaling tests datasets/experiments
 
 clean:
-	rm -rf "$(VENV)" build dist .pytest_cache
+	rm -rf "$(VENV)" build dist .pytest_cache docs/_build docs/gallery/notebooks

@@ -7,23 +7,32 @@ the results. See ``README.md`` and ``ARCHITECTURE.md``.
 
 from __future__ import annotations
 
+#: The package version (``major.minor.patch``); saved fits record it.
 __version__ = "0.1.0"
 
 from bayes_scaling.data import ScalingData, load_table
 from bayes_scaling.errors import (
     BayesScalingError,
+    ComparisonWarning,
+    DatasetError,
     DataValidationError,
     FitDiagnosticsWarning,
     FitFileError,
+    IdentificationWarning,
+    ModelConfigError,
+    OutputExistsError,
     PriorConfigError,
+    ProjectionError,
 )
 
 __all__ = [
     "BayesScalingError",
+    "ComparisonWarning",
     "DataValidationError",
     "DatasetError",
     "FitDiagnosticsWarning",
     "FitFileError",
+    "IdentificationWarning",
     "ModelConfigError",
     "OutputExistsError",
     "PriorConfigError",

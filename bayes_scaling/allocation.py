@@ -45,6 +45,13 @@ from bayes_scaling.projection import (
 )
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
+__all__ = [
+    "compute_for_target_loss",
+    "compute_optimal_allocation",
+    "optimal_loss",
+    "summarize_allocation",
+]
+
 #: ``resource`` labels of the allocation: model size N* and training tokens D*.
 RESOURCES: tuple[str, str] = ("params", "data")
 

@@ -61,6 +61,13 @@ from bayes_scaling.projection import (
 )
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
+__all__ = [
+    "compare_degrees",
+    "project_compute_growth",
+    "summarize_algorithmic_progress",
+    "summarize_degree_fit",
+]
+
 MODEL_TYPE = HierarchicalComputeScaling.model_type
 SAMPLE = dims.SAMPLE_DIMS
 

@@ -24,6 +24,12 @@ import xarray as xr
 
 from bayes_scaling.errors import FitDiagnosticsWarning
 
+__all__ = [
+    "DiagnosticsReport",
+    "check_fit",
+    "remedy_settings",
+]
+
 RHAT_MAX = 1.01
 ESS_PER_CHAIN_MIN = 100
 #: Target acceptance of the successive automatic-remedy attempts (after the first fit).

@@ -52,6 +52,12 @@ import pandas as pd
 from bayes_scaling.data import ScalingData
 from bayes_scaling.errors import DataValidationError, IdentificationWarning
 
+__all__ = [
+    "check_identification",
+    "exclude_unfittable_curves",
+    "unfittable_curves",
+]
+
 #: Fewest distinct sizes that do not trigger the "few sizes" finding.
 MIN_SIZES_OK = 4
 #: A curve whose sizes span less than this factor (largest / smallest) is "narrow".

@@ -30,6 +30,12 @@ import xarray as xr
 from bayes_scaling import __version__
 from bayes_scaling.errors import FitFileError, OutputExistsError
 
+__all__ = [
+    "load_fit",
+    "save_fit",
+    "verify_fit",
+]
+
 REQUIRED_ATTRS = ("model_type", "bayes_scaling_version", "model_config", "priors",
                   "data_sha256", "model_id", "content_sha256")
 REQUIRED_GROUPS = ("posterior", "log_likelihood", "observed_data", "constant_data")

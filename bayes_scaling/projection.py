@@ -63,6 +63,20 @@ from bayes_scaling.models.learning_curve import (
 )
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
+__all__ = [
+    "Target",
+    "compute_growth_factor",
+    "growth_status",
+    "implied_degree",
+    "model_growth_factor",
+    "project_data_growth",
+    "project_form_growth",
+    "project_growth",
+    "reachability_status",
+    "summarize_degree",
+    "summarize_projection",
+]
+
 _RELATIVE = re.compile(r"^\s*(?:x\s*([0-9.eE+-]+)|([0-9.eE+-]+)\s*x)\s*$")
 
 

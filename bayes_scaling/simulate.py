@@ -10,6 +10,15 @@ import pandas as pd
 from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.models.indexing import curve_label
 
+__all__ = [
+    "SimulatedCurves",
+    "misspecified_mean",
+    "simulate_form_curves",
+    "simulate_learning_curves",
+    "simulate_misspecified_curves",
+    "simulate_width_sweep",
+]
+
 
 @dataclass(frozen=True)
 class SimulatedCurves:

@@ -57,6 +57,7 @@ class Hypothesis:
     reference: str
 
 
+#: The named hypotheses of :func:`test_hypothesis`, by name.
 HYPOTHESES: dict[str, Hypothesis] = {h.name: h for h in (
     Hypothesis("shared-exponent",
                "model improvements shift the error but not the exponent: one exponent per "

@@ -20,6 +20,7 @@ from bayes_scaling.curves.power_law_irreducible import (
 from bayes_scaling.curves.sigmoid_log import SIGMOID_LOG, sigmoid_log
 from bayes_scaling.curves.three_region import THREE_REGION, three_region
 
+#: Every registered curve family, by name (see :func:`get_curve`).
 CURVES: dict[str, CurveFamily] = {
     family.name: family
     for family in (

@@ -69,6 +69,7 @@ def broken_power_law_limit(alpha: Any, beta: Any, gamma: Any, beta2: Any, x_brea
     return gamma
 
 
+#: A smoothly broken power law with one break and a floor (BNSL, one break).
 BROKEN_POWER_LAW = CurveFamily(
     name="broken_power_law",
     formula="gamma + alpha * m^(-beta) * ((1 + (m / x_break)^2) / (1 + x_break^-2))"

@@ -85,6 +85,7 @@ def exp_log_compute_limit(alpha: Any, slope: Any) -> Any:
     return 0.0 * alpha
 
 
+#: Thompson et al.'s exponential model: error linear in log compute, made positive.
 EXP_LOG_COMPUTE = CurveFamily(
     name="exp_log_compute",
     formula="alpha * softplus(10 * (1 - slope * log(m))) / softplus(10)",

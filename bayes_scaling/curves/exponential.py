@@ -70,6 +70,7 @@ def exponential_limit(alpha: Any, beta: Any, gamma: Any) -> Any:
     return gamma
 
 
+#: ``eps(x) = gamma + alpha exp(-beta (x - 1))`` (Domhan et al. 2015, exp3).
 EXPONENTIAL = CurveFamily(
     name="exponential",
     formula="gamma + alpha * exp(-beta * (m - 1))",

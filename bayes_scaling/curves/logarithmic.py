@@ -75,6 +75,7 @@ def logarithmic_limit(alpha: Any, beta: Any, gamma: Any) -> Any:
     return gamma
 
 
+#: Inverse-logarithmic decay to a floor (Domhan et al. 2015, ilog2).
 LOGARITHMIC = CurveFamily(
     name="logarithmic",
     formula="gamma + alpha * (1 + beta * log(2)) / (1 + beta * log(1 + m))",

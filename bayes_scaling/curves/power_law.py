@@ -57,6 +57,7 @@ def power_law_limit(alpha: Any, beta: Any) -> Any:
     return 0.0 * alpha
 
 
+#: ``eps(m) = alpha * m^-beta``: no irreducible error.
 POWER_LAW = CurveFamily(
     name="power_law",
     formula="alpha * m^(-beta)",

@@ -64,6 +64,7 @@ def power_law_irreducible_limit(alpha: Any, beta: Any, gamma: Any) -> Any:
     return gamma
 
 
+#: ``eps(m) = alpha * m^-beta + gamma``: Hestness's power-law region with a floor.
 POWER_LAW_IRREDUCIBLE = CurveFamily(
     name="power_law_irreducible",
     formula="alpha * m^(-beta) + gamma",

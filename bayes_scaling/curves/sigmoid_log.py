@@ -91,6 +91,7 @@ def sigmoid_log_limit(alpha: Any, beta: Any, gamma: Any, plateau: Any) -> Any:
     return gamma
 
 
+#: A small-data plateau, a power law and a floor (M4 of Alabdulmohsin et al. with a=1).
 SIGMOID_LOG = CurveFamily(
     name="sigmoid_log",
     formula="gamma + plateau / (1 + plateau * m^beta / alpha)",

@@ -97,6 +97,7 @@ def three_region_limit(alpha: Any, beta: Any, gamma: Any, plateau: Any) -> Any:
     return gamma
 
 
+#: Hestness's three regions: small-data plateau, power law, irreducible floor.
 THREE_REGION = CurveFamily(
     name="three_region",
     formula="gamma + (plateau^-4 + (alpha * m^(-beta))^-4)^(-1/4)",

@@ -35,7 +35,9 @@ from bayes_scaling.datasets.registry import (
 )
 from bayes_scaling.errors import DatasetError
 
+#: Environment variable naming the cache folder of fetched files (else pooch's OS cache).
 ENV_CACHE = "BAYES_SCALING_CACHE"
+#: Environment variable naming an offline mirror of the public files (registry layout).
 ENV_MIRROR = "BAYES_SCALING_DATA_MIRROR"
 
 
