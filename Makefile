@@ -62,7 +62,7 @@ docs: $(DOCS_STAMP) install
 	@echo "docs: open docs/_build/html/index.html"
 
 lint: $(STAMP)
-	"$(VENV)/bin/ruff" check bayes_scaling tests datasets/experiments
+	"$(VENV)/bin/ruff" check bayes_scaling tests datasets/experiments docs
 
 clean:
 	rm -rf "$(VENV)" build dist .pytest_cache docs/_build docs/gallery/notebooks

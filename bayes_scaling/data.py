@@ -526,6 +526,15 @@ def load_table(source: str | Path | pd.DataFrame | ScalingData, *,
     Returns
     -------
     ScalingData
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling import load_table
+    >>> table = load_table(pd.DataFrame({"domain": "d", "curve": "c",
+    ...                                  "data": [10, 100, 1000], "error": [0.5, 0.3, 0.2]}))
+    >>> table.metric, table.size, len(table.frame)
+    ('error', 'data', 3)
     """
     if isinstance(source, ScalingData):
         return source

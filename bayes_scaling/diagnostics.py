@@ -52,6 +52,21 @@ class DiagnosticsReport:
         Total posterior draws (chains x draws).
     problems : list of str
         One line per failed check, with advice.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.diagnostics import check_fit
+    >>> report = check_fit(fit, warn=False)
+    >>> report.n_chains, report.n_draws
+    (2, 400)
+    >>> report.ok == (not report.problems)
+    True
+    >>> report.verdict.split(":")[0] in ("OK", "PROBLEMS")
+    True
     """
 
     divergences: int
@@ -116,6 +131,18 @@ def check_fit(tree: xr.DataTree, *, warn: bool = True) -> DiagnosticsReport:
     Returns
     -------
     DiagnosticsReport
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.diagnostics import check_fit
+    >>> report = check_fit(fit, warn=False)  # warn=True: a FitDiagnosticsWarning if it fails
+    >>> sorted(report.to_dict())  # doctest: +NORMALIZE_WHITESPACE
+    ['divergences', 'max_rhat', 'min_ess_bulk', 'min_ess_tail', 'n_chains', 'n_draws', 'ok',
+     'problems']
     """
     post = tree["posterior"].to_dataset()
     n_chains, n_draws = post.sizes["chain"], post.sizes["draw"]

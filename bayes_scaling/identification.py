@@ -246,6 +246,17 @@ def unfittable_curves(data: ScalingData) -> pd.DataFrame:
         (``"domain/curve"``), ``domain``, ``name`` (the ``curve`` column's value),
         ``rows`` (list of the curve's 0-based rows in ``data.frame``), ``column`` (the
         size or metric column at fault) and ``reason`` (in words, naming the rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling import load_table
+    >>> from bayes_scaling.identification import unfittable_curves
+    >>> df = pd.DataFrame({"domain": "d", "curve": ["ok"] * 3 + ["flat"] * 3,
+    ...                    "data": [10, 100, 1000] * 2, "error": [0.5, 0.3, 0.2] + [0.3] * 3})
+    >>> unfittable_curves(load_table(df))[["curve", "rows", "column"]]
+        curve       rows column
+    0  d/flat  [3, 4, 5]  error
     """
     frame = data.frame
     fit_rows = frame["split"] == "fit" if "split" in frame else pd.Series(True, frame.index)

@@ -133,6 +133,22 @@ def save_fit(tree: xr.DataTree, path: str | Path, *, overwrite: bool = False) ->
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.io import load_fit, save_fit
+    >>> path = save_fit(fit, "fit.nc")
+    >>> load_fit(path).attrs["model_id"] == fit.attrs["model_id"]
+    True
+    >>> save_fit(fit, "fit.nc")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    bayes_scaling.errors.OutputExistsError: ...
+    >>> path = save_fit(fit, "fit.nc", overwrite=True)
     """
     missing = [a for a in REQUIRED_ATTRS if a != "content_sha256" and a not in tree.attrs]
     if missing:
@@ -182,6 +198,17 @@ def load_fit(path: str | Path, *, verify: bool = True) -> xr.DataTree:
     FitFileError
         If the file is missing, unreadable/truncated, lacks groups or attrs, was made
         by an incompatible major version, or its content hash does not match.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.io import load_fit, save_fit
+    >>> loaded = load_fit(save_fit(fit, "fit.nc"))
+    >>> sorted(loaded.children)  # doctest: +NORMALIZE_WHITESPACE
+    ['constant_data', 'log_likelihood', 'observed_data', 'posterior', 'sample_stats']
     """
     path = Path(path)
     if not path.is_file():
@@ -211,7 +238,23 @@ def _compatible(saved: str, current: str) -> bool:
 
 
 def verify_fit(tree: xr.DataTree, *, source: str = "fit") -> None:
-    """Raise :class:`FitFileError` unless ``tree`` is an intact, compatible fit."""
+    """Raise :class:`FitFileError` unless ``tree`` is an intact, compatible fit.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.io import load_fit, save_fit, verify_fit
+    >>> loaded = load_fit(save_fit(fit, "fit.nc"))  # saving adds the content hash
+    >>> verify_fit(loaded)  # passes silently
+    >>> loaded.attrs["metric"] = "loss"  # an edited attr no longer matches the hash
+    >>> verify_fit(loaded)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    bayes_scaling.errors.FitFileError: fit: content hash mismatch; ...
+    """
     from bayes_scaling.models import MODELS
 
     missing = [a for a in REQUIRED_ATTRS if a not in tree.attrs]

@@ -293,7 +293,18 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
 
     Examples
     --------
-    >>> proj = project_data_growth(fit, ["x0.5", 0.02])  # doctest: +SKIP
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.projection import project_data_growth
+    >>> proj = project_data_growth(fit, ["x0.5", 0.02])  # half the current error; 2% error
+    >>> dict(proj["data_growth"].sizes)
+    {'chain': 2, 'draw': 200, 'curve': 4, 'target': 2}
+    >>> proj["target"].values.tolist()
+    ['x0.5', '0.02']
+    >>> bool(((proj["p_reachable"] >= 0) & (proj["p_reachable"] <= 1)).all())
+    True
     """
     if fit.attrs.get("model_type") != "hierarchical_learning_curve":
         raise ProjectionError(
@@ -342,6 +353,21 @@ def project_form_growth(fit: xr.DataTree,
     xarray.Dataset
         As :func:`project_data_growth`, with the quantity named after the size column
         (``data_growth``, ``model_growth`` or ``compute_growth``).
+
+    Examples
+    --------
+    >>> from bayes_scaling.models import CurveFormModel, SMCConfig
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> fit = CurveFormModel(sim.frame, "power_law_irreducible").fit_smc(
+    ...     SMCConfig(draws=200, chains=2, seed=1))
+    >>> from bayes_scaling.projection import project_form_growth, summarize_projection
+    >>> proj = project_form_growth(fit, ["x0.5"])
+    >>> summarize_projection(proj)[["quantity", "level", "curve", "target"]]
+          quantity   level         curve target
+    0  data_growth   curve        sim/c0   x0.5
+    1  data_growth  domain  (best curve)   x0.5
     """
     from bayes_scaling.curves import get_curve
     from bayes_scaling.models.form import form_curve_mean
@@ -574,6 +600,23 @@ def project_growth(
         the error follows the power law), and ``years_to_target`` if a rate is given.
         Population level (``*_population``): a new curve at the population-mean
         exponents, for relative targets only, applied to the power-law part.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.models import HierarchicalModelSize
+    >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.projection import project_growth
+    >>> proj = project_growth(fit, ["x0.5"], model_size_fit=sizes, compute_growth_per_year=4.0)
+    >>> [name for name in proj.data_vars if name.endswith("_population")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['data_growth_population', 'reachable_population', 'model_growth_population',
+     'compute_growth_population', 'years_to_target_population']
+    >>> dict(proj["implied_k_domain"].sizes)
+    {'chain': 2, 'draw': 200, 'domain': 2}
     """
     out = project_data_growth(fit, targets)
     post = fit["posterior"]
@@ -732,6 +775,24 @@ def summarize_projection(projection: xr.Dataset, *, ci_prob: float | None = None
         (relative targets for every curve only). A target for some curves only (see
         :attr:`Target.scope`) has rows for those curves and their domains only;
         ``projection.attrs["target_notes"]`` says which curves were left out.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.projection import project_growth, summarize_projection
+    >>> table = summarize_projection(project_growth(fit, ["x0.5"]), ci_prob=0.9)
+    >>> table.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['quantity', 'level', 'domain', 'curve', 'target', 'target_value', 'current_size',
+     'p_reachable', 'median', 'lower', 'upper', 'ci_prob', 'ci_kind', 'status']
+    >>> table[["level", "domain", "curve"]].drop_duplicates().values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['curve', 'digits', 'digits/mlp-1x'], ['curve', 'digits', 'digits/mlp-2x'],
+     ['curve', 'mnist1d', 'mnist1d/mlp-1x'], ['curve', 'mnist1d', 'mnist1d/mlp-2x'],
+     ['domain', 'digits', '(best curve)'], ['domain', 'mnist1d', '(best curve)'],
+     ['population', '(population)', '(new curve)']]
     """
     ci_prob, ci_kind = ci_defaults(ci_prob, ci_kind)
     sample = (dims.CHAIN, dims.DRAW)
@@ -812,6 +873,24 @@ def summarize_degree(projection: xr.Dataset, *, ci_prob: float | None = None,
         ``level, domain, curve, median, lower, upper, ci_prob, ci_kind,
         p_above_theory_bound`` (posterior probability that k exceeds Thompson et al.'s
         theoretical lower bound 4) and ``theory_bound``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.models import HierarchicalModelSize
+    >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.projection import project_growth, summarize_degree
+    >>> degree = summarize_degree(project_growth(fit, ["x0.5"], model_size_fit=sizes))
+    >>> degree[["level", "domain", "curve"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['curve', 'digits', 'digits/mlp-1x'], ['curve', 'digits', 'digits/mlp-2x'],
+     ['curve', 'mnist1d', 'mnist1d/mlp-1x'], ['curve', 'mnist1d', 'mnist1d/mlp-2x'],
+     ['domain', 'digits', '(domain)'], ['domain', 'mnist1d', '(domain)'],
+     ['population', '(population)', '(population)']]
+    >>> float(degree["theory_bound"].iloc[0])  # Thompson et al.'s bound
+    4.0
     """
     if "implied_k" not in projection:
         raise ProjectionError("the projection has no implied degree: pass model_size_fit= to "

@@ -31,6 +31,15 @@ class SimulatedCurves:
     truth : pandas.DataFrame
         One row per curve (index ``"domain/curve"``): ``alpha``, ``beta``, ``gamma``,
         ``sigma``, ``beta_domain``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_learning_curves
+    >>> sim = simulate_learning_curves(n_domains=1, curves_per_domain=2, seed=1)
+    >>> sim.frame.columns.tolist()
+    ['domain', 'curve', 'data', 'seed', 'error']
+    >>> sim.truth.index.tolist(), sim.truth.columns.tolist()
+    (['domain0/arch0', 'domain0/arch1'], ['alpha', 'beta', 'gamma', 'sigma', 'beta_domain'])
     """
 
     frame: pd.DataFrame
@@ -126,6 +135,15 @@ def simulate_width_sweep(
     SimulatedCurves
         ``frame`` has ``domain, curve, data, params, seed, error``; ``truth`` adds
         ``beta_p`` and ``alpha_p`` per curve.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_width_sweep
+    >>> sim = simulate_width_sweep(n_domains=1, curves_per_domain=1, seed=1)
+    >>> sim.frame.columns.tolist()  # a params column: several model sizes per data size
+    ['domain', 'curve', 'data', 'params', 'seed', 'error']
+    >>> "beta_p" in sim.truth
+    True
     """
     rng = np.random.default_rng(seed)
     base = simulate_learning_curves(n_domains=n_domains, curves_per_domain=curves_per_domain,
@@ -199,6 +217,14 @@ def simulate_form_curves(
     -------
     SimulatedCurves
         ``truth`` has one row per curve with the parameters and ``sigma``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.5, "beta": 0.5, "gamma": 0.05}, seed=1)
+    >>> len(sim.frame), sim.truth.index.tolist()  # 10 sizes x 2 seeds, one curve
+    (20, ['sim/c0'])
     """
     from bayes_scaling.curves import get_curve
 

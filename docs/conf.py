@@ -9,8 +9,10 @@ sampler settings that CI's notebook tier uses (``BAYES_SCALING_QUICK=1``).
 from __future__ import annotations
 
 import filecmp
+import importlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import bayes_scaling
@@ -45,7 +47,7 @@ for name, source in _sources.items():
 # -- Project information --------------------------------------------------------------------
 project = "bayes_scaling"
 author = "bayes_scaling developers"
-copyright = "2026, bayes_scaling developers"  # noqa: A001
+copyright = "2026, bayes_scaling developers"
 version = release = bayes_scaling.__version__
 
 # -- General configuration ------------------------------------------------------------------
@@ -67,7 +69,7 @@ default_role = "py:obj"
 nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"(numpy|np|pandas|pd|xarray|xr|matplotlib|pymc|pm|pytensor|arviz|arviz_base|"
-               r"arviz_stats|scipy|pathlib|collections|typing|os|datetime|json|dataclasses)"
+               r"arviz_stats|arviz_plots|scipy|pathlib|collections|typing|os|datetime|json|dataclasses)"
                r"(\..*)?"),
     (r"py:class", r"(str|int|float|bool|bytes|dict|list|tuple|set|object|type|None|callable|"
                   r"Any|Path|Sequence|Mapping|Iterable|Iterator|Callable|Literal|ClassVar|"
@@ -75,6 +77,12 @@ nitpick_ignore_regex = [
                   r"array_like|optional|default|sequence|mapping|iterable|path|path-like|"
                   r"file-like|scalar|ArrayLike|TensorVariable|Model)"),
 ]
+
+# References into bayes_scaling that Sphinx cannot resolve as written (a bare name documented
+# under its public module, or an internal helper a docstring names for readers of the code)
+# are resolved by _resolve_package_reference below: to the public page when the object is
+# documented there, else to unlinked code text when the object exists in the package.
+# A target that names nothing in the package stays a broken reference, i.e. an error.
 
 # -- autodoc / numpydoc ---------------------------------------------------------------------
 autodoc_default_options = {"member-order": "bysource"}
@@ -108,3 +116,61 @@ html_theme_options = {
 }
 html_static_path: list[str] = []
 html_show_sourcelink = False
+
+
+# -- References into the package --------------------------------------------------------------
+def _package_object(dotted: str) -> bool:
+    """Whether ``dotted`` names a module, attribute, field or annotation in bayes_scaling."""
+    if not dotted.startswith("bayes_scaling"):
+        return False
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            fields = getattr(obj, "__dataclass_fields__", {})
+            if hasattr(obj, attr):
+                obj = getattr(obj, attr)
+            elif attr in fields or attr in getattr(obj, "__annotations__", {}):
+                obj = None  # a dataclass field or an annotated (class) attribute
+            else:
+                return False
+        return True
+    return False
+
+
+def _candidates(node) -> list[str]:
+    target = node["reftarget"].lstrip("~.")
+    module, cls = node.get("py:module"), node.get("py:class")
+    found = [target]
+    if module and cls:
+        found.append(f"{module}.{cls}.{target}")
+    if module:
+        found.append(f"{module}.{target}")
+    # the public names first: a bare name documented under the package or a public module
+    found += [f"bayes_scaling.{target}"]
+    found += [f"{name}.{target}" for name in sorted(sys.modules)
+              if name.startswith("bayes_scaling.")]
+    return list(dict.fromkeys(found))
+
+
+def _resolve_package_reference(app, env, node, contnode):
+    if node.get("refdomain") != "py":
+        return None
+    domain = env.get_domain("py")
+    candidates = _candidates(node)
+    for candidate in candidates:
+        for role in (node["reftype"], "obj"):
+            resolved = domain.resolve_xref(env, node.get("refdoc", ""), app.builder, role,
+                                           candidate, node, contnode)
+            if resolved is not None:
+                return resolved
+    if any(_package_object(candidate) for candidate in candidates):
+        return contnode  # exists in the package, not in the public reference: plain code
+    return None
+
+
+def setup(app):
+    app.connect("missing-reference", _resolve_package_reference)

@@ -190,7 +190,8 @@ def reused_fits(monkeypatch):
 _FIT_CACHE: dict[tuple, object] = {}
 ALLOWED = (FitDiagnosticsWarning, IdentificationWarning, ComparisonWarning)
 #: Modules whose examples read public tables (the offline mirror, as the other tests).
-NEEDS_MIRROR = {"bayes_scaling.compute_projection", "bayes_scaling.allocation"}
+NEEDS_MIRROR = {"bayes_scaling.datasets", "bayes_scaling.compute_projection",
+                "bayes_scaling.allocation"}
 
 
 def _doctests(module: str) -> list[doctest.DocTest]:
@@ -212,13 +213,16 @@ def test_docstring_examples_run(module, reused_fits, monkeypatch, tmp_path):
         pytest.skip(f"offline data mirror {MIRROR} is absent")
     if MIRROR.is_dir():
         monkeypatch.setenv("BAYES_SCALING_DATA_MIRROR", str(MIRROR))
-    monkeypatch.chdir(tmp_path)  # examples that write files write here
+    monkeypatch.setenv("BAYES_SCALING_CACHE", str(tmp_path / "cache"))
     runner = doctest.DocTestRunner(
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     failures: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for test in _doctests(module):
+        for i, test in enumerate(_doctests(module)):
+            workdir = tmp_path / str(i)  # each docstring's files in a folder of its own
+            workdir.mkdir()
+            monkeypatch.chdir(workdir)
             out: list[str] = []
             result = runner.run(test, out=out.append)
             if result.failed:

@@ -47,6 +47,14 @@ def model_weights(*, method: str, loo: pd.DataFrame | None = None,
     -------
     pandas.Series
         Non-negative weights summing to 1, indexed by model name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling.comparison import model_weights
+    >>> loo = pd.DataFrame({"weight": [0.75, 0.25]}, index=["a", "b"])  # an arviz compare table
+    >>> model_weights(method="stacking", loo=loo).to_dict()
+    {'a': 0.75, 'b': 0.25}
     """
     if method not in WEIGHTINGS:
         raise ModelConfigError(f"weighting must be one of {list(WEIGHTINGS)}, got {method!r}")
@@ -104,6 +112,17 @@ def mix_draws(datasets: Mapping[str, xr.Dataset], weights: Mapping[str, float], 
     -------
     xarray.Dataset
         Dims (chain=1, draw=n_draws, ...); ``attrs["weights"]`` and ``attrs["counts"]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> from bayes_scaling.comparison import mix_draws
+    >>> a = xr.Dataset({"k": (("chain", "draw"), np.zeros((2, 100)))})
+    >>> b = xr.Dataset({"k": (("chain", "draw"), np.ones((2, 100)))})
+    >>> mixed = mix_draws({"a": a, "b": b}, {"a": 3, "b": 1}, seed=1)
+    >>> dict(mixed.sizes), float(mixed["k"].mean())
+    ({'chain': 1, 'draw': 200}, 0.25)
     """
     missing = sorted(set(weights) - set(datasets))
     if missing:
@@ -154,6 +173,24 @@ def average_projection(projections: Mapping[str, xr.Dataset], weights: Mapping[s
     xarray.Dataset
         The same variables, with draws from the mixture and ``p_reachable`` recomputed;
         summarise with :func:`bayes_scaling.projection.summarize_projection`.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.models import CurveFormModel, SMCConfig
+    >>> smc = SMCConfig(draws=200, chains=2, seed=1)
+    >>> fits = {form: CurveFormModel(sim.frame, form).fit_smc(smc)
+    ...         for form in ("power_law", "power_law_irreducible")}
+    >>> from bayes_scaling.comparison import average_projection
+    >>> from bayes_scaling.projection import project_form_growth, summarize_projection
+    >>> projections = {name: project_form_growth(fit, ["x0.5"]) for name, fit in fits.items()}
+    >>> mixed = average_projection(projections, {"power_law": 0.2, "power_law_irreducible": 0.8})
+    >>> summarize_projection(mixed)[["quantity", "level", "curve"]]
+          quantity   level         curve
+    0  data_growth   curve        sim/c0
+    1  data_growth  domain  (best curve)
     """
     first = next(iter(projections.values()))
     per_draw = [v for v in first.data_vars if dims.DRAW in first[v].dims]

@@ -51,7 +51,15 @@ _SPEC = re.compile(r"^(?P<family>[a-z_0-9]+)(?P<mods>(\+[a-z]+(\([a-z_0-9, ]*\))
 
 @dataclass(frozen=True)
 class FormSpec:
-    """A form to compare: a curve family with shared parameters and likelihood choice."""
+    """A form to compare: a curve family with shared parameters and likelihood choice.
+
+    Examples
+    --------
+    >>> from bayes_scaling.comparison import FormSpec, parse_form
+    >>> parse_form("power_law_irreducible+shared(beta)") == FormSpec(
+    ...     "power_law_irreducible", shared=("beta",))
+    True
+    """
 
     family: str
     shared: tuple[str, ...] = ()
@@ -129,6 +137,26 @@ class FormComparison:
     problems : list of str
         Everything that makes a result less trustworthy (Monte Carlo error, Pareto k,
         sampler diagnostics), in words.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.comparison import compare_forms
+    >>> from bayes_scaling.models import SMCConfig
+    >>> result = compare_forms(sim.frame, ["power_law", "power_law_irreducible"],
+    ...                        smc=SMCConfig(draws=200, chains=2, seed=1), n_largest=2)
+    >>> result.evidence.index.tolist()  # ranked by log evidence
+    ['power_law_irreducible', 'power_law']
+    >>> sorted(result.fits), result.lfo["model"].unique().tolist()
+    (['power_law', 'power_law_irreducible'], ['power_law', 'power_law_irreducible', '(average)'])
+    >>> from bayes_scaling.comparison import AVERAGE
+    >>> AVERAGE in set(result.lfo["model"])  # the averaged model's rows
+    True
+    >>> averaged = result.average_projection(["x0.5"], weighting="stacking")
+    >>> sorted(averaged.attrs["weights"])
+    ['power_law', 'power_law_irreducible']
     """
 
     evidence: pd.DataFrame | None = None
@@ -267,6 +295,25 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
     Returns
     -------
     FormComparison
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.comparison import compare_forms
+    >>> from bayes_scaling.models import SMCConfig
+    >>> result = compare_forms(sim.frame, ["power_law", "power_law_irreducible"],
+    ...                        smc=SMCConfig(draws=200, chains=2, seed=1), n_largest=2)
+    >>> result.evidence.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['rank', 'log_evidence', 'log_evidence_se', 'log_bayes_factor', 'log_bayes_factor_se',
+     'prob', 'prob_low', 'prob_high', 'strength', 'problem']
+    >>> result.lfo.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['model', 'domain', 'n_holdout', 'elpd', 'elpd_mean', 'rmse_log', 'coverage_50',
+     'coverage_90', 'miscalibration']
+    >>> print(result.summary())  # doctest: +ELLIPSIS
+    Evidence (log marginal likelihood, SMC; +/- Monte Carlo error):
+    ...
     """
     specs = [parse_form(f) for f in forms]
     names = [s.name for s in specs]

@@ -73,6 +73,20 @@ def compare_loo(fits: Mapping[str, xr.DataTree], *, method: str = "stacking",
         ArviZ's table (index model name; ``rank``, ``elpd``, ``p``, ``elpd_diff``,
         ``weight``, ``se``, ``dse``, ``warning``, ...). ``attrs["pareto_k_problems"]`` maps
         each affected model to a sentence.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.models import CurveFormModel, SMCConfig
+    >>> smc = SMCConfig(draws=200, chains=2, seed=1)
+    >>> fits = {form: CurveFormModel(sim.frame, form).fit_smc(smc)
+    ...         for form in ("power_law", "power_law_irreducible")}
+    >>> from bayes_scaling.comparison import compare_loo
+    >>> table = compare_loo(fits)  # arviz_stats.compare, stacking weights
+    >>> sorted(table.index), round(float(table["weight"].sum()), 6)
+    (['power_law', 'power_law_irreducible'], 1.0)
     """
     if len(fits) < 2:
         raise ModelConfigError(f"need at least 2 fits to compare, got {len(fits)}")
@@ -109,6 +123,18 @@ def split_future(data: object, *, n_largest: int | None = None,
     (ScalingData, pandas.DataFrame)
         The table with ``split`` set (the models fit the ``"fit"`` rows only) and the
         held-out rows.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.comparison import split_future
+    >>> train, future = split_future(sim.frame, n_largest=2)
+    >>> sorted(future["data"].unique()) == sorted(sim.frame["data"].unique())[-2:]
+    True
+    >>> train.frame["split"].value_counts().to_dict()
+    {'fit': 16, 'holdout': 4}
     """
     table = load_table(data)
     frame = table.frame.copy()
@@ -164,6 +190,24 @@ def score_holdout(predictive: xr.Dataset, holdout: pd.DataFrame, *, metric: str,
         One row per domain and one for ``"(all)"``: ``model``, ``domain``, ``n_holdout``,
         ``elpd`` (sum), ``elpd_mean`` (per point), ``rmse_log``, ``coverage_<p>`` and
         ``miscalibration`` (mean absolute gap between coverage and nominal).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import xarray as xr
+    >>> from bayes_scaling.comparison import score_holdout
+    >>> holdout = pd.DataFrame({"domain": "d", "curve": "c", "data": [1e4, 2e4],
+    ...                         "error": [0.10, 0.08]})
+    >>> draws = np.log(holdout["error"].to_numpy()) + np.random.default_rng(0).normal(
+    ...     0.0, 0.1, size=(1, 1000, 2))  # predictive draws of log error, centred on the truth
+    >>> predictive = xr.Dataset({"log_metric": (("chain", "draw", "obs"), draws),
+    ...                          "log_density": (("chain", "draw", "obs"), np.zeros((1, 1000, 2)))})
+    >>> scores = score_holdout(predictive, holdout, metric="error", model="example")
+    >>> scores[["model", "domain", "n_holdout"]]
+         model domain  n_holdout
+    0  example      d          2
+    1  example  (all)          2
     """
     sample = list(dims.SAMPLE_DIMS)
     draws = predictive["log_metric"]

@@ -3,6 +3,24 @@
 Adding a family means adding one module that defines a :class:`CurveFamily` and
 listing it in :data:`CURVES`. Default priors follow the normalised-scale convention of
 :mod:`bayes_scaling.curves.base` (one prior per parameter name, shared by all families).
+
+Examples
+--------
+>>> from bayes_scaling.curves import CURVES, DEFAULT_PRIORS, POWER_LAW_IRREDUCIBLE
+>>> sorted(CURVES)  # doctest: +NORMALIZE_WHITESPACE
+['broken_power_law', 'exp_log_compute', 'exponential', 'logarithmic', 'power_law',
+ 'power_law_irreducible', 'sigmoid_log', 'three_region']
+>>> POWER_LAW_IRREDUCIBLE.formula
+'alpha * m^(-beta) + gamma'
+>>> DEFAULT_PRIORS["beta"]  # one default prior per parameter name, on the normalised scale
+Prior(dist='LogNormal', kwargs={'mu': -1.0, 'sigma': 0.8})
+>>> from bayes_scaling.curves import (BROKEN_POWER_LAW, EXP_LOG_COMPUTE, EXPONENTIAL,
+...                                   LOGARITHMIC, POWER_LAW, SIGMOID_LOG, THREE_REGION)
+>>> THREE_REGION.parameters, BROKEN_POWER_LAW.parameters
+(('alpha', 'beta', 'gamma', 'plateau'), ('alpha', 'beta', 'gamma', 'beta2', 'x_break'))
+>>> [family.name for family in (POWER_LAW, SIGMOID_LOG, EXPONENTIAL, LOGARITHMIC,
+...                             EXP_LOG_COMPUTE)]
+['power_law', 'sigmoid_log', 'exponential', 'logarithmic', 'exp_log_compute']
 """
 
 from __future__ import annotations
@@ -43,6 +61,12 @@ def get_curve(name: str) -> CurveFamily:
     ------
     KeyError
         With the list of valid names.
+
+    Examples
+    --------
+    >>> from bayes_scaling.curves import get_curve
+    >>> get_curve("three_region").parameters
+    ('alpha', 'beta', 'gamma', 'plateau')
     """
     try:
         return CURVES[name]

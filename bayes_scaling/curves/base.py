@@ -106,6 +106,19 @@ class CurveFamily:
     limit : callable or None
         ``limit(**params)``: the value as ``m -> inf`` (the floor). Targets at or below
         it are unreachable.
+
+    Examples
+    --------
+    >>> from bayes_scaling.curves import get_curve
+    >>> family = get_curve("power_law_irreducible")
+    >>> family.parameters
+    ('alpha', 'beta', 'gamma')
+    >>> round(float(family.function(100.0, alpha=1.0, beta=0.5, gamma=0.05)), 6)
+    0.15
+    >>> float(family.size_for_target(0.15, alpha=1.0, beta=0.5, gamma=0.05))
+    100.0
+    >>> float(family.size_for_target(0.04, alpha=1.0, beta=0.5, gamma=0.05))  # below the floor
+    inf
     """
 
     name: str

@@ -20,6 +20,9 @@ Examples
 >>> from bayes_scaling.datasets import list_datasets
 >>> "revisiting2022-lang" in set(list_datasets()["name"])
 True
+>>> from bayes_scaling.datasets import ENV_CACHE, ENV_MIRROR
+>>> ENV_MIRROR, ENV_CACHE  # environment variables: offline mirror, cache folder
+('BAYES_SCALING_DATA_MIRROR', 'BAYES_SCALING_CACHE')
 """
 
 from __future__ import annotations
@@ -63,6 +66,15 @@ def list_datasets() -> pd.DataFrame:
         Columns ``name, kind (embedded|public), description, metric (error|loss),
         size (the size column), rows, citation, license``. ``rows`` counts the data rows
         of the raw file (embedded: of the shipped CSV; missing if the CSV is absent).
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import list_datasets
+    >>> table = list_datasets()
+    >>> table.columns.tolist()
+    ['name', 'kind', 'description', 'metric', 'size', 'rows', 'citation', 'license']
+    >>> table.loc[table["name"] == "mlp-learning-curves", "kind"].item()
+    'embedded'
     """
     records = []
     for spec in load_registry().values():
@@ -99,6 +111,13 @@ def dataset_info(name: str) -> dict[str, Any]:
     ------
     DatasetError
         Unknown name (the message lists valid names and close matches).
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import dataset_info
+    >>> info = dataset_info("chinchilla-epoch2024")
+    >>> info["kind"], info["metric"], info["size"]
+    ('public', 'loss', 'params')
     """
     spec = get_spec(name)
     info = spec.as_dict()
@@ -145,6 +164,14 @@ def fetch(name: str, *, mirror: str | Path | None = None,
     ------
     DatasetError
         Unknown or embedded dataset, hash mismatch (mirror or cache), download failure.
+
+    Examples
+    --------
+    Offline, from a mirror laid out like the registry (``$BAYES_SCALING_DATA_MIRROR``):
+
+    >>> from bayes_scaling.datasets import fetch
+    >>> fetch("thompson2020-imagenet").name
+    'imagenet.csv'
     """
     return fetch_file(get_spec(name), mirror=mirror, cache_dir=cache_dir)
 
@@ -177,6 +204,15 @@ def load_dataset_report(name: str, *, mirror: str | Path | None = None,
         Unknown name, fetch/hash problem, option not applicable, nothing left to fit.
     DataValidationError
         The cleaned (or embedded) table fails :func:`~bayes_scaling.data.validate_frame`.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset_report
+    >>> data, report = load_dataset_report("thompson2020-imagenet")
+    >>> report.n_dropped == len(report.dropped) > 0  # every dropped row, with its reason
+    True
+    >>> report.dropped[0].category
+    'missing hw_gflops'
     """
     return load_with_report(name, mirror=mirror, cache_dir=cache_dir, compute=compute)
 

@@ -1,4 +1,17 @@
-"""PyMC model builders and the fit lifecycle."""
+"""PyMC model builders and the fit lifecycle.
+
+Every model has the same lifecycle: a cheap constructor (validates the table, resolves the
+priors), :meth:`~ScalingModel.build_model` (the PyMC model, named dims only) and
+:meth:`~ScalingModel.fit` (NUTS through nutpie by default; returns an ArviZ ``DataTree``).
+:data:`MODELS` maps each saved fit's ``model_type`` to its class, which rebuilds it.
+
+Examples
+--------
+>>> from bayes_scaling.models import MODELS
+>>> sorted(MODELS)  # doctest: +NORMALIZE_WHITESPACE
+['compute_scaling', 'curve_form', 'hierarchical_learning_curve', 'hierarchical_model_size',
+ 'joint_scaling']
+"""
 
 from __future__ import annotations
 

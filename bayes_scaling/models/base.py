@@ -72,6 +72,22 @@ class SamplerConfig:
         ``adaptation="low_rank"``), which learns strong linear correlations
         between parameters; ``None`` uses the model's ``default_low_rank_mass_matrix``.
         Ignored by PyMC's sampler.
+
+    Examples
+    --------
+    >>> from bayes_scaling.models import SamplerConfig
+    >>> SamplerConfig(draws=500, seed=1)  # doctest: +NORMALIZE_WHITESPACE
+    SamplerConfig(draws=500, tune=1000, chains=4, target_accept=None, sampler='nutpie', seed=1,
+                  progressbar=False, auto_remedy=False, low_rank_mass_matrix=None)
+
+    ``fit`` takes a config, or single fields as keywords:
+
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> model = HierarchicalLearningCurve(load_dataset("mlp-learning-curves"))
+    >>> fit = model.fit(SamplerConfig(draws=200, tune=300, chains=2, seed=1))
+    >>> fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
+    (2, 200)
     """
 
     draws: int = 1000
@@ -118,6 +134,20 @@ class ScalingModel(ABC):
 
     Subclasses set :attr:`model_type` (also the name of the packaged priors file),
     :attr:`prior_names`, and implement :meth:`_build` and :meth:`config`.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> model = HierarchicalLearningCurve(load_dataset("mlp-learning-curves"))  # cheap
+    >>> model.model_type
+    'hierarchical_learning_curve'
+    >>> pymc_model = model.build_model()  # the PyMC model, named dims
+    >>> sorted(pymc_model.coords)[:3]
+    ['curve', 'domain', 'knot']
+    >>> fit = model.fit(draws=200, tune=300, chains=2, seed=1)  # NUTS (nutpie)
+    >>> fit.attrs["model_type"], fit.attrs["model_id"] == model.model_id()
+    ('hierarchical_learning_curve', True)
     """
 
     model_type: ClassVar[str]
