@@ -44,8 +44,8 @@ from bayes_scaling.models.joint import (
     reference_comparison,
 )
 
-#: nutpie, package defaults (target_accept 0.9) on 2 chains: 0 divergences, min bulk ESS > 350
-#: on both data sets; compile + sampling ~10 s per fit on 2 cores.
+#: nutpie, package defaults (target_accept 0.99) on 2 chains: every fit below passes its
+#: diagnostics or the module fails (warnings are errors); timings in the test output.
 SAMPLER = SamplerConfig(draws=1000, tune=1000, chains=2, seed=2026)
 #: Chinchilla's compute budget (Hoffmann et al. 2022: 70B parameters x 1.4T tokens).
 CHINCHILLA_BUDGET = 5.76e23
@@ -123,16 +123,41 @@ def test_graph_named_dims_and_parameters():
     assert named["curves_per_domain"] == (dims.DOMAIN,)  # domain kept (vocabulary rule)
     assert model.coords[dims.CURVE] == ("sim/isoflop", "other/wide")
     assert model.coords[dims.DOMAIN] == ("sim", "other")
-    # exponents and the terms at the reference point are sampled; A, B, E derived
+    # slopes at the reference point are sampled; exponents, A, B, E derived; no discrepancy
     assert {rv.name for rv in model.free_RVs} == {
-        "log_ref_loss_offset", "floor_fraction", "params_share", "alpha", "beta", "sigma",
-        "nu"}
-    assert {"E", "A", "B"} <= {d.name for d in model.deterministics}
+        "log_ref_loss_offset", "floor_fraction", "params_share", "log_params_elasticity",
+        "log_data_elasticity", "sigma", "nu"}
+    assert {"E", "A", "B", "alpha", "beta"} <= {d.name for d in model.deterministics}
     np.testing.assert_allclose(model_obj.ref_params[0],
                                np.exp(np.log(table["params"][:16]).mean()))
+    # version 0.1's coordinates: exponents sampled
+    share = JointScalingLaw(table, parameterization="share").build_model()
+    assert {rv.name for rv in share.free_RVs} == {
+        "log_ref_loss_offset", "floor_fraction", "params_share", "alpha", "beta", "sigma",
+        "nu"}
+    # the discrepancy option, Student-t: knots sampled per curve and axis
+    with_knots = JointScalingLaw(table, discrepancy=True).build_model()
+    named = with_knots.named_vars_to_dims
+    # undimensioned: the shared Student-t dof and each discrepancy axis's population
+    # parameters (two domains of one curve each: no curve level in the rate hierarchy)
+    assert [v for v in with_knots.named_vars if v not in named] == [
+        "log_params_discrepancy_mu", "log_params_discrepancy_domain_sigma",
+        "log_data_discrepancy_mu", "log_data_discrepancy_domain_sigma", "nu"]
+    for name in ("params_discrepancy_rate", "data_discrepancy_rate"):
+        assert named[name] == (dims.CURVE,)
+    for axis in ("params", "data"):
+        assert named[f"z_{axis}_discrepancy"] == (dims.CURVE, dims.KNOT)
+    assert len(with_knots.coords[dims.KNOT]) == 4  # 6 knots, both ends pinned
+    # Normal likelihood: no nu; with the discrepancy the knots are integrated out
     normal = JointScalingLaw(table, robust=False).build_model()
     assert "nu" not in normal.named_vars
+    marginal = JointScalingLaw(table, robust=False, discrepancy=True).build_model()
+    assert not any(name.startswith("z_") and name.endswith("_discrepancy")
+                   for name in marginal.named_vars)
+    assert [pot.name for pot in marginal.potentials] == ["log_loss_marginal"]
+    assert marginal.named_vars_to_dims["loo_pointwise_log_density"] == (dims.OBS,)
     assert JointScalingLaw(table).config()["likelihood"] == "student_t"
+    assert JointScalingLaw(table).config()["discrepancy"] is False
 
 
 def test_prior_draws_respect_bounds_and_units():
@@ -163,6 +188,12 @@ def test_data_column_derived_from_compute_and_errors():
         JointScalingLaw(table.drop(columns=["data", "compute"]))
     with pytest.raises(ModelConfigError, match="robust"):
         JointScalingLaw(table, robust="yes")  # type: ignore[arg-type]
+    with pytest.raises(ModelConfigError, match="discrepancy must be True or False"):
+        JointScalingLaw(table, discrepancy=1)  # type: ignore[arg-type]
+    with pytest.raises(ModelConfigError, match="discrepancy_knots must be an integer"):
+        JointScalingLaw(table, discrepancy_knots=2)
+    with pytest.raises(ModelConfigError, match="parameterization must be one of"):
+        JointScalingLaw(table, parameterization="alpha")
 
 
 def test_allocation_rejects_other_fits_and_bad_budgets():
