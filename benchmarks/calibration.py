@@ -337,7 +337,8 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
 
     The Bayesian models are scored as a user gets them (default settings, held-out rows
     predicted with :func:`bayes_scaling.prediction.predict`); the learning-curve model also
-    without its discrepancy term, which shows what the term buys. :func:`run` scores each
+    without its discrepancy term and the joint law also with its (optional) discrepancy
+    term, Normal likelihood, which show what the term buys. :func:`run` scores each
     method on the tables of its size columns only (:func:`predictor_sizes`).
     """
     draws = 100 if quick else 1000
@@ -346,7 +347,9 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
             "bayes: hierarchical, no discrepancy": hierarchical_predictor(draws=draws,
                                                                           discrepancy=False),
             "huber: joint law per curve": huber_joint_predictor(),
-            "bayes: joint law": joint_predictor(draws=draws)}
+            "bayes: joint law": joint_predictor(draws=draws),
+            "bayes: joint law, discrepancy": joint_predictor(draws=draws, discrepancy=True,
+                                                             robust=False)}
 
 
 def _timed(predict: Predictor, spent: dict[str, float]) -> Predictor:

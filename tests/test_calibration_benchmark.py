@@ -172,6 +172,7 @@ def test_default_predictors_cover_both_kinds_of_table():
     assert sizes["M1"] == ("data",) and sizes["bayes: hierarchical"] == ("data",)
     assert sizes["huber: joint law per curve"] == ("params", "data")
     assert sizes["bayes: joint law"] == ("params", "data")
+    assert sizes["bayes: joint law, discrepancy"] == ("params", "data")
     assert calibration.table_sizes("gadre2024") == ("params", "data")
     assert calibration.table_sizes("chinchilla-epoch2024") == ("params", "data")
     assert calibration.table_sizes("revisiting2022-lang") == ("data",)
