@@ -3,6 +3,11 @@
 Fit hierarchical learning curves, project the data/model/compute growth needed to
 reach a target error with credible intervals, compare functional forms and draw
 the results. See ``README.md`` and ``ARCHITECTURE.md``.
+
+Examples
+--------
+>>> import bayes_scaling
+>>> major, minor, patch = bayes_scaling.__version__.split(".")  # saved fits record it
 """
 
 from __future__ import annotations

@@ -137,8 +137,19 @@ def project_compute_growth(
 
     Examples
     --------
-    >>> proj = project_compute_growth(fit, ["imagenet-top1-5pct", "x0.5"])  # doctest: +SKIP
-    >>> summarize_projection(proj)  # doctest: +SKIP
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalComputeScaling
+    >>> imagenet = load_dataset("thompson2020-imagenet")  # compute="hardware" by default
+    >>> k_fit = HierarchicalComputeScaling(imagenet, trend=True).fit(
+    ...     draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.compute_projection import project_compute_growth
+    >>> from bayes_scaling.projection import summarize_projection
+    >>> proj = project_compute_growth(k_fit, ["imagenet-top1-5pct", "x0.5"])
+    >>> summarize_projection(proj)[["quantity", "level", "curve", "target"]].head(3)
+             quantity  level          curve target
+    0  compute_growth  curve  imagenet/top1   0.05
+    1  compute_growth  curve  imagenet/top1   x0.5
+    2  compute_growth  curve  imagenet/top5   x0.5
     """
     _check_fit(fit)
     metric = fit.attrs.get("metric", "error")
@@ -261,6 +272,19 @@ def summarize_degree_fit(fit: xr.DataTree, *, ci_prob: float | None = None,
         p_above_theory_bound`` (posterior probability that ``k`` exceeds the theoretical
         lower bound 4 of Thompson et al.) and ``theory_bound``. ``table.attrs`` holds
         ``compute_kind`` and ``source = "compute_scaling fit"``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalComputeScaling
+    >>> imagenet = load_dataset("thompson2020-imagenet")  # compute="hardware" by default
+    >>> k_fit = HierarchicalComputeScaling(imagenet, trend=True).fit(
+    ...     draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.compute_projection import summarize_degree_fit
+    >>> degree = summarize_degree_fit(k_fit)  # k: compute grows as error^-k
+    >>> degree[["level", "curve"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['curve', 'imagenet/top1'], ['curve', 'imagenet/top5'], ['domain', '(domain)'],
+     ['population', '(population)']]
     """
     _check_fit(fit)
     if _form(fit) != "polynomial":
@@ -286,6 +310,18 @@ def summarize_algorithmic_progress(fit: xr.DataTree, *, ci_prob: float | None = 
         progress, ``exp(-tau k)``) and ``years_for_10x_compute``: ``median, lower, upper``
         (over finite draws), ``p_progress`` (posterior probability that ``tau < 0``),
         ``ci_prob``, ``ci_kind``, ``compute_kind``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalComputeScaling
+    >>> imagenet = load_dataset("thompson2020-imagenet")  # compute="hardware" by default
+    >>> k_fit = HierarchicalComputeScaling(imagenet, trend=True).fit(
+    ...     draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.compute_projection import summarize_algorithmic_progress
+    >>> progress = summarize_algorithmic_progress(k_fit)
+    >>> sorted(progress["quantity"].unique())  # doctest: +NORMALIZE_WHITESPACE
+    ['algorithmic_progress_compute_per_year', 'tau', 'years_for_10x_compute']
     """
     _check_fit(fit)
     post = fit["posterior"]
@@ -337,6 +373,18 @@ def compare_degrees(*, learning_curve_projection: xr.Dataset | None = None,
         :func:`summarize_degree_fit` with a ``source`` column (``"implied (learning
         curve + model size)"`` or ``"fitted (compute scaling, <compute kind>)"``); both
         carry Thompson et al.'s theoretical lower bound 4 and ``p_above_theory_bound``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalComputeScaling
+    >>> imagenet = load_dataset("thompson2020-imagenet")  # compute="hardware" by default
+    >>> k_fit = HierarchicalComputeScaling(imagenet, trend=True).fit(
+    ...     draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.compute_projection import compare_degrees
+    >>> table = compare_degrees(compute_fit=k_fit)  # add learning_curve_projection= to compare
+    >>> table["source"].unique().tolist()
+    ['fitted (compute scaling, hardware compute)']
     """
     from bayes_scaling.projection import summarize_degree
 

@@ -50,7 +50,15 @@ CHUNK_ROWS: int = 2000
 
 
 def predictable_model_types() -> list[str]:
-    """Model types whose fits :func:`predict` accepts."""
+    """Model types whose fits :func:`predict` accepts.
+
+    Examples
+    --------
+    >>> from bayes_scaling.prediction import predictable_model_types
+    >>> predictable_model_types()  # doctest: +NORMALIZE_WHITESPACE
+    ['compute_scaling', 'hierarchical_learning_curve', 'hierarchical_model_size',
+     'joint_scaling']
+    """
     return sorted(name for name, cls in MODELS.items() if hasattr(cls, "add_predictive"))
 
 
@@ -127,12 +135,21 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
     >>> import pandas as pd
     >>> from bayes_scaling.datasets import load_dataset
     >>> from bayes_scaling.models import HierarchicalLearningCurve
-    >>> fit = HierarchicalLearningCurve(load_dataset("mlp-learning-curves")).fit(
-    ...     draws=50, tune=100, chains=2, seed=1)  # doctest: +SKIP
-    >>> rows = pd.DataFrame({"domain": "digits", "curve": "mlp-1x", "data": [2000.0]})
-    >>> predict(fit, rows, probs=0.9).columns.tolist()  # doctest: +SKIP
-    ['domain', 'curve', 'data', 'error_median', 'error_lower_0.9', 'error_upper_0.9', \
-'curve_status', 'extrapolation']
+    >>> from bayes_scaling.prediction import DEFAULT_PROBS, predict
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> rows = pd.DataFrame({"domain": "digits", "curve": ["mlp-1x", "mlp-1x", "new-arch"],
+    ...                      "data": [2000.0, 1e5, 2000.0]})
+    >>> table = predict(fit, rows, probs=0.9)
+    >>> table.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['domain', 'curve', 'data', 'error_median', 'error_lower_0.9', 'error_upper_0.9',
+     'curve_status', 'extrapolation']
+    >>> table["curve_status"].tolist()
+    ['fitted', 'fitted', 'new curve: population predictive']
+    >>> table["extrapolation"].round(2).tolist()[:2]  # log distance beyond the fitted sizes
+    [0.69, 4.61]
+    >>> DEFAULT_PROBS  # the intervals when probs is not given
+    (0.5, 0.9)
     """
     probs = _check_probs(probs)
     model_type = fit.attrs.get("model_type")

@@ -57,7 +57,6 @@ PUBLIC_MODULES = [
 #: their examples are to be added with that work, not edited underneath it.
 NO_EXAMPLE = {
     "bayes_scaling.models.JointScalingLaw": "defined in models/joint.py (parallel work)",
-    "bayes_scaling.models.CurveFormModel": "defined in models/form.py (parallel work)",
     "bayes_scaling.models.SMCConfig": "defined in models/form.py (parallel work)",
     "bayes_scaling.report.build_report": "defined in report.py (parallel work); a report "
                                          "runs every fit (the gallery's demo page runs one)",
@@ -190,8 +189,9 @@ def reused_fits(monkeypatch):
 _FIT_CACHE: dict[tuple, object] = {}
 ALLOWED = (FitDiagnosticsWarning, IdentificationWarning, ComparisonWarning)
 #: Modules whose examples read public tables (the offline mirror, as the other tests).
-NEEDS_MIRROR = {"bayes_scaling.datasets", "bayes_scaling.compute_projection",
-                "bayes_scaling.allocation"}
+NEEDS_MIRROR = {"bayes_scaling.datasets", "bayes_scaling.models",
+                "bayes_scaling.compute_projection", "bayes_scaling.allocation",
+                "bayes_scaling.plotting"}
 
 
 def _doctests(module: str) -> list[doctest.DocTest]:

@@ -47,7 +47,17 @@ __all__ = ["HYPOTHESES", "Hypothesis", "HypothesisResult", "test_hypothesis"]
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A named comparison: ``h1`` (the hypothesis) against ``h0`` (its alternative)."""
+    """A named comparison: ``h1`` (the hypothesis) against ``h0`` (its alternative).
+
+    Examples
+    --------
+    >>> from bayes_scaling.comparison.hypotheses import HYPOTHESES
+    >>> sorted(HYPOTHESES)
+    ['irreducible-error', 'polynomial-vs-exponential', 'shared-exponent']
+    >>> hypothesis = HYPOTHESES["shared-exponent"]
+    >>> hypothesis.h1, hypothesis.h0
+    ('power_law_irreducible+shared(beta)', 'power_law_irreducible')
+    """
 
     name: str
     statement: str
@@ -91,6 +101,24 @@ class HypothesisResult:
         ``favours`` (``"h1"``, ``"h0"`` or ``"undecided"``) and ``verdict`` text.
     comparison : FormComparison
         The fits and the evidence/LOO tables.
+
+    Examples
+    --------
+    >>> from bayes_scaling.models import SMCConfig
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.comparison.hypotheses import test_hypothesis
+    >>> result = test_hypothesis("irreducible-error", sim.frame,
+    ...                          smc=SMCConfig(draws=200, chains=2, seed=1))
+    >>> result.by_domain[["domain", "favours"]]  # a floor was simulated
+       domain favours
+    0     sim      h1
+    1   (all)      h1
+    >>> print(result.verdict())  # doctest: +ELLIPSIS
+    Hypothesis 'irreducible-error' (Hestness et al. 2017, eq. 1): the learning curves flatten ...
+      H1 = power_law_irreducible   vs   H0 = power_law
+      sim: evidence favours H1 (very strong): log BF(H1:H0) = ...
     """
 
     hypothesis: Hypothesis
@@ -158,6 +186,20 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
     Returns
     -------
     HypothesisResult
+
+    Examples
+    --------
+    >>> from bayes_scaling.models import SMCConfig
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.comparison.hypotheses import test_hypothesis
+    >>> result = test_hypothesis("irreducible-error", sim.frame,
+    ...                          smc=SMCConfig(draws=200, chains=2, seed=1))
+    >>> result.hypothesis.name, result.by_domain["favours"].tolist()
+    ('irreducible-error', ['h1', 'h1'])
+    >>> sorted(result.comparison.fits)
+    ['power_law', 'power_law_irreducible']
     """
     if name not in HYPOTHESES:
         raise ModelConfigError(f"unknown hypothesis {name!r}; valid: {sorted(HYPOTHESES)}")

@@ -36,6 +36,14 @@ class DroppedRow:
         The curve the row was dropped from, or ``None`` when the whole row was dropped.
     label : str
         Model name (or another identifying text) for readability; may be empty.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset_report
+    >>> data, report = load_dataset_report("thompson2020-imagenet")
+    >>> dropped = report.dropped[0]  # a DroppedRow
+    >>> dropped.row, dropped.line, dropped.category
+    (0, 2, 'missing hw_gflops')
     """
 
     row: int

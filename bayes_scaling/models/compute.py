@@ -282,9 +282,10 @@ class HierarchicalComputeScaling(ScalingModel):
     Examples
     --------
     >>> from bayes_scaling.datasets import load_dataset
-    >>> data = load_dataset("thompson2020-imagenet")  # doctest: +SKIP
-    >>> model = HierarchicalComputeScaling(data, trend=True)  # doctest: +SKIP
-    >>> model.compute_kind  # doctest: +SKIP
+    >>> from bayes_scaling.models import HierarchicalComputeScaling
+    >>> data = load_dataset("thompson2020-imagenet")  # the offline mirror, or fetched
+    >>> model = HierarchicalComputeScaling(data, trend=True)
+    >>> model.compute_kind
     'hardware'
     """
 

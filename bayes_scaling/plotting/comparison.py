@@ -51,6 +51,20 @@ def plot_model_comparison(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         Panels in the order evidence, LOO, LFO RMSE, LFO coverage (those present).
+
+    Examples
+    --------
+    >>> from bayes_scaling.comparison import compare_forms
+    >>> from bayes_scaling.models import SMCConfig
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> result = compare_forms(sim.frame, ["power_law", "power_law_irreducible"],
+    ...                        smc=SMCConfig(draws=200, chains=2, seed=1), n_largest=2)
+    >>> from bayes_scaling.plotting import plot_model_comparison
+    >>> fig, axes = plot_model_comparison(result)  # evidence, PSIS-LOO, LFO (2 panels)
+    >>> len(axes.ravel())
+    4
     """
     tables = {name: getattr(comparison, name, None) for name in ("evidence", "loo", "lfo")}
     for name, required in (("evidence", _EVIDENCE), ("loo", _LOO), ("lfo", _LFO)):

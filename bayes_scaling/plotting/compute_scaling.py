@@ -75,6 +75,17 @@ def plot_compute_scaling(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         One visible axes per benchmark (domain).
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalComputeScaling
+    >>> k_fit = HierarchicalComputeScaling(load_dataset("thompson2020-imagenet"), trend=True).fit(
+    ...     draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_compute_scaling
+    >>> fig, axes = plot_compute_scaling(k_fit, targets=["imagenet-top1-5pct"])
+    >>> [ax.get_title() for ax in axes.ravel()]
+    ['imagenet']
     """
     if label_years not in ("frontier", "all", "none"):
         raise ValueError(f"label_years must be 'frontier', 'all' or 'none', got {label_years!r}")

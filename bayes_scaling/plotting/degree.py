@@ -105,6 +105,19 @@ def plot_degree(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         One axes per domain (a single column, shared x axis).
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.models import HierarchicalModelSize
+    >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_degree
+    >>> fig, axes = plot_degree(fit, model_size_fit=sizes)  # implied k = (1 + beta_p) / beta_g
+    >>> axes.shape
+    (2, 1)
     """
     draws, table = degree_posterior(fit, model_size_fit=model_size_fit, ci_prob=ci_prob,
                                     ci_kind=ci_kind)

@@ -57,6 +57,18 @@ def plot_diagnostics(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         The axes holding the variables' panels, in ArviZ's order.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_diagnostics
+    >>> fig, axes = plot_diagnostics(fit)  # rank plots of the main parameters
+    >>> axes.ravel()[0].get_title()
+    'beta_global'
+    >>> fig, axes = plot_diagnostics(fit, kind="trace", var_names=["beta_global"])
     """
     if kind not in _PLOTS:
         raise ModelConfigError(f"kind must be one of {sorted(_PLOTS)}, got {kind!r}")

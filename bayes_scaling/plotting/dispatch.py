@@ -36,6 +36,18 @@ def plot_fit(
     ------
     ModelConfigError
         For an unknown kind or model type, or a forest plot without targets.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_fit
+    >>> fig, axes = plot_fit(fit)  # a learning-curve fit: plot_learning_curves
+    >>> [ax.get_title() for ax in axes.ravel()]
+    ['digits', 'mnist1d']
+    >>> fig, axes = plot_fit(fit, kind="forest", targets=["x0.5"])
     """
     from bayes_scaling import plotting
 

@@ -93,6 +93,19 @@ def plot_projection_forest(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         One axes per quantity.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.models import HierarchicalModelSize
+    >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_projection_forest
+    >>> fig, axes = plot_projection_forest(fit, targets=["x0.5"], model_size_fit=sizes)
+    >>> [ax.get_title() for ax in axes.ravel()]
+    ['data growth', 'model growth', 'compute growth']
     """
     table = projection_table(fit, targets, model_size_fit=model_size_fit,
                              compute_growth_per_year=compute_growth_per_year,

@@ -62,6 +62,17 @@ def plot_joint_scaling(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         Two axes: loss and allocation.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import JointScalingLaw
+    >>> joint = JointScalingLaw(load_dataset("chinchilla-epoch2024")).fit(
+    ...     draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_joint_scaling
+    >>> fig, axes = plot_joint_scaling(joint, targets=[2.0])
+    >>> [ax.get_title() for ax in axes.ravel()]
+    ['loss vs compute', 'compute-optimal allocation']
     """
     loss_bands = optimal_loss_bands(fit, probs=probs, ci_kind=ci_kind, extrapolate=extrapolate)
     alloc = allocation_bands(fit, probs=probs, ci_kind=ci_kind, extrapolate=extrapolate)

@@ -64,8 +64,15 @@ def plot_learning_curves(
 
     Examples
     --------
-    >>> fig, axes = plot_learning_curves(fit, targets=[0.02])  # doctest: +SKIP
-    >>> fig.savefig("curves.svg")  # doctest: +SKIP
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_learning_curves
+    >>> fig, axes = plot_learning_curves(fit, targets=[0.02])  # one panel per domain
+    >>> [ax.get_title() for ax in axes.ravel()]
+    ['digits', 'mnist1d']
+    >>> fig.savefig("curves.svg")
     """
     bands = learning_curve_bands(fit, probs=probs, ci_kind=ci_kind, extrapolate=extrapolate)
     table = fitted_table(fit)

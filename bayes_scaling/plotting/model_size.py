@@ -49,6 +49,19 @@ def plot_model_size(
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         One visible axes per domain; the legend gives each curve's exponent
         ``beta_p`` (median and interval).
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.models import HierarchicalModelSize
+    >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.plotting import plot_model_size
+    >>> fig, axes = plot_model_size(sizes)
+    >>> [ax.get_title() for ax in axes.ravel()]
+    ['digits', 'mnist1d']
     """
     bands = model_size_bands(fit, probs=probs, ci_kind=ci_kind, extrapolate=extrapolate)
     prob, kind = ci_defaults(bands.attrs["probs"][-1], ci_kind)
