@@ -332,6 +332,70 @@ def test_allocate_and_mix_draws():
     assert float(only_a["x"].max()) == 0.0 and only_a.attrs["counts"]["b"] == 0
 
 
+def test_predict_average_mixes_the_forms_and_holds_the_held_out_sizes():
+    """Averaged predictive at the held-out larger sizes of simulated power-law curves: the
+    true form dominates the weights, its intervals hold the truth at about the nominal
+    rate, a weight of 1 reproduces that form's own predictive, and the form uncertainty
+    of a 50/50 mixture widens the intervals."""
+    from bayes_scaling.comparison import predict_average
+
+    result = comparison()
+    _, holdout = split_future(power_law_table(), n_largest=2)
+    out = result.predict(holdout, probs=[0.5, 0.9], seed=3)
+    assert list(out.columns[-6:]) == ["error_median", "error_lower_0.5", "error_upper_0.5",
+                                      "error_lower_0.9", "error_upper_0.9", "extrapolation"]
+    assert list(out.columns[:-6]) == list(holdout.columns)  # the rows, as given
+    assert (out["error_lower_0.9"] <= out["error_lower_0.5"]).all()
+    assert (out["error_lower_0.5"] <= out["error_median"]).all()
+    assert (out["error_median"] <= out["error_upper_0.5"]).all()
+    assert (out["error_upper_0.5"] <= out["error_upper_0.9"]).all()
+    assert (out["extrapolation"] > 0).all()  # every held-out size is beyond the fitted ones
+    inside = ((out["error_lower_0.9"] <= holdout["error"].to_numpy())
+              & (holdout["error"].to_numpy() <= out["error_upper_0.9"]))
+    assert inside.mean() >= 0.75, out.assign(truth=holdout["error"].to_numpy())
+    assert out.attrs["weights"] == pytest.approx(result.weights["stacking"].to_dict())
+    # a weight of 1: that form's own predictive (same noise seed), quantiles of its draws
+    only = predict_average(result.fits, holdout, weights={"power_law": 1.0, "exponential": 0.0},
+                           probs=0.9, seed=3)
+    assert only.attrs["counts"]["exponential"] == 0
+    own = np.exp(form_predictive(result.fits["power_law"], holdout, seed=3)["log_metric"])
+    np.testing.assert_allclose(only["error_median"],
+                               own.median(["chain", "draw"]).values, rtol=0.02)
+    half = predict_average(result.fits, holdout, weights={"power_law": 0.5, "exponential": 0.5},
+                           probs=0.9, seed=3)
+    width = np.log(half["error_upper_0.9"] / half["error_lower_0.9"])
+    assert (width.median() > np.log(only["error_upper_0.9"] / only["error_lower_0.9"]).median())
+
+
+def test_predict_average_refuses_bad_requests():
+    from bayes_scaling.comparison import predict_average
+
+    fits = comparison().fits
+    rows = pd.DataFrame({"domain": "sim", "curve": "c0", "data": [1e6]})
+    with pytest.raises(ModelConfigError, match="weights must name exactly"):
+        predict_average(fits, rows, weights={"power_law": 1.0})
+    unknown = rows.assign(curve="nope")
+    with pytest.raises(ModelConfigError, match="cannot be predicted"):
+        predict_average(fits, unknown, weights={"power_law": 0.5, "exponential": 0.5})
+    nuts_like = fits["power_law"].copy()
+    nuts_like.attrs["model_type"] = "hierarchical_learning_curve"
+    with pytest.raises(ModelConfigError, match="mixes curve_form fits"):
+        predict_average({"a": nuts_like}, rows, weights={"a": 1.0})
+    with pytest.raises(ModelConfigError, match="interval probabilities"):
+        predict_average(fits, rows, weights={"power_law": 1.0, "exponential": 0.0}, probs=1.5)
+    with pytest.raises(ModelConfigError, match="chunk_rows must be a positive integer"):
+        predict_average(fits, rows, weights={"power_law": 1.0, "exponential": 0.0},
+                        chunk_rows=0)
+    # reproducible for a seed; chunks (bounded memory) give the same distribution
+    many = pd.DataFrame({"domain": "sim", "curve": "c0", "data": np.geomspace(1e3, 1e6, 5)})
+    weights = {"power_law": 0.5, "exponential": 0.5}
+    whole = predict_average(fits, many, weights=weights, seed=1)
+    pd.testing.assert_frame_equal(whole, predict_average(fits, many, weights=weights, seed=1))
+    chunked = predict_average(fits, many, weights=weights, seed=1, chunk_rows=2)
+    assert not chunked["error_median"].equals(whole["error_median"])  # other noise draws
+    np.testing.assert_allclose(chunked["error_median"], whole["error_median"], rtol=0.05)
+
+
 def test_model_weights():
     table = pd.DataFrame({"weight": [0.7, 0.3], "prob": [0.9, 0.1]}, index=["a", "b"])
     assert model_weights(method="stacking", loo=table)["a"] == pytest.approx(0.7)

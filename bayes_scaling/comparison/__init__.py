@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bayes_scaling.comparison.average_prediction import predict_average
 from bayes_scaling.comparison.averaging import (
     allocate_draws,
     average_projection,
@@ -39,6 +40,7 @@ __all__ = [
     "mix_draws",
     "model_weights",
     "parse_form",
+    "predict_average",
     "score_holdout",
     "split_future",
 ]

@@ -178,6 +178,19 @@ class FormComparison:
         projections = {name: project_form_growth(fit, targets) for name, fit in self.fits.items()}
         return average_projection(projections, self.weights[weighting].to_dict(), seed=seed)
 
+    def predict(self, rows: pd.DataFrame, *, weighting: str = "stacking",
+                probs: Sequence[float] | float = (0.5, 0.9), seed: int = 0) -> pd.DataFrame:
+        """Predictive median and intervals of the metric at ``rows``, averaged over the
+        forms by ``weighting`` (see
+        :func:`~bayes_scaling.comparison.average_prediction.predict_average`)."""
+        from bayes_scaling.comparison.average_prediction import predict_average
+
+        if weighting not in self.weights:
+            raise ModelConfigError(f"no {weighting!r} weights: run the comparison with the "
+                                   f"{'loo' if weighting == 'stacking' else 'evidence'} method")
+        return predict_average(self.fits, rows, weights=self.weights[weighting].to_dict(),
+                               probs=probs, seed=seed)
+
     def write(self, out_dir: str | Path, *, overwrite: bool = False,
               save_fits: bool = False) -> dict[str, Path]:
         """Write the tables (CSV), settings/weights/problems (``comparison.json``) and,
