@@ -47,7 +47,8 @@ from typing import Any
 import numpy as np
 import pytensor.tensor as pt
 
-__all__ = ["DEFAULT_KNOTS", "BridgeKnots", "MarginalBridge", "bridge_knots", "interpolate_knots"]
+__all__ = ["DEFAULT_KNOTS", "LOO_POINTWISE", "BridgeKnots", "MarginalBridge", "bridge_knots",
+           "interpolate_knots", "move_loo_pointwise"]
 
 #: Knots per curve, both pinned ends included (so ``DEFAULT_KNOTS - 2`` free values).
 DEFAULT_KNOTS: int = 6
@@ -276,3 +277,28 @@ class MarginalBridge:
         chol_t = parts["chol"].transpose(0, 2, 1)
         shifted = (rate / sigma**2)[:, None] * parts["whitened"] + z
         return pt.linalg.solve_triangular(chol_t, shifted[:, :, None], lower=False)[:, :, 0]
+
+
+#: Posterior variable of the pointwise leave-one-out densities of a fit whose discrepancy
+#: is integrated out, moved to ``log_likelihood`` after sampling (:func:`move_loo_pointwise`).
+LOO_POINTWISE = "loo_pointwise_log_density"
+
+
+def move_loo_pointwise(tree: Any, observed_name: str, observed: np.ndarray) -> Any:
+    """Move the leave-one-out conditional densities of a marginal-discrepancy fit from
+    its posterior (:data:`LOO_POINTWISE`, computed with the draws) to its
+    ``log_likelihood`` group under ``observed_name``, and store ``observed`` (the log
+    metric the likelihood was evaluated on) as ``observed_data``: the rows of a curve are
+    correlated, so these, not the rows' marginal densities, are PSIS-LOO's input."""
+    import xarray as xr
+
+    from bayes_scaling import dims
+
+    post = tree["posterior"].to_dataset()
+    pointwise = post[LOO_POINTWISE].rename(observed_name)
+    tree["posterior"] = xr.DataTree(post.drop_vars(LOO_POINTWISE))
+    tree["log_likelihood"] = xr.DataTree(pointwise.to_dataset())
+    tree["observed_data"] = xr.DataTree(xr.Dataset(
+        {observed_name: xr.DataArray(observed, dims=dims.OBS,
+                                     coords={dims.OBS: pointwise[dims.OBS].values})}))
+    return tree

@@ -116,9 +116,11 @@ from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
 from bayes_scaling.models.discrepancy import (
     DEFAULT_KNOTS,
+    LOO_POINTWISE,
     BridgeKnots,
     bridge_knots,
     interpolate_knots,
+    move_loo_pointwise,
 )
 from bayes_scaling.models.indexing import CurveIndex
 from bayes_scaling.models.predictive import (
@@ -142,10 +144,6 @@ FLOP_PER_PARAM_TOKEN = 6.0
 
 #: Accepted values of ``parameterization`` (sampler coordinates; the model is the same).
 PARAMETERIZATIONS: tuple[str, ...] = ("slope", "share")
-
-#: Posterior variable of the pointwise leave-one-out densities of a marginal-discrepancy
-#: fit, moved to ``log_likelihood`` after sampling.
-LOO_POINTWISE = "loo_pointwise_log_density"
 
 #: Leave-future-out calibration of the joint law (``python -m benchmarks calibration``
 #: protocol, 4 x 1,000 draws, 2026-11-27, 2-core VM with other jobs running): table ->
@@ -508,15 +506,8 @@ class JointScalingLaw(ScalingModel):
         from the posterior to ``log_likelihood``; ``observed_data`` holds the log loss."""
         if not self.marginal_discrepancy:
             return super()._add_log_likelihood(tree, model)
-        post = tree["posterior"].to_dataset()
-        pointwise = post[LOO_POINTWISE].rename(self.observed_name)
-        tree["posterior"] = xr.DataTree(post.drop_vars(LOO_POINTWISE))
-        tree["log_likelihood"] = xr.DataTree(pointwise.to_dataset())
-        observed = np.log(self.data.frame[self.data.metric].to_numpy(float))
-        tree["observed_data"] = xr.DataTree(xr.Dataset(
-            {self.observed_name: xr.DataArray(observed, dims=dims.OBS,
-                                              coords={dims.OBS: pointwise[dims.OBS].values})}))
-        return tree
+        return move_loo_pointwise(tree, self.observed_name,
+                                  np.log(self.data.frame[self.data.metric].to_numpy(float)))
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)

@@ -103,10 +103,12 @@ from bayes_scaling.models.base import (
 )
 from bayes_scaling.models.discrepancy import (
     DEFAULT_KNOTS,
+    LOO_POINTWISE,
     BridgeKnots,
     MarginalBridge,
     bridge_knots,
     interpolate_knots,
+    move_loo_pointwise,
 )
 from bayes_scaling.models.geometry import centre_where_informative, log_exponent_standard_error
 from bayes_scaling.models.indexing import CURVE_SEP, CurveIndex, curve_label
@@ -119,11 +121,6 @@ __all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "FORMS", "PREDICTED_NAME",
 
 #: Name of the posterior-predictive variable of the log metric at new rows.
 PREDICTED_NAME = "log_metric_predicted"
-#: Posterior variable holding the pointwise leave-one-out densities of a marginal
-#: discrepancy fit; :meth:`HierarchicalLearningCurve._finalize` moves it to
-#: ``log_likelihood`` under the observed name.
-LOO_POINTWISE = "loo_pointwise_log_density"
-
 #: Accepted values of ``curve_parameterization``.
 CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("auto", "non_centered", "centered")
 
@@ -566,15 +563,8 @@ class HierarchicalLearningCurve(ScalingModel):
         the log metric."""
         if not self.marginal_discrepancy:
             return super()._add_log_likelihood(tree, model)
-        post = tree["posterior"].to_dataset()
-        pointwise = post[LOO_POINTWISE].rename(self.observed_name)
-        tree["posterior"] = xr.DataTree(post.drop_vars(LOO_POINTWISE))
-        tree["log_likelihood"] = xr.DataTree(pointwise.to_dataset())
-        observed = np.log(self.data.frame[self.data.metric].to_numpy(float))
-        tree["observed_data"] = xr.DataTree(xr.Dataset(
-            {self.observed_name: xr.DataArray(observed, dims=dims.OBS,
-                                              coords={dims.OBS: pointwise[dims.OBS].values})}))
-        return tree
+        return move_loo_pointwise(tree, self.observed_name,
+                                  np.log(self.data.frame[self.data.metric].to_numpy(float)))
 
     def _finalize(self, tree: xr.DataTree, cfg: Any, sampler_used: str) -> xr.DataTree:
         tree = super()._finalize(tree, cfg, sampler_used)
