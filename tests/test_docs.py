@@ -56,8 +56,6 @@ PUBLIC_MODULES = [
 #: them (models/joint.py, models/form.py, report.py) are being changed in parallel work;
 #: their examples are to be added with that work, not edited underneath it.
 NO_EXAMPLE = {
-    "bayes_scaling.models.JointScalingLaw": "defined in models/joint.py (parallel work)",
-    "bayes_scaling.models.SMCConfig": "defined in models/form.py (parallel work)",
     "bayes_scaling.report.build_report": "defined in report.py (parallel work); a report "
                                          "runs every fit (the gallery's demo page runs one)",
     "bayes_scaling.report.ReportResult": "defined in report.py (parallel work)",
