@@ -20,7 +20,8 @@ fit                             rows need                  predicted
 
 The intervals are *predictive*: they hold a new measurement (the fitted law, for the
 learning curve also the discrepancy between the form and the real curve, which grows with
-the distance beyond the fitted sizes, and the measurement noise), not only the mean law.
+the distance beyond the fitted sizes, and the measurement noise; for the joint law the same
+with ``discrepancy=True``, along model sizes and token counts), not only the mean law.
 """
 
 from __future__ import annotations
