@@ -93,6 +93,17 @@ class ReportResult:
         Whether every NUTS fit passed its diagnostics.
     problems : list of str
         Comparison and hypothesis problems (Monte Carlo error, SMC diagnostics, Pareto k).
+    caveats : list of str
+        What the report says under its first line before the numbers (e.g. that the form
+        comparison favours another form than the one the projections assume).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> result = ReportResult(Path("results/demo"), model="learning-curve",
+    ...                       diagnostics="learning_curve: OK", ok=True)
+    >>> result.ok and not result.problems and not result.caveats
+    True
     """
 
     out_dir: Path
@@ -101,6 +112,7 @@ class ReportResult:
     diagnostics: str = ""
     ok: bool = True
     problems: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -303,10 +315,32 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
 
     Examples
     --------
-    >>> from bayes_scaling.report import build_report
+    A report runs every fit of its kind (minutes; the documentation's gallery builds the
+    demo's):
+
+    >>> from bayes_scaling.report import REPORT_SMC, build_report
     >>> result = build_report("mlp-learning-curves", "results/report")  # doctest: +SKIP
     >>> result.files["report"]  # doctest: +SKIP
     PosixPath('results/report/report.md')
+
+    A folder that holds something is never overwritten without ``overwrite=True``; the
+    refusal comes before any fit:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> taken = Path(tempfile.mkdtemp())
+    >>> _ = (taken / "notes.txt").write_text("mine")
+    >>> build_report("mlp-learning-curves", taken)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayes_scaling.errors.OutputExistsError: ... already exists; use --force (overwrite=True) ...
+    >>> (taken / "notes.txt").read_text()
+    'mine'
+
+    The comparison's SMC settings unless ``smc`` is given:
+
+    >>> REPORT_SMC
+    SMCConfig(draws=300, chains=4, seed=2026, threshold=0.9, correlation_threshold=0.001)
     """
     if model is not None and model not in REPORT_KINDS:
         raise ModelConfigError(f"unknown report model {model!r}; valid: {list(REPORT_KINDS)}")
@@ -354,7 +388,7 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
     reports = findings.diagnostics
     return ReportResult(out, files, kind,
                         "; ".join(f"{n}: {r.verdict}" for n, r in reports.items()),
-                        findings.ok, list(findings.problems))
+                        findings.ok, list(findings.problems), list(findings.caveats))
 
 
 def _exclude_unfittable(inp: _Input) -> None:

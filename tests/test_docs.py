@@ -52,15 +52,8 @@ PUBLIC_MODULES = [
     "bayes_scaling.simulate",
 ]
 
-#: Public names without a runnable example, each with the reason. The modules that define
-#: them (models/joint.py, models/form.py, report.py) are being changed in parallel work;
-#: their examples are to be added with that work, not edited underneath it.
-NO_EXAMPLE = {
-    "bayes_scaling.report.build_report": "defined in report.py (parallel work); a report "
-                                         "runs every fit (the gallery's demo page runs one)",
-    "bayes_scaling.report.ReportResult": "defined in report.py (parallel work)",
-    "bayes_scaling.report.REPORT_SMC": "defined in report.py (parallel work)",
-}
+#: Public names without a runnable example, each with the reason (none left).
+NO_EXAMPLE: dict[str, str] = {}
 
 
 def _page(module: str) -> Path:

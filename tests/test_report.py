@@ -119,7 +119,7 @@ def test_forms_averaged_projection_and_caveat_when_the_comparison_rejects_the_fo
     if rejected:
         assert f"`{best}` over `{PROJECTED_FORM}`" in head and f"{log_bf:.1f} +/-" in head
     diagnostics = json.loads((result.out_dir / "diagnostics.json").read_text())
-    assert diagnostics["caveats"] == findings.caveats
+    assert diagnostics["caveats"] == findings.caveats == result.caveats
     # averaging the forms' projections raises no library warning into the report
     assert "FutureWarning" not in text
 
