@@ -349,8 +349,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_project(args: argparse.Namespace) -> int:
+    from bayes_scaling.fit_projection import project_fit
     from bayes_scaling.io import load_fit, write_atomic
-    from bayes_scaling.pipeline import project_fit
     from bayes_scaling.projection import summarize_degree
 
     fit = load_fit(args.fit)

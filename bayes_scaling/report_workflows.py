@@ -350,9 +350,9 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
                    dataset: str | None) -> Findings:
     """Chinchilla-style joint law: allocation, compute to targets, published fits."""
     from bayes_scaling.allocation import compute_optimal_allocation, summarize_allocation
+    from bayes_scaling.fit_projection import project_fit
     from bayes_scaling.models import JointScalingLaw
     from bayes_scaling.models.joint import reference_comparison
-    from bayes_scaling.pipeline import project_fit
     from bayes_scaling.plotting import plot_joint_scaling, plot_projection_forest
 
     found = Findings("joint", "JointScalingLaw")

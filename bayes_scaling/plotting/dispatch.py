@@ -11,6 +11,13 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.plotting.compute_scaling import plot_compute_scaling
+from bayes_scaling.plotting.degree import plot_degree
+from bayes_scaling.plotting.diagnostics import plot_diagnostics
+from bayes_scaling.plotting.forest import plot_projection_forest
+from bayes_scaling.plotting.joint import plot_joint_scaling
+from bayes_scaling.plotting.learning_curves import plot_learning_curves
+from bayes_scaling.plotting.model_size import plot_model_size
 
 PLOT_KINDS: tuple[str, ...] = ("fit", "forest", "degree", "diagnostics")
 
@@ -49,29 +56,26 @@ def plot_fit(
     ['digits', 'mnist1d']
     >>> fig, axes = plot_fit(fit, kind="forest", targets=["x0.5"])
     """
-    from bayes_scaling import plotting
-
     if kind not in PLOT_KINDS:
         raise ModelConfigError(f"unknown plot kind {kind!r}; valid: {list(PLOT_KINDS)}")
     extra: dict[str, Any] = {} if extrapolate is None else {"extrapolate": extrapolate}
     if kind == "forest":
         if not targets:
             raise ModelConfigError("a forest plot needs at least one target (--target x0.5)")
-        return plotting.plot_projection_forest(fit, targets=targets,
-                                               model_size_fit=model_size_fit)
+        return plot_projection_forest(fit, targets=targets, model_size_fit=model_size_fit)
     if kind == "degree":
-        return plotting.plot_degree(fit, model_size_fit=model_size_fit)
+        return plot_degree(fit, model_size_fit=model_size_fit)
     if kind == "diagnostics":
-        return plotting.plot_diagnostics(fit)
+        return plot_diagnostics(fit)
     model_type = fit.attrs.get("model_type")
     if model_type == "hierarchical_learning_curve":
-        return plotting.plot_learning_curves(fit, targets=targets, **extra)
+        return plot_learning_curves(fit, targets=targets, **extra)
     if model_type == "hierarchical_model_size":
-        return plotting.plot_model_size(fit, **extra)
+        return plot_model_size(fit, **extra)
     if model_type == "compute_scaling":
-        return plotting.plot_compute_scaling(fit, targets=targets, **extra)
+        return plot_compute_scaling(fit, targets=targets, **extra)
     if model_type == "joint_scaling":
-        return plotting.plot_joint_scaling(fit, targets=targets, **extra)
+        return plot_joint_scaling(fit, targets=targets, **extra)
     raise ModelConfigError(f"no plot for model type {model_type!r}; plottable: "
                            "hierarchical_learning_curve, hierarchical_model_size, "
                            "compute_scaling, joint_scaling")

@@ -28,13 +28,13 @@ def projection_table(fit: xr.DataTree, targets: Sequence[float | str], *,
                      model_size_fit: xr.DataTree | None = None,
                      compute_growth_per_year: float | None = None,
                      ci_prob: float | None = None, ci_kind: str | None = None) -> pd.DataFrame:
-    """The summary table behind the forest plot (:func:`bayes_scaling.pipeline.project_fit`).
+    """The summary table behind the forest plot (:func:`bayes_scaling.fit_projection.project_fit`).
 
     Growth tables (learning-curve and compute-scaling fits) come from
     :func:`bayes_scaling.projection.summarize_projection`, the joint law's compute budget
-    from :func:`bayes_scaling.pipeline.summarize_target_compute`.
+    from :func:`bayes_scaling.fit_projection.summarize_target_compute`.
     """
-    from bayes_scaling.pipeline import project_fit, summarize_target_compute
+    from bayes_scaling.fit_projection import project_fit, summarize_target_compute
     from bayes_scaling.projection import summarize_projection
 
     projection, _ = project_fit(fit, list(targets), model_size_fit=model_size_fit,
