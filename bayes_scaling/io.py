@@ -217,6 +217,11 @@ def load_fit(path: str | Path, *, verify: bool = True) -> xr.DataTree:
         _check_hdf5(path)
         with xr.open_datatree(path, engine="h5netcdf") as handle:
             tree = handle.load()
+    except PermissionError as exc:
+        raise FitFileError(
+            f"cannot read fit file {path}: permission denied ({exc}); give the user running "
+            "bayes-scaling read access to it (e.g. chmod u+r)"
+        ) from exc
     except Exception as exc:  # any reader failure means the file is unusable
         raise FitFileError(
             f"cannot read fit file {path}: it is truncated, corrupt or not NetCDF "

@@ -11,6 +11,7 @@ accepted. Example counts: ``max_examples`` of the active hypothesis profile per 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -192,17 +193,36 @@ def test_wrong_or_malformed_versions_are_refused_with_the_version_named(saved, t
         load_fit(path)
 
 
-def test_a_directory_and_an_unreadable_file_are_refused(tmp_path):
+def test_a_directory_is_refused(tmp_path):
     with pytest.raises(FitFileError, match="does not exist"):
         load_fit(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode; "
+                    "test_a_permission_error_is_named_as_such covers the refusal")
+def test_an_unreadable_file_is_refused_as_unreadable(tmp_path):
     locked = tmp_path / "locked.nc"
-    locked.write_bytes(b"x")
+    save_fit(mock_fit(), locked)
     locked.chmod(0)
     try:
-        with pytest.raises(FitFileError):
+        with pytest.raises(FitFileError, match="permission denied"):
             load_fit(locked)
     finally:
         locked.chmod(0o600)
+
+
+def test_a_permission_error_is_named_as_such(tmp_path, monkeypatch):
+    """A valid fit file that the reader is not allowed to open is refused for that reason,
+    not called corrupt (simulated: root, who runs CI here, may read any file)."""
+    path = save_fit(mock_fit(), tmp_path / "fit.nc")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("bayes_scaling.io._check_hdf5", denied)
+    with pytest.raises(FitFileError, match="permission denied") as info:
+        load_fit(path)
+    assert "corrupt" not in str(info.value)
 
 
 def test_an_unstorable_attr_is_refused_on_save_and_nothing_is_written(tmp_path):
