@@ -35,7 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pandas as pd
 
 from bayes_scaling import __version__
@@ -359,7 +358,6 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
                 "compute_growth_per_year": compute_growth_per_year,
                 "exclude_unfittable": bool(exclude_unfittable),
                 "mirror": None if mirror is None else str(mirror)}
-    matplotlib.use("Agg", force=False)
     tmp = _partial_folder(out)  # before fitting: an unwritable --out fails fast
     findings = None
     try:

@@ -68,3 +68,45 @@ def test_no_pickle_or_unsafe_yaml_in_package():
         source = path.read_text()
         assert "import pickle" not in source, path
         assert not re.search(r"yaml\.load\(", source), path
+
+
+def test_only_the_cli_chooses_a_matplotlib_backend():
+    """Library code never calls ``matplotlib.use``: from a notebook that would switch the
+    user's backend. The CLI, a program of its own, may (it draws headless)."""
+    package = Path(bayes_scaling.__file__).parent
+    offenders = [str(path.relative_to(package)) for path in package.rglob("*.py")
+                 if path.name != "cli.py" and re.search(r"\bmatplotlib\.use\(",
+                                                         path.read_text())]
+    assert offenders == []
+
+
+def _declared_distributions() -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0] for spec in project["dependencies"]]
+    return {name.lower().replace("_", "-") for name in names}
+
+
+def test_every_imported_package_is_declared():
+    """Each third-party package the library imports is a declared dependency (a clean
+    install has it), not only present here as some other package's dependency."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    distributions = packages_distributions()
+    package = Path(bayes_scaling.__file__).parent
+    imported: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"bayes_scaling"}
+    declared = _declared_distributions()
+    undeclared = {module: distributions.get(module) for module in third_party
+                  if not {d.lower().replace("_", "-") for d in distributions.get(module, [])}
+                  & declared}
+    assert undeclared == {}
