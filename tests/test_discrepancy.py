@@ -8,7 +8,12 @@ import pytensor.tensor as pt
 import pytest
 from scipy import stats
 
-from bayes_scaling.models.discrepancy import MarginalBridge, bridge_knots, interpolate_knots
+from bayes_scaling.models.discrepancy import (
+    MarginalBridge,
+    bridge_knots,
+    interpolate_knots,
+    unit_covariance,
+)
 
 RNG = np.random.default_rng(3)
 
@@ -114,3 +119,67 @@ def test_knot_posterior_mean_equals_dense_gaussian_conditioning():
     a = bridge.weights[curve_idx == 0] * rate[0]
     cov = np.linalg.inv(np.eye(knots.n_free) + a.T @ a / sigma[0] ** 2)
     np.testing.assert_allclose(np.cov(draws[:, 0, :].T), cov, atol=0.08 * cov.max())
+
+
+def test_brownian_kernel_is_the_bridge_inside_and_brownian_motion_beyond():
+    s, t = np.meshgrid(np.linspace(0, 1, 7), np.linspace(0, 1, 7))
+    np.testing.assert_allclose(unit_covariance(s, t), np.minimum(s, t) * (1 - np.maximum(s, t)))
+    assert float(unit_covariance(1.7, 1.3)) == pytest.approx(0.3)
+    assert float(unit_covariance(-0.4, -0.9)) == pytest.approx(0.4)
+    assert float(unit_covariance(0.5, 1.5)) == 0.0 == float(unit_covariance(-0.5, 1.5))
+
+
+def _integrated_paths(grid: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Paths of integrated Brownian motion from 0 (zero value and slope) on a fine grid,
+    minus their least-squares line over [0, 1]: the kernel's definition, simulated."""
+    rng = np.random.default_rng(seed)
+    step = np.diff(grid, prepend=0.0)
+    slope = np.cumsum(rng.normal(size=(n, len(grid))) * np.sqrt(step), axis=1)
+    value = np.cumsum(slope * step, axis=1)
+    inside = grid <= 1.0
+    design = np.stack([np.ones(inside.sum()), grid[inside]], axis=1)
+    coef, *_ = np.linalg.lstsq(design, value[:, inside].T, rcond=None)  # (2, n)
+    return value - (coef[0][:, None] + coef[1][:, None] * grid[None, :])
+
+
+def test_integrated_kernel_matches_simulated_paths():
+    grid = np.linspace(0.0, 1.6, 1601)
+    paths = _integrated_paths(grid, 20_000, seed=3)
+    at = [0, 400, 1000, 1400]  # 0, 0.4, 1 (the free ends and inside), 1.4 (beyond)
+    empirical = np.cov(paths[:, at].T)
+    exact = unit_covariance(grid[at][:, None], grid[at][None, :], "integrated")
+    np.testing.assert_allclose(empirical, exact, atol=0.05 * exact.max())
+    # the removed line: no level or trend left over the fitted range
+    inside = np.linspace(0.0, 1.0, 101)
+    cov = unit_covariance(inside[:, None], inside[None, :], "integrated")
+    design = np.stack([np.ones(101), inside - 0.5])
+    np.testing.assert_allclose(design @ cov @ design.T / 101**2, 0.0, atol=2e-5)
+
+
+@pytest.mark.parametrize("kernel", ["brownian", "integrated"])
+def test_extrapolation_is_the_gaussian_conditional_given_the_knots(kernel):
+    """Beyond the range, coef . v and spread are the regression of the discrepancy there on
+    the whitened knots, and its residual variance: checked by simulation from the joint."""
+    log_size = np.log(np.geomspace(10, 1e4, 9))
+    knots = bridge_knots(log_size, np.zeros(9, int), 1, n_knots=6, kernel=kernel)
+    width = log_size[-1] - log_size[0]
+    beyond = np.log([3e4, 3.0])  # above and below the fitted range
+    coef, spread = knots.extrapolation(beyond, np.zeros(2, int))
+    free = knots.free_positions()
+    k = len(free)
+    points = np.concatenate([free, (beyond - log_size[0]) / width])
+    power = 1 if kernel == "brownian" else 3
+    joint = unit_covariance(points[:, None], points[None, :], kernel) * width**power
+    draws = np.random.default_rng(5).multivariate_normal(np.zeros(k + 2), joint,
+                                                          size=200_000)
+    whitened = np.linalg.solve(knots.chol[0], draws[:, :k].T).T
+    for j in range(2):
+        fitted, *_ = np.linalg.lstsq(whitened, draws[:, k + j], rcond=None)
+        np.testing.assert_allclose(coef[j], fitted, atol=0.02 * np.sqrt(joint[k + j, k + j]))
+        residual = draws[:, k + j] - whitened @ fitted
+        assert spread[j] == pytest.approx(residual.var(), rel=0.02)
+    if kernel == "brownian":
+        assert np.all(coef == 0.0)
+        np.testing.assert_allclose(spread, [np.log(3), np.log(10 / 3)])
+    inside, _ = knots.extrapolation(log_size[3:4], np.zeros(1, int))
+    assert np.all(inside == 0.0)

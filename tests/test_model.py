@@ -253,7 +253,8 @@ def test_fit_result_groups_dims_and_attrs():
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
-        "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6}
+        "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6,
+        "discrepancy_kernel": "brownian"}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 

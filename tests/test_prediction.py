@@ -14,8 +14,14 @@ from bayes_scaling.cli import main
 from bayes_scaling.errors import DataValidationError, FitFileError, ModelConfigError
 from bayes_scaling.io import save_fit
 from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
+from bayes_scaling.models.learning_curve import curve_mean
 from bayes_scaling.prediction import predict
-from bayes_scaling.simulate import SimulatedCurves, simulate_learning_curves
+from bayes_scaling.simulate import (
+    SimulatedCurves,
+    misspecified_mean,
+    simulate_learning_curves,
+    simulate_misspecified_curves,
+)
 
 SIZES = np.geomspace(100, 1e4, 8)  # fitted sizes; the truth continues beyond
 
@@ -149,3 +155,40 @@ def test_cli_predict_writes_a_table_and_never_overwrites(tmp_path, capsys):
                                                                                    index=False)
     assert main(["predict", str(path), "--data", str(bad)]) == 2
     assert "'data' must be numeric" in capsys.readouterr().err
+
+
+@functools.cache
+def _steepening_fit() -> tuple[pd.DataFrame, pd.DataFrame, xr.DataTree]:
+    """Sigmoid-in-log-size curves (a plateau, then steeper and steeper in log-log), fitted
+    on their smaller sizes with the integrated discrepancy kernel."""
+    sim = simulate_misspecified_curves(n_domains=1, curves_per_domain=3, shapes=("sigmoid",),
+                                       n_sizes=(16, 16), decades=(3.0, 3.0), corr_sigma=0.01,
+                                       iid_sigma=0.01, seed=4)
+    frame = sim.frame
+    top = frame.groupby("curve")["data"].transform("max")
+    train, held = frame[frame["data"] <= top / 16], frame[frame["data"] > top / 16]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # diagnostics are not what this test checks
+        fit = HierarchicalLearningCurve(train, discrepancy_kernel="integrated").fit(
+            SamplerConfig(draws=200, tune=300, chains=2, seed=3, target_accept=0.95))
+    params = sim.truth.drop(columns="shape")
+    truth = pd.Series([misspecified_mean("sigmoid", np.array([m]), **params.loc[
+        f"{d}/{c}"].to_dict())[0] for d, c, m in zip(held["domain"], held["curve"],
+                                                     held["data"], strict=True)],
+        index=held.index)
+    return held.assign(truth=truth), train, fit
+
+
+def test_the_integrated_kernel_carries_a_steepening_bend_beyond_the_fitted_sizes():
+    held, _, fit = _steepening_fit()
+    rows = held[["domain", "curve", "data"]]
+    out = predict(fit, rows, probs=0.9, seed=1)
+    form_only = curve_mean(fit, xr.DataArray(rows["data"].to_numpy(), dims="row")).isel(
+        curve=xr.DataArray([list(fit.posterior.curve.values).index(f"{d}/{c}") for d, c in
+                            zip(rows["domain"], rows["curve"], strict=True)], dims="row"))
+    form_median = form_only.median(("chain", "draw")).to_numpy()
+    # the curves steepen where they were fitted: the prediction falls below the form's
+    assert np.mean(out["error_median"].to_numpy() < form_median) > 0.8
+    inside = (out["error_lower_0.9"].to_numpy() <= held["truth"].to_numpy()) & (
+        held["truth"].to_numpy() <= out["error_upper_0.9"].to_numpy())
+    assert inside.mean() >= 0.75, out.assign(truth=held["truth"].to_numpy())

@@ -33,6 +33,20 @@ conditional density ``log p(y_i | y_-i, theta)``, the input PSIS-LOO needs for s
 non-factorised Normal models (Bürkner, Gabry & Vehtari 2021, "Efficient leave-one-out
 cross-validation for Bayesian non-factorized normal and Student-t models").
 
+Two kernels (``kernel=``): ``"brownian"`` is the process above. ``"integrated"`` is
+integrated Brownian motion (the prior of a cubic smoothing spline) with its least-squares
+line over the fitted range removed: ``delta(t) = W(t) - (c_0 + c_1 t)``, ``W`` integrated
+Brownian motion started at ``a`` with zero value and slope (two-sided below ``a``) and
+``c_0 + c_1 t`` the least-squares line through ``W`` on ``[a, b]``. The removed line is
+exactly what the form's own level and exponent absorb, but, unlike the pinned bridge, the
+ends stay free: a curve whose last fitted points fall below the form is followed there.
+Its paths are smooth, so a curve that *steepens* (or flattens) towards the end of its
+fitted range leaves a slope at the end, and beyond the range the discrepancy continues
+along it (the Gaussian-process conditional on the knot values,
+:meth:`BridgeKnots.extrapolation`) while its variance grows as ``d**3``: the bend is
+carried forward, with an uncertainty that widens faster than the Brownian one. Its rate
+is in units of the log metric per ``(log size)**1.5``; all ``K`` knots are free.
+
 With the Student-t likelihood the knots are sampled, non-centred:
 ``delta_c(knots) = tau_c * L * z_c`` with ``L`` the Cholesky factor of the unit-rate
 bridge covariance ``(min(s, t) - a)(b - max(s, t)) / (b - a)`` at the interior knots, and
@@ -47,11 +61,99 @@ from typing import Any
 import numpy as np
 import pytensor.tensor as pt
 
-__all__ = ["DEFAULT_KNOTS", "LOO_POINTWISE", "BridgeKnots", "MarginalBridge", "bridge_knots",
-           "interpolate_knots", "move_loo_pointwise"]
+__all__ = ["DEFAULT_KNOTS", "DISCREPANCY_KERNELS", "LOO_POINTWISE", "BridgeKnots",
+           "MarginalBridge", "bridge_knots", "interpolate_knots", "move_loo_pointwise",
+           "unit_covariance"]
 
 #: Knots per curve, both pinned ends included (so ``DEFAULT_KNOTS - 2`` free values).
 DEFAULT_KNOTS: int = 6
+
+#: The discrepancy's kernels and the power of the curve's log-size width that scales the
+#: unit-width covariance (Brownian: variance per unit log size; integrated: per cubed).
+DISCREPANCY_KERNELS: dict[str, int] = {"brownian": 1, "integrated": 3}
+
+
+def _integrated_brownian(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Covariance of two-sided integrated Brownian motion started at 0 with zero slope."""
+    same_side = np.sign(u) * np.sign(v) > 0
+    low, high = np.minimum(np.abs(u), np.abs(v)), np.maximum(np.abs(u), np.abs(v))
+    return np.where(same_side, low**2 * high / 2.0 - low**3 / 6.0, 0.0)
+
+
+#: Quadrature points on [0, 1] (midpoint rule) of the least-squares line removed from the
+#: integrated kernel.
+_LINE_GRID = (np.arange(400) + 0.5) / 400
+
+
+def _line_design(t: np.ndarray) -> np.ndarray:
+    """``(2, n)``: the regressors (1, t - 1/2) of the removed line at ``t``."""
+    return np.stack([np.ones_like(t), t - 0.5])
+
+
+def _line_hat() -> np.ndarray:
+    """``(2, G)``: least-squares coefficients of a line through values on ``_LINE_GRID``."""
+    design = _line_design(_LINE_GRID).T
+    return np.linalg.solve(design.T @ design, design.T)
+
+
+def _detrended_integrated(s: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Elementwise covariance of integrated Brownian motion minus its least-squares line
+    on [0, 1] (see the module docstring): ``k(s,t) - x_t H k(g,s) - x_s H k(g,t) +
+    x_s H K_gg H^T x_t`` with ``H`` the line's hat matrix on the quadrature grid ``g``."""
+    hat, grid = _line_hat(), _LINE_GRID
+    w = _integrated_brownian
+    x_s, x_t = _line_design(s), _line_design(t)
+    fit_s = hat @ w(grid[:, None], s[None, :])  # (2, n): line through k(g, s)
+    fit_t = hat @ w(grid[:, None], t[None, :])
+    middle = hat @ w(grid[:, None], grid[None, :]) @ hat.T  # (2, 2)
+    return (w(s, t) - (x_t * fit_s).sum(axis=0) - (x_s * fit_t).sum(axis=0)
+            + np.einsum("in,ij,jn->n", x_s, middle, x_t))
+
+
+def unit_covariance(s: Any, t: Any, kernel: str = "brownian") -> np.ndarray:
+    """Covariance of the unit-rate discrepancy of a curve fitted on [0, 1] (unit-width
+    coordinates).
+
+    Parameters
+    ----------
+    s, t : array-like
+        Positions relative to the fitted range: ``(log m - a) / (b - a)``; below 0 and
+        above 1 is extrapolation. Broadcast against each other.
+    kernel : {"brownian", "integrated"}
+        See the module docstring: the Brownian bridge pinned at 0 and 1 (Brownian motion
+        beyond), or integrated Brownian motion with its least-squares line on [0, 1]
+        removed.
+
+    Returns
+    -------
+    numpy.ndarray
+        The covariance; multiply by ``rate**2 * width**p`` (``p``:
+        :data:`DISCREPANCY_KERNELS`) for a curve of log-size width ``b - a``.
+
+    Examples
+    --------
+    >>> float(unit_covariance(0.5, 0.5))  # Brownian bridge at the middle
+    0.25
+    >>> float(unit_covariance(1.5, 1.5)), float(unit_covariance(0.5, 1.5))  # beyond: + d
+    (0.5, 0.0)
+    >>> ends = unit_covariance([0.0, 1.0], [0.0, 1.0], "integrated")  # free ends
+    >>> bool(ends.min() > 0)
+    True
+    >>> # beyond the range the integrated kernel keeps a memory of the end's slope
+    >>> bool(unit_covariance(1.5, 1.5, "integrated") > unit_covariance(1.0, 1.0, "integrated"))
+    True
+    """
+    s, t = np.broadcast_arrays(np.asarray(s, float), np.asarray(t, float))
+    if kernel == "brownian":
+        inside = (s >= 0) & (s <= 1) & (t >= 0) & (t <= 1)
+        bridge = np.minimum(s, t) * (1.0 - np.maximum(s, t))
+        above = np.where((s > 1) & (t > 1), np.minimum(s, t) - 1.0, 0.0)
+        below = np.where((s < 0) & (t < 0), np.minimum(-s, -t), 0.0)
+        return np.where(inside, bridge, above + below)
+    if kernel == "integrated":
+        shape = s.shape
+        return _detrended_integrated(s.ravel(), t.ravel()).reshape(shape)
+    raise ValueError(f"kernel must be one of {', '.join(DISCREPANCY_KERNELS)}, got {kernel!r}")
 
 
 @dataclass(frozen=True)
@@ -67,17 +169,42 @@ class BridgeKnots:
         covariance at each curve's interior knots.
     n_knots : int
         Knots per curve, ends included.
+    kernel : {"brownian", "integrated"}
+        The discrepancy's kernel (:func:`unit_covariance`).
     """
 
     lower: np.ndarray
     upper: np.ndarray
     chol: np.ndarray
     n_knots: int
+    kernel: str = "brownian"
+
+    @property
+    def pinned(self) -> bool:
+        """Whether the ends are pinned at 0 (the Brownian bridge) rather than free."""
+        return self.kernel == "brownian"
 
     @property
     def n_free(self) -> int:
-        """Free knot values per curve (the interior knots)."""
-        return self.n_knots - 2
+        """Free knot values per curve (the interior knots when the ends are pinned)."""
+        return self.n_knots - 2 if self.pinned else self.n_knots
+
+    def free_positions(self) -> np.ndarray:
+        """Unit-width positions of the free knots."""
+        grid = np.linspace(0.0, 1.0, self.n_knots)
+        return grid[1:-1] if self.pinned else grid
+
+    def interpolation_columns(self, interp: np.ndarray) -> np.ndarray:
+        """The columns of ``(n, n_knots)`` interpolation weights that fall on free knots."""
+        return interp[:, 1:-1] if self.pinned else interp
+
+    def all_knots(self, free: Any) -> Any:
+        """``(n_curves, n_knots)`` knot values from the free ones (zeros at pinned ends);
+        numpy arrays or pytensor tensors."""
+        if not self.pinned:
+            return free
+        end = pt.zeros((free.shape[0], 1))
+        return pt.concatenate([end, free, end], axis=1)
 
     def knot_positions(self) -> np.ndarray:
         """``(n_curves, n_knots)`` log sizes of the knots, ends included."""
@@ -111,8 +238,69 @@ class BridgeKnots:
         return {"left": left, "weight": position - left, "outside": outside}
 
 
+    def _unit(self, log_size: np.ndarray, curve_idx: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Unit-width positions of rows, their curves' widths and the scale power."""
+        lower, upper = self.lower[curve_idx], self.upper[curve_idx]
+        width = np.maximum(upper - lower, 1e-12)
+        return (np.asarray(log_size, float) - lower) / width, width, \
+            DISCREPANCY_KERNELS[self.kernel]
+
+    def extrapolation(self, log_size: np.ndarray,
+                      curve_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The discrepancy beyond the fitted range given the curve's knots.
+
+        For a row outside its curve's fitted range the discrepancy, given the interior
+        knot values ``rate * chol v`` (``v``: whitened), is Normal with mean
+        ``rate * coef . v`` and variance ``rate**2 * spread`` (the Gaussian-process
+        conditional of the kernel). Inside the range both are 0: the knots are
+        interpolated there (:func:`interpolate_knots`).
+
+        Parameters
+        ----------
+        log_size : numpy.ndarray
+            Log size of each row.
+        curve_idx : numpy.ndarray
+            Position of each row's curve.
+
+        Returns
+        -------
+        coef : numpy.ndarray
+            ``(n_rows, n_free)``; zero for the Brownian kernel (Markov: the pinned end
+            screens the knots off).
+        spread : numpy.ndarray
+            ``(n_rows,)``; ``d`` at log distance ``d`` for the Brownian kernel.
+        """
+        curve_idx = np.asarray(curve_idx, int)
+        x, width, power = self._unit(log_size, curve_idx)
+        outside = (x > 1.0) | (x < 0.0)
+        coef = np.zeros((len(x), self.n_free))
+        spread = np.zeros(len(x))
+        grid = self.free_positions()
+        unit_chol = self.chol / np.sqrt(np.maximum(self.upper - self.lower, 1e-12)
+                                        ** DISCREPANCY_KERNELS[self.kernel])[:, None, None]
+        for i in np.flatnonzero(outside):
+            cross = unit_covariance(x[i], grid, self.kernel)  # (n_free,)
+            # K_*k K_kk^-1 (chol v) = (L^-1 K_k*) . v with K_kk = L L^T (unit width)
+            solved = np.linalg.solve(unit_chol[curve_idx[i]], cross)
+            coef[i] = solved * np.sqrt(width[i] ** power)
+            own = float(unit_covariance(x[i], x[i], self.kernel))
+            spread[i] = max(own - float(solved @ solved), 0.0) * width[i] ** power
+        return coef, spread
+
+    def prior_variance(self, log_size: np.ndarray, curve_idx: np.ndarray) -> np.ndarray:
+        """The discrepancy's prior variance at each row (unit rate), for a curve the fit
+        has not seen: its largest inside the range, plus beyond the range the kernel's
+        variance there."""
+        curve_idx = np.asarray(curve_idx, int)
+        x, width, power = self._unit(log_size, curve_idx)
+        grid = np.linspace(0.0, 1.0, 21)
+        peak = float(unit_covariance(grid, grid, self.kernel).max())
+        beyond = np.where((x > 1.0) | (x < 0.0), unit_covariance(x, x, self.kernel), 0.0)
+        return (peak + beyond) * width**power
+
+
 def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
-                 n_knots: int = DEFAULT_KNOTS) -> BridgeKnots:
+                 n_knots: int = DEFAULT_KNOTS, kernel: str = "brownian") -> BridgeKnots:
     """Knot grids over each curve's fitted log-size range.
 
     Parameters
@@ -125,6 +313,8 @@ def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
         Number of curves.
     n_knots : int
         Knots per curve, both ends included (>= 3).
+    kernel : {"brownian", "integrated"}
+        The discrepancy's kernel (:func:`unit_covariance`).
 
     Returns
     -------
@@ -145,12 +335,18 @@ def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
     curve_idx = np.asarray(curve_idx, int)
     lower = np.array([log_size[curve_idx == c].min() for c in range(n_curves)])
     upper = np.array([log_size[curve_idx == c].max() for c in range(n_curves)])
-    t = np.linspace(0.0, 1.0, n_knots)[1:-1]
-    # unit-width bridge covariance, scaled by each curve's width
-    unit = np.minimum.outer(t, t) * (1.0 - np.maximum.outer(t, t))
+    if kernel not in DISCREPANCY_KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(DISCREPANCY_KERNELS)}, "
+                         f"got {kernel!r}")
+    t = np.linspace(0.0, 1.0, n_knots)
+    t = t[1:-1] if kernel == "brownian" else t  # the free knots (pinned ends or not)
+    # unit-width covariance at the free knots, scaled by each curve's width
+    unit = unit_covariance(t[:, None], t[None, :], kernel)
+    unit = unit + 1e-9 * np.trace(unit) / len(t) * np.eye(len(t))  # numerical jitter
     width = np.maximum(upper - lower, 1e-12)
-    chol = np.linalg.cholesky(unit)[None, :, :] * np.sqrt(width)[:, None, None]
-    return BridgeKnots(lower=lower, upper=upper, chol=chol, n_knots=n_knots)
+    scale = np.sqrt(width ** DISCREPANCY_KERNELS[kernel])
+    chol = np.linalg.cholesky(unit)[None, :, :] * scale[:, None, None]
+    return BridgeKnots(lower=lower, upper=upper, chol=chol, n_knots=n_knots, kernel=kernel)
 
 
 def interpolate_knots(knot_values: Any, location: dict[str, np.ndarray],
@@ -210,8 +406,9 @@ class MarginalBridge:
         rows = np.arange(n_obs)
         interp[rows, location["left"]] += 1.0 - location["weight"]
         interp[rows, location["left"] + 1] += location["weight"]
-        # the pinned ends carry no value: keep the interior columns only
-        weights = np.einsum("ik,ikj->ij", interp[:, 1:-1], knots.chol[curve_idx])
+        # pinned ends carry no value: keep the free knots' columns only
+        weights = np.einsum("ik,ikj->ij", knots.interpolation_columns(interp),
+                            knots.chol[curve_idx])
         gram = np.zeros((n_curves, knots.n_free, knots.n_free))
         np.add.at(gram, curve_idx, weights[:, :, None] * weights[:, None, :])
         counts = np.bincount(curve_idx, minlength=n_curves).astype(float)

@@ -103,6 +103,7 @@ from bayes_scaling.models.base import (
 )
 from bayes_scaling.models.discrepancy import (
     DEFAULT_KNOTS,
+    DISCREPANCY_KERNELS,
     LOO_POINTWISE,
     BridgeKnots,
     MarginalBridge,
@@ -183,6 +184,13 @@ class HierarchicalLearningCurve(ScalingModel):
         ``False`` gives the plain iid-noise model of version 0.1.
     discrepancy_knots : int, default 6
         Knots per curve of the discrepancy inside the fitted range, both ends included.
+    discrepancy_kernel : {"brownian", "integrated"}, default "brownian"
+        The discrepancy's process (:func:`~bayes_scaling.models.discrepancy.unit_covariance`):
+        Brownian (rough; beyond the fitted range it continues from the pinned end with no
+        trend) or integrated Brownian (smooth; a curve that steepens or flattens towards
+        its largest fitted size carries that bend on beyond it, with a variance growing as
+        the cube of the log distance). Its rate's population mean has its own prior,
+        ``log_integrated_discrepancy_mu`` (other units).
     form : {"power_law_irreducible", "sigmoid_log"}, default "power_law_irreducible"
         The curve's shape. ``"sigmoid_log"`` adds a per-curve ``plateau_share`` ``q``
         (prior ``Beta``, mode 0) that bends the power law to a plateau at small sizes
@@ -218,6 +226,7 @@ class HierarchicalLearningCurve(ScalingModel):
         "noise_sigma",
         "noise_nu",
         "log_discrepancy_mu",
+        "log_integrated_discrepancy_mu",
         "log_discrepancy_domain_sigma",
         "log_discrepancy_curve_sigma",
         "plateau_share",
@@ -241,6 +250,7 @@ class HierarchicalLearningCurve(ScalingModel):
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
                  curve_parameterization: str = "non_centered", discrepancy: bool = True,
                  discrepancy_knots: int = DEFAULT_KNOTS,
+                 discrepancy_kernel: str = "brownian",
                  form: str = "power_law_irreducible") -> None:
         table = load_table(data, size="data")
         if form not in FORMS:
@@ -254,8 +264,12 @@ class HierarchicalLearningCurve(ScalingModel):
                 or not 3 <= discrepancy_knots <= 50):
             raise ModelConfigError("discrepancy_knots must be an integer from 3 to 50 (knots "
                                    f"per curve, both ends included), got {discrepancy_knots!r}")
+        if discrepancy_kernel not in DISCREPANCY_KERNELS:
+            raise ModelConfigError(f"discrepancy_kernel must be one of "
+                                   f"{', '.join(DISCREPANCY_KERNELS)}, got {discrepancy_kernel!r}")
         self.discrepancy = discrepancy
         self.discrepancy_knots = discrepancy_knots
+        self.discrepancy_kernel = discrepancy_kernel
         if curve_parameterization not in CURVE_PARAMETERIZATIONS:
             raise ModelConfigError(
                 f"curve_parameterization must be one of {', '.join(CURVE_PARAMETERIZATIONS)}, "
@@ -283,7 +297,8 @@ class HierarchicalLearningCurve(ScalingModel):
         self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
         self.centered_curves = self._choose_centering(np.log(size), np.log(metric_values))
         self.knots: BridgeKnots = bridge_knots(np.log(size), self.obs_curve_idx,
-                                               len(index.curves), n_knots=discrepancy_knots)
+                                               len(index.curves), n_knots=discrepancy_knots,
+                                               kernel=discrepancy_kernel)
         self._fitted_terms: dict[str, Any] = {}
         self.coords: dict[str, list[Any]] = index.coords()
         if discrepancy:
@@ -293,7 +308,8 @@ class HierarchicalLearningCurve(ScalingModel):
         """Model settings (stored in the fit's attrs)."""
         return {"robust": self.robust, "family": self.form, "size": "data",
                 "curve_parameterization": self.curve_parameterization,
-                "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots}
+                "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots,
+                "discrepancy_kernel": self.discrepancy_kernel}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
@@ -398,8 +414,10 @@ class HierarchicalLearningCurve(ScalingModel):
     def _discrepancy_rate(self, domain_idx: np.ndarray) -> Any:
         """Partially pooled discrepancy rate per curve; call inside the model context."""
         p = self.priors
+        mu_name = ("log_integrated_discrepancy_mu" if self.discrepancy_kernel == "integrated"
+                   else "log_discrepancy_mu")
         _, log_rate = nested_effects(
-            mu=p["log_discrepancy_mu"].create_variable("log_discrepancy_mu"),
+            mu=p[mu_name].create_variable(mu_name),
             domain_sigma=p["log_discrepancy_domain_sigma"].create_variable(
                 "log_discrepancy_domain_sigma"),
             curve_sigma=p["log_discrepancy_curve_sigma"].create_variable(
@@ -414,8 +432,7 @@ class HierarchicalLearningCurve(ScalingModel):
         rate = self._discrepancy_rate(domain_idx)
         z = pm.Normal("z_discrepancy", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
         interior = rate[:, None] * (self.knots.chol * z[:, None, :]).sum(axis=-1)
-        end = pt.zeros((len(self.index.curves), 1))
-        values = pt.concatenate([end, interior, end], axis=1)
+        values = self.knots.all_knots(interior)
         pm.Deterministic("discrepancy_interior", interior, dims=(dims.CURVE, dims.KNOT))
         location = self.knots.locate(log_size, self.obs_curve_idx)
         return interpolate_knots(values, location, self.obs_curve_idx)
@@ -442,6 +459,7 @@ class HierarchicalLearningCurve(ScalingModel):
                                                           "non_centered"),
                         discrepancy=bool(config.get("discrepancy", False)),
                         discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)),
+                        discrepancy_kernel=str(config.get("discrepancy_kernel", "brownian")),
                         form=str(config.get("family", "power_law_irreducible")))
         check_rebuilt(tree, list(model.coords[dims.CURVE]), {"ref_size": model.ref_size})
         const = tree["constant_data"]
@@ -481,9 +499,10 @@ class HierarchicalLearningCurve(ScalingModel):
         model = self.build_model()
         with model:
             model.add_coord(dims.ROW, inputs.pop("row"))
-            data = {name: pm.Data(f"pred_{name}", value,
-                                  dims=(dims.ROW, dims.CURVE) if value.ndim == 2 else dims.ROW)
-                    for name, value in inputs.items()}
+            two_d = {"template_p": (dims.ROW, dims.CURVE), "trend_coef": (dims.ROW, dims.KNOT)}
+            data = {name: pm.Data(f"pred_{name}", value, dims=two_d.get(name, dims.ROW))
+                    for name, value in inputs.items()
+                    if name != "trend_coef" or self.discrepancy}
             post = {name: model[name] for name in ("beta", "scale_ref", "gamma", "noise_sigma",
                                                     "beta_domain", "log_beta_curve_sigma")}
             template = pm.Categorical("pred_curve_template", p=data["template_p"], dims=dims.ROW)
@@ -507,13 +526,16 @@ class HierarchicalLearningCurve(ScalingModel):
                         self.knots.chol * whitened[:, None, :]).sum(axis=-1)
                 else:
                     values = model["discrepancy_interior"]
-                end = pt.zeros((len(self.index.curves), 1))
-                knots = pt.concatenate([end, values, end], axis=1)
+                    whitened = model["z_discrepancy"]
+                knots = self.knots.all_knots(values)
                 inside = ((1.0 - data["weight"]) * knots[template, data["left"]]
                           + data["weight"] * knots[template, data["left"] + 1])
                 z_disc = pm.Normal("pred_z_discrepancy", 0.0, 1.0, dims=dims.ROW)
                 rate = model["discrepancy_rate"][template]
-                mu = (mu + pt.switch(new, 0.0, inside)
+                # beyond the fitted range: the kernel's conditional mean given the knots
+                # (0 for the Brownian kernel) and its conditional spread
+                trend = rate * (data["trend_coef"] * whitened[template]).sum(axis=-1)
+                mu = (mu + pt.switch(new, 0.0, inside + trend)
                       + rate * pt.sqrt(data["spread"]) * z_disc)
             sigma = post["noise_sigma"][template]
             if self.robust:
@@ -540,21 +562,20 @@ class HierarchicalLearningCurve(ScalingModel):
         own = np.array([position.get(lab, 0) for lab in labels])
         log_size = np.log(rows["data"].to_numpy(float))
         location = self.knots.locate(log_size, own)
-        # spread of the discrepancy the fit does not fix, in units of rate**2: the Brownian
-        # extension beyond a fitted curve's range; for a new curve, its prior, averaged over
-        # the template curves (inside a template's range the bridge variance is taken at
-        # its largest, a quarter of the range)
-        spread = location["outside"]
-        width = self.knots.upper - self.knots.lower
+        # the discrepancy the fit does not fix, in units of rate**2: beyond a fitted curve's
+        # range, the kernel's conditional given the knots (mean coefficients on the
+        # whitened knots, spread); for a new curve, its prior variance, averaged over the
+        # template curves (inside a template's range taken at its largest, the middle)
+        trend_coef, spread = self.knots.extrapolation(log_size, own)
         for i in np.flatnonzero(~known):
             members = np.flatnonzero(template_p[i] > 0)
-            outside = (np.maximum(log_size[i] - self.knots.upper[members], 0.0)
-                       + np.maximum(self.knots.lower[members] - log_size[i], 0.0))
-            spread[i] = float(np.mean(width[members] / 4.0 + outside))
+            spread[i] = float(np.mean(self.knots.prior_variance(
+                np.full(len(members), log_size[i]), members)))
+            trend_coef[i] = 0.0
         return {"row": np.arange(len(rows)), "size": rows["data"].to_numpy(float),
                 "template_p": template_p, "new_curve": (~known).astype(float),
                 "domain_pos": domain_pos, "left": location["left"],
-                "weight": location["weight"], "spread": spread}
+                "weight": location["weight"], "spread": spread, "trend_coef": trend_coef}
 
     def _add_log_likelihood(self, tree: xr.DataTree, model: pm.Model) -> xr.DataTree:
         """With the marginal discrepancy the observations are correlated within a curve:
