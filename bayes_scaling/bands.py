@@ -42,10 +42,15 @@ def band_probs(probs: Sequence[float] | None = None) -> tuple[float, ...]:
     return tuple(values)
 
 
+#: Largest ``extrapolate`` accepted: 12 decades beyond the largest observed size (far past
+#: anything a power law fitted on a few decades says; larger values overflow the axes).
+MAX_EXTRAPOLATE: float = 1e12
+
+
 def _check_extrapolate(extrapolate: float) -> None:
-    if not extrapolate >= 1:
-        raise ProjectionError(f"extrapolate must be >= 1 (a multiple of the largest observed "
-                              f"size), got {extrapolate}")
+    if not 1 <= extrapolate <= MAX_EXTRAPOLATE:
+        raise ProjectionError(f"extrapolate must be from 1 to {MAX_EXTRAPOLATE:g} (a multiple "
+                              f"of the largest observed size), got {extrapolate}")
 
 
 def _log_grid(low: np.ndarray, high: np.ndarray, n_points: int, curves: Any) -> xr.DataArray:

@@ -64,9 +64,11 @@ def _add_sampler_args(parser: argparse.ArgumentParser,
                    help="NUTS implementation (%(default)s)")
     g.add_argument("--seed", type=int, default=d.seed, help="random seed (%(default)s)")
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    g.add_argument("--auto-remedy", action="store_true",
+    g.add_argument("--auto-remedy", action=argparse.BooleanOptionalAction, default=None,
                    help="if diagnostics fail, refit with target acceptance 0.99 then 0.995 and "
-                        "twice the tuning; keep the best attempt (all are logged)")
+                        "twice the tuning; keep the best attempt (all are logged). Default: on "
+                        "for full-length runs (--draws and --tune of at least 1000), off for "
+                        "shorter ones")
 
 
 def _add_smc_args(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,8 @@
 :class:`DiagnosticsReport` and, if anything is wrong, warns loudly with
 :class:`~bayes_scaling.errors.FitDiagnosticsWarning` saying what to try.
 
-The opt-in automatic remedy (``SamplerConfig(auto_remedy=True)``, CLI ``--auto-remedy``)
+The automatic remedy (``SamplerConfig(auto_remedy=...)``: on by default for full-length
+runs, see :class:`~bayes_scaling.models.SamplerConfig`; CLI ``--auto-remedy``)
 refits a failing fit with the settings of :func:`remedy_settings` (higher target
 acceptance, twice the tuning, and twice the draws when R-hat or ESS failed) and keeps the
 best attempt by :func:`remedy_rank`; every attempt is logged and stored in the fit's

@@ -233,8 +233,8 @@ def _command(inp: _Input, out: Path, settings: dict[str, Any]) -> str:
               str(s["chains"]), "--sampler", s["sampler"], "--seed", str(s["seed"])]
     if s["target_accept"] is not None:
         parts += ["--target-accept", str(s["target_accept"])]
-    if s["auto_remedy"]:
-        parts.append("--auto-remedy")
+    if s["auto_remedy"] is not None:  # None: the default (on for full-length runs)
+        parts.append("--auto-remedy" if s["auto_remedy"] else "--no-auto-remedy")
     parts += ["--smc-draws", str(m["draws"]), "--smc-chains", str(m["chains"]),
               "--smc-seed", str(m["seed"])]
     if settings["model"] == "learning-curve":
@@ -512,7 +512,8 @@ def _markdown(findings: Findings, inp: _Input, settings: dict[str, Any], others:
               f"- NUTS: {s['chains']} chains x {s['draws']} draws ({s['tune']} tuning), "
               f"sampler {s['sampler']}, target_accept "
               f"{s['target_accept'] if s['target_accept'] is not None else 'model default'}, "
-              f"seed {s['seed']}" + (", automatic remedy on" if s["auto_remedy"] else ""),
+              f"seed {s['seed']}, automatic remedy "
+              f"{'on' if SamplerConfig(**s).remedy_on() else 'off'}",
               f"- SMC (comparison, hypotheses): {m['chains']} chains x {m['draws']} "
               f"particles, seed {m['seed']}",
               f"- targets: {', '.join(f'`{t}`' for t in settings['targets'])}"]

@@ -70,9 +70,18 @@ def test_failed_checks_are_named():
     assert _report().failed_checks == set()
 
 
-def test_auto_remedy_must_be_a_bool():
-    with pytest.raises(ModelConfigError, match="auto_remedy must be True or False"):
+def test_auto_remedy_must_be_a_bool_or_none():
+    with pytest.raises(ModelConfigError, match="auto_remedy must be True, False or None"):
         SamplerConfig(auto_remedy="yes")
+
+
+def test_auto_remedy_is_on_by_default_for_full_length_runs_only():
+    assert SamplerConfig().auto_remedy is None and SamplerConfig().remedy_on()
+    assert SamplerConfig(draws=2000, tune=1500).remedy_on()
+    assert not SamplerConfig(draws=200, tune=300).remedy_on()  # exploratory
+    assert not SamplerConfig(draws=1000, tune=500).remedy_on()
+    assert not SamplerConfig(auto_remedy=False).remedy_on()
+    assert SamplerConfig(draws=100, tune=100, auto_remedy=True).remedy_on()
 
 
 # --------------------------------------------------------------- the remedy loop (mocked NUTS)
@@ -119,6 +128,15 @@ def test_without_auto_remedy_a_failing_fit_is_reported_not_retried(model, script
     report = json.loads(fit.attrs["diagnostics"])
     assert report["divergences"] == 7 and report["ok"] is False
     assert "remedy_log" not in fit.attrs
+
+
+def test_a_full_length_default_fit_is_remedied_without_asking(model, scripted_sampler):
+    calls, divergences = scripted_sampler
+    divergences[0.8] = 3
+    fit = model.fit(SamplerConfig(chains=2, seed=3, target_accept=0.8))  # 1000 + 1000
+    assert [c["target_accept"] for c in calls] == [0.8, 0.99]
+    assert json.loads(fit.attrs["remedy_log"])["problems_remain"] is False
+    assert json.loads(fit.attrs["sampler_config"])["auto_remedy"] is True
 
 
 def test_auto_remedy_refits_until_clean_and_logs_each_attempt(model, scripted_sampler, caplog):

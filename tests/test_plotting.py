@@ -121,6 +121,9 @@ def test_bands_are_ordered_and_extrapolate(fit):
     np.testing.assert_allclose(bands["grid"].max("size"), bands["observed_max"] * 10)
     with pytest.raises(ValueError, match="extrapolate"):
         learning_curve_bands(fit, extrapolate=0.5)
+    # an absurd multiple (the fuzzed CLI found 5.9e287, which overflowed the axis ticks)
+    with pytest.raises(ProjectionError, match="extrapolate must be from 1 to 1e"):
+        learning_curve_bands(fit, extrapolate=5.9e287)
     with pytest.raises(ProjectionError, match="band probabilities"):
         learning_curve_bands(fit, probs=(0.5, 1.2))
 

@@ -31,6 +31,7 @@ SUBCOMMANDS = ["demo", "fit", "project", "plot", "datasets", "compare", "report"
 OPTIONS = ["--out", "--model", "--robust", "--form", "--trend", "--frontier", "--priors",
            "--mirror", "--force", "--strict", "--draws", "--tune", "--chains",
            "--target-accept", "--sampler", "--seed", "--no-progress", "--auto-remedy",
+           "--no-auto-remedy",
            "--target", "--model-size-fit", "--compute-growth-per-year", "--degree-out",
            "--ci-prob", "--extrapolate", "--forms", "--hypothesis", "--method", "--size",
            "--holdout-largest", "--weighting", "--save-fits", "--version", "-h", "--bogus",

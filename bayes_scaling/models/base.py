@@ -62,11 +62,15 @@ class SamplerConfig:
         Random seed; the same data, settings and seed give the same draws.
     progressbar : bool
         Show sampling progress (on stderr).
-    auto_remedy : bool, default False
+    auto_remedy : bool or None, default None
         When the diagnostics fail, refit with higher target acceptance (0.99, then
         0.995) and twice the tuning (twice the draws too when R-hat or ESS failed), log
         every attempt, keep the best and record them all in the ``remedy_log`` attr
-        (see :func:`bayes_scaling.diagnostics.remedy_settings`).
+        (see :func:`bayes_scaling.diagnostics.remedy_settings`). ``None`` (the default)
+        turns it on for full-length runs (``draws`` and ``tune`` of at least
+        :data:`FULL_RUN_DRAWS`), whose results a user reports, and off for shorter,
+        exploratory runs, whose marginal diagnostics are expected and only warned
+        about.
     low_rank_mass_matrix : bool or None
         nutpie only: adapt a diagonal plus low-rank mass matrix (nutpie's
         ``adaptation="low_rank"``), which learns strong linear correlations
@@ -78,7 +82,7 @@ class SamplerConfig:
     >>> from bayes_scaling.models import SamplerConfig
     >>> SamplerConfig(draws=500, seed=1)  # doctest: +NORMALIZE_WHITESPACE
     SamplerConfig(draws=500, tune=1000, chains=4, target_accept=None, sampler='nutpie', seed=1,
-                  progressbar=False, auto_remedy=False, low_rank_mass_matrix=None)
+                  progressbar=False, auto_remedy=None, low_rank_mass_matrix=None)
 
     ``fit`` takes a config, or single fields as keywords:
 
@@ -97,7 +101,7 @@ class SamplerConfig:
     sampler: SamplerName = "nutpie"
     seed: int = 2026
     progressbar: bool = False
-    auto_remedy: bool = False
+    auto_remedy: bool | None = None
     low_rank_mass_matrix: bool | None = None
 
     def __post_init__(self) -> None:
@@ -118,10 +122,23 @@ class SamplerConfig:
             raise ModelConfigError(f"sampler must be 'nutpie' or 'pymc', got {self.sampler!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ModelConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
-        for name in ("progressbar", "auto_remedy"):
-            if not isinstance(getattr(self, name), bool):
-                raise ModelConfigError(f"{name} must be True or False, got "
-                                       f"{getattr(self, name)!r}")
+        if not isinstance(self.progressbar, bool):
+            raise ModelConfigError(f"progressbar must be True or False, got "
+                                   f"{self.progressbar!r}")
+        if self.auto_remedy not in (None, True, False):
+            raise ModelConfigError("auto_remedy must be True, False or None (on for "
+                                   f"full-length runs), got {self.auto_remedy!r}")
+
+    def remedy_on(self) -> bool:
+        """Whether a failing fit is refitted (``auto_remedy``, ``None`` resolved)."""
+        if self.auto_remedy is None:
+            return self.draws >= FULL_RUN_DRAWS and self.tune >= FULL_RUN_DRAWS
+        return self.auto_remedy
+
+
+#: Draws and tuning steps per chain from which ``auto_remedy=None`` turns the automatic
+#: remedy on: the package's defaults, the length of a run whose results are reported.
+FULL_RUN_DRAWS: int = 1000
 
 
 #: nutpie keywords that ask for its low-rank mass-matrix adaptation
@@ -219,6 +236,7 @@ class ScalingModel(ABC):
         if cfg.low_rank_mass_matrix is None:
             cfg = SamplerConfig(**{**asdict(cfg),
                                    "low_rank_mass_matrix": self.default_low_rank_mass_matrix})
+        cfg = SamplerConfig(**{**asdict(cfg), "auto_remedy": cfg.remedy_on()})
         if cfg.auto_remedy:
             return self._fit_with_remedy(cfg)
         return self._sample(cfg)

@@ -149,7 +149,7 @@ def plain_log_ticks(ax: Axes, which: str) -> None:
     low, high = ax.get_ylim() if which == "y" else ax.get_xlim()
     if not 0 < low < high:
         return
-    span = np.log10(high / low)
+    span = np.log10(high) - np.log10(low)  # not high / low: that overflows on wide axes
     plain = mticker.FuncFormatter(lambda v, _: f"{v:g}")
     if span < 1.0:
         axis.set_major_formatter(plain)
