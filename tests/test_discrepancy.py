@@ -156,20 +156,42 @@ def test_integrated_kernel_matches_simulated_paths():
     np.testing.assert_allclose(design @ cov @ design.T / 101**2, 0.0, atol=2e-5)
 
 
-@pytest.mark.parametrize("kernel", ["brownian", "integrated"])
+def _joint_unit_covariance(points: np.ndarray, blocks: list[tuple[str, slice]], n_beyond: int,
+                           width: float) -> np.ndarray:
+    """Covariance of [free knot values of each component, the discrepancy at the points
+    beyond the range] at unit rates (the components are independent and summed)."""
+    n_free = blocks[-1][1].stop
+    total = n_free + n_beyond
+    joint = np.zeros((total, total))
+    beyond = points[n_free:]
+    for kernel, cols in blocks:
+        power = 1 if kernel == "brownian" else 3
+        idx = np.r_[np.arange(cols.start, cols.stop), np.arange(n_free, total)]
+        sub = np.r_[points[cols], beyond]
+        joint[np.ix_(idx, idx)] += unit_covariance(sub[:, None], sub[None, :],
+                                                   kernel) * width**power
+    return joint
+
+
+@pytest.mark.parametrize("kernel", ["brownian", "integrated", "brownian+integrated"])
 def test_extrapolation_is_the_gaussian_conditional_given_the_knots(kernel):
-    """Beyond the range, coef . v and spread are the regression of the discrepancy there on
-    the whitened knots, and its residual variance: checked by simulation from the joint."""
+    """Beyond the range, coef . v and the summed spread are the regression of the
+    discrepancy there on the whitened knots, and its residual variance: checked by
+    simulation from the joint (unit rates)."""
     log_size = np.log(np.geomspace(10, 1e4, 9))
     knots = bridge_knots(log_size, np.zeros(9, int), 1, n_knots=6, kernel=kernel)
     width = log_size[-1] - log_size[0]
     beyond = np.log([3e4, 3.0])  # above and below the fitted range
     coef, spread = knots.extrapolation(beyond, np.zeros(2, int))
+    assert spread.shape == (2, len(knots.components))
     free = knots.free_positions()
     k = len(free)
+    column = knots.column_component()
+    blocks = [(name, slice(int(np.flatnonzero(column == j)[0]),
+                           int(np.flatnonzero(column == j)[-1]) + 1))
+              for j, name in enumerate(knots.components)]
     points = np.concatenate([free, (beyond - log_size[0]) / width])
-    power = 1 if kernel == "brownian" else 3
-    joint = unit_covariance(points[:, None], points[None, :], kernel) * width**power
+    joint = _joint_unit_covariance(points, blocks, 2, width)
     draws = np.random.default_rng(5).multivariate_normal(np.zeros(k + 2), joint,
                                                           size=200_000)
     whitened = np.linalg.solve(knots.chol[0], draws[:, :k].T).T
@@ -177,9 +199,36 @@ def test_extrapolation_is_the_gaussian_conditional_given_the_knots(kernel):
         fitted, *_ = np.linalg.lstsq(whitened, draws[:, k + j], rcond=None)
         np.testing.assert_allclose(coef[j], fitted, atol=0.02 * np.sqrt(joint[k + j, k + j]))
         residual = draws[:, k + j] - whitened @ fitted
-        assert spread[j] == pytest.approx(residual.var(), rel=0.02)
+        assert spread[j].sum() == pytest.approx(residual.var(), rel=0.02)
     if kernel == "brownian":
         assert np.all(coef == 0.0)
-        np.testing.assert_allclose(spread, [np.log(3), np.log(10 / 3)])
+        np.testing.assert_allclose(spread[:, 0], [np.log(3), np.log(10 / 3)])
     inside, _ = knots.extrapolation(log_size[3:4], np.zeros(1, int))
     assert np.all(inside == 0.0)
+
+
+def test_marginal_logp_with_a_rate_per_component_equals_the_dense_normal():
+    """The sum of a Brownian and an integrated component, each with its own rate per
+    curve: the Woodbury density equals the dense multivariate normal."""
+    log_size, curve_idx = _two_curves()
+    knots = bridge_knots(log_size, curve_idx, 2, n_knots=6, kernel="brownian+integrated")
+    bridge = MarginalBridge.from_knots(knots, log_size, curve_idx)
+    sigma = np.array([0.03, 0.08])
+    rates = np.array([[0.2, 0.05], [0.01, 0.3]])  # (curve, component)
+    scale = rates[:, knots.column_component()]  # (curve, free value)
+    residual = RNG.normal(0, 0.1, len(log_size))
+    r, s = pt.vector("r"), pt.vector("s")
+    t = pt.matrix("t")
+    got = pytensor.function([r, s, t], bridge.logp(r, s, t))(residual, sigma, scale)
+    design = bridge.weights * scale[curve_idx]  # rows of A D
+    cov = np.diag(sigma[curve_idx] ** 2)
+    for c in range(2):
+        rows = np.flatnonzero(curve_idx == c)
+        cov[np.ix_(rows, rows)] += design[rows] @ design[rows].T
+    want = stats.multivariate_normal(np.zeros(len(residual)), cov).logpdf(residual)
+    assert got == pytest.approx(want, rel=1e-9)
+    # and with one rate for all the free values it is the single-rate density
+    same = pytensor.function([r, s, t], bridge.logp(r, s, t))(
+        residual, sigma, np.repeat(rates[:, :1], knots.n_free, axis=1))
+    assert same == pytest.approx(_evaluate(bridge.logp, residual, sigma, rates[:, 0]),
+                                 rel=1e-12)

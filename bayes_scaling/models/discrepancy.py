@@ -61,9 +61,9 @@ from typing import Any
 import numpy as np
 import pytensor.tensor as pt
 
-__all__ = ["DEFAULT_KNOTS", "DISCREPANCY_KERNELS", "LOO_POINTWISE", "BridgeKnots",
-           "MarginalBridge", "bridge_knots", "interpolate_knots", "move_loo_pointwise",
-           "unit_covariance"]
+__all__ = ["DEFAULT_KNOTS", "DISCREPANCY_COMPONENTS", "DISCREPANCY_KERNELS", "LOO_POINTWISE",
+           "BridgeKnots", "MarginalBridge", "bridge_knots", "interpolate_knots",
+           "move_loo_pointwise", "unit_covariance"]
 
 #: Knots per curve, both pinned ends included (so ``DEFAULT_KNOTS - 2`` free values).
 DEFAULT_KNOTS: int = 6
@@ -71,6 +71,14 @@ DEFAULT_KNOTS: int = 6
 #: The discrepancy's kernels and the power of the curve's log-size width that scales the
 #: unit-width covariance (Brownian: variance per unit log size; integrated: per cubed).
 DISCREPANCY_KERNELS: dict[str, int] = {"brownian": 1, "integrated": 3}
+
+#: The discrepancies a model can use (``kernel=``): each a sum of independent components
+#: with their own rates, one per kernel listed.
+DISCREPANCY_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "brownian": ("brownian",),
+    "integrated": ("integrated",),
+    "brownian+integrated": ("brownian", "integrated"),
+}
 
 
 def _integrated_brownian(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -160,17 +168,22 @@ def unit_covariance(s: Any, t: Any, kernel: str = "brownian") -> np.ndarray:
 class BridgeKnots:
     """Knot grid of the discrepancy of every curve.
 
+    The discrepancy is a sum of independent *components* (one per kernel of
+    :data:`DISCREPANCY_COMPONENTS`), each with its own rate and its own free values on the
+    same knot grid (the interior knots where its ends are pinned, all knots otherwise).
+    The free values of all components are stacked in that order: ``n_free`` columns.
+
     Attributes
     ----------
     lower, upper : numpy.ndarray
-        Per curve, the smallest and largest fitted log size (the pinned ends).
+        Per curve, the smallest and largest fitted log size (the ends of the grid).
     chol : numpy.ndarray
-        ``(n_curves, n_knots - 2, n_knots - 2)``: Cholesky factors of the unit-rate bridge
-        covariance at each curve's interior knots.
+        ``(n_curves, n_free, n_free)``: block-diagonal Cholesky factors of the unit-rate
+        covariance of the free values, one block per component.
     n_knots : int
         Knots per curve, ends included.
-    kernel : {"brownian", "integrated"}
-        The discrepancy's kernel (:func:`unit_covariance`).
+    kernel : str
+        A key of :data:`DISCREPANCY_COMPONENTS`.
     """
 
     lower: np.ndarray
@@ -180,36 +193,60 @@ class BridgeKnots:
     kernel: str = "brownian"
 
     @property
-    def pinned(self) -> bool:
-        """Whether the ends are pinned at 0 (the Brownian bridge) rather than free."""
-        return self.kernel == "brownian"
+    def components(self) -> tuple[str, ...]:
+        """The kernels of the summed components."""
+        return DISCREPANCY_COMPONENTS[self.kernel]
+
+    def _component_free(self, kernel: str) -> int:
+        return self.n_knots - 2 if kernel == "brownian" else self.n_knots
 
     @property
     def n_free(self) -> int:
-        """Free knot values per curve (the interior knots when the ends are pinned)."""
-        return self.n_knots - 2 if self.pinned else self.n_knots
+        """Free knot values per curve, all components."""
+        return sum(self._component_free(k) for k in self.components)
 
-    def free_positions(self) -> np.ndarray:
-        """Unit-width positions of the free knots."""
-        grid = np.linspace(0.0, 1.0, self.n_knots)
-        return grid[1:-1] if self.pinned else grid
-
-    def interpolation_columns(self, interp: np.ndarray) -> np.ndarray:
-        """The columns of ``(n, n_knots)`` interpolation weights that fall on free knots."""
-        return interp[:, 1:-1] if self.pinned else interp
-
-    def all_knots(self, free: Any) -> Any:
-        """``(n_curves, n_knots)`` knot values from the free ones (zeros at pinned ends);
-        numpy arrays or pytensor tensors."""
-        if not self.pinned:
-            return free
-        end = pt.zeros((free.shape[0], 1))
-        return pt.concatenate([end, free, end], axis=1)
+    def column_component(self) -> np.ndarray:
+        """``(n_free,)``: the component (position in :attr:`components`) of each column."""
+        return np.concatenate([np.full(self._component_free(k), i)
+                               for i, k in enumerate(self.components)])
 
     def knot_positions(self) -> np.ndarray:
         """``(n_curves, n_knots)`` log sizes of the knots, ends included."""
         t = np.linspace(0.0, 1.0, self.n_knots)
         return self.lower[:, None] + (self.upper - self.lower)[:, None] * t[None, :]
+
+    def free_positions(self) -> np.ndarray:
+        """``(n_free,)``: unit-width positions of the free values (pinned ends excluded)."""
+        grid = np.linspace(0.0, 1.0, self.n_knots)
+        return np.concatenate([grid[1:-1] if k == "brownian" else grid
+                               for k in self.components])
+
+    def interpolation_columns(self, interp: np.ndarray) -> np.ndarray:
+        """``(n, n_free)``: per component, the columns of ``(n, n_knots)`` interpolation
+        weights that fall on its free values (the discrepancy is their sum)."""
+        return np.concatenate([interp[:, 1:-1] if k == "brownian" else interp
+                               for k in self.components], axis=1)
+
+    def all_knots(self, free: Any) -> Any:
+        """``(n_curves, n_knots)`` knot values of the summed discrepancy from the free
+        values ``(n_curves, n_free)`` (zeros at pinned ends); pytensor tensors."""
+        total, start = None, 0
+        for kernel in self.components:
+            width = self._component_free(kernel)
+            part = free[:, start:start + width]
+            if kernel == "brownian":
+                end = pt.zeros((part.shape[0], 1))
+                part = pt.concatenate([end, part, end], axis=1)
+            total = part if total is None else total + part
+            start += width
+        return total
+
+    def column_scale(self, rates: tuple[Any, ...]) -> Any:
+        """``(n_curves, n_free)`` rate of each free value from the components' per-curve
+        rates (``rates[i]``: ``(n_curves,)``), tensors."""
+        blocks = [pt.repeat(rate[:, None], self._component_free(k), axis=1)
+                  for rate, k in zip(rates, self.components, strict=True)]
+        return blocks[0] if len(blocks) == 1 else pt.concatenate(blocks, axis=1)
 
     def locate(self, log_size: np.ndarray, curve_idx: np.ndarray) -> dict[str, np.ndarray]:
         """Where each row falls on its curve's knot grid.
@@ -237,23 +274,21 @@ class BridgeKnots:
         outside = np.maximum(log_size - upper, 0.0) + np.maximum(lower - log_size, 0.0)
         return {"left": left, "weight": position - left, "outside": outside}
 
-
     def _unit(self, log_size: np.ndarray, curve_idx: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Unit-width positions of rows, their curves' widths and the scale power."""
+        """Unit-width positions of rows and their curves' widths."""
         lower, upper = self.lower[curve_idx], self.upper[curve_idx]
         width = np.maximum(upper - lower, 1e-12)
-        return (np.asarray(log_size, float) - lower) / width, width, \
-            DISCREPANCY_KERNELS[self.kernel]
+        return (np.asarray(log_size, float) - lower) / width, width
 
     def extrapolation(self, log_size: np.ndarray,
                       curve_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The discrepancy beyond the fitted range given the curve's knots.
 
-        For a row outside its curve's fitted range the discrepancy, given the interior
-        knot values ``rate * chol v`` (``v``: whitened), is Normal with mean
+        For a row outside its curve's fitted range each component, given its free knot
+        values ``rate * chol v`` (``v``: whitened), is Normal with mean
         ``rate * coef . v`` and variance ``rate**2 * spread`` (the Gaussian-process
-        conditional of the kernel). Inside the range both are 0: the knots are
-        interpolated there (:func:`interpolate_knots`).
+        conditional of its kernel); the discrepancy is their sum. Inside the range both
+        are 0: the knots are interpolated there (:func:`interpolate_knots`).
 
         Parameters
         ----------
@@ -265,38 +300,46 @@ class BridgeKnots:
         Returns
         -------
         coef : numpy.ndarray
-            ``(n_rows, n_free)``; zero for the Brownian kernel (Markov: the pinned end
-            screens the knots off).
+            ``(n_rows, n_free)``; zero for the Brownian component (Markov: the pinned end
+            screens its knots off).
         spread : numpy.ndarray
-            ``(n_rows,)``; ``d`` at log distance ``d`` for the Brownian kernel.
+            ``(n_rows, n_components)``; ``d`` at log distance ``d`` for the Brownian
+            component.
         """
         curve_idx = np.asarray(curve_idx, int)
-        x, width, power = self._unit(log_size, curve_idx)
+        x, width = self._unit(log_size, curve_idx)
         outside = (x > 1.0) | (x < 0.0)
         coef = np.zeros((len(x), self.n_free))
-        spread = np.zeros(len(x))
-        grid = self.free_positions()
-        unit_chol = self.chol / np.sqrt(np.maximum(self.upper - self.lower, 1e-12)
-                                        ** DISCREPANCY_KERNELS[self.kernel])[:, None, None]
-        for i in np.flatnonzero(outside):
-            cross = unit_covariance(x[i], grid, self.kernel)  # (n_free,)
-            # K_*k K_kk^-1 (chol v) = (L^-1 K_k*) . v with K_kk = L L^T (unit width)
-            solved = np.linalg.solve(unit_chol[curve_idx[i]], cross)
-            coef[i] = solved * np.sqrt(width[i] ** power)
-            own = float(unit_covariance(x[i], x[i], self.kernel))
-            spread[i] = max(own - float(solved @ solved), 0.0) * width[i] ** power
+        spread = np.zeros((len(x), len(self.components)))
+        positions, column = self.free_positions(), self.column_component()
+        for j, kernel in enumerate(self.components):
+            cols = np.flatnonzero(column == j)
+            power = DISCREPANCY_KERNELS[kernel]
+            block = self.chol[:, cols[:, None], cols[None, :]]
+            unit_chol = block / np.sqrt(np.maximum(self.upper - self.lower, 1e-12)
+                                        ** power)[:, None, None]
+            for i in np.flatnonzero(outside):
+                cross = unit_covariance(x[i], positions[cols], kernel)
+                # K_*k K_kk^-1 (chol v) = (L^-1 K_k*) . v with K_kk = L L^T
+                solved = np.linalg.solve(unit_chol[curve_idx[i]], cross)
+                coef[i, cols] = solved * np.sqrt(width[i] ** power)
+                own = float(unit_covariance(x[i], x[i], kernel))
+                spread[i, j] = max(own - float(solved @ solved), 0.0) * width[i] ** power
         return coef, spread
 
     def prior_variance(self, log_size: np.ndarray, curve_idx: np.ndarray) -> np.ndarray:
-        """The discrepancy's prior variance at each row (unit rate), for a curve the fit
-        has not seen: its largest inside the range, plus beyond the range the kernel's
-        variance there."""
+        """``(n_rows, n_components)``: each component's prior variance at each row (unit
+        rate), for a curve the fit has not seen: its largest inside the range, plus
+        beyond the range the kernel's variance there."""
         curve_idx = np.asarray(curve_idx, int)
-        x, width, power = self._unit(log_size, curve_idx)
+        x, width = self._unit(log_size, curve_idx)
         grid = np.linspace(0.0, 1.0, 21)
-        peak = float(unit_covariance(grid, grid, self.kernel).max())
-        beyond = np.where((x > 1.0) | (x < 0.0), unit_covariance(x, x, self.kernel), 0.0)
-        return (peak + beyond) * width**power
+        out = []
+        for kernel in self.components:
+            peak = float(unit_covariance(grid, grid, kernel).max())
+            beyond = np.where((x > 1.0) | (x < 0.0), unit_covariance(x, x, kernel), 0.0)
+            out.append((peak + beyond) * width ** DISCREPANCY_KERNELS[kernel])
+        return np.stack(out, axis=1)
 
 
 def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
@@ -313,8 +356,8 @@ def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
         Number of curves.
     n_knots : int
         Knots per curve, both ends included (>= 3).
-    kernel : {"brownian", "integrated"}
-        The discrepancy's kernel (:func:`unit_covariance`).
+    kernel : str
+        A key of :data:`DISCREPANCY_COMPONENTS`.
 
     Returns
     -------
@@ -328,24 +371,36 @@ def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
     (1, 1, 1)
     >>> round(float(grid.chol[0, 0, 0] ** 2), 4)  # bridge variance at the midpoint: width/4
     1.1513
+    >>> bridge_knots(np.log([10.0, 100, 1000]), np.array([0, 0, 0]), 1, n_knots=3,
+    ...              kernel="brownian+integrated").n_free  # 1 interior + 3 free
+    4
     """
     if n_knots < 3:
         raise ValueError(f"n_knots must be >= 3 (two pinned ends and a free knot), got {n_knots}")
+    if kernel not in DISCREPANCY_COMPONENTS:
+        raise ValueError(f"kernel must be one of {', '.join(DISCREPANCY_COMPONENTS)}, "
+                         f"got {kernel!r}")
     log_size = np.asarray(log_size, float)
     curve_idx = np.asarray(curve_idx, int)
     lower = np.array([log_size[curve_idx == c].min() for c in range(n_curves)])
     upper = np.array([log_size[curve_idx == c].max() for c in range(n_curves)])
-    if kernel not in DISCREPANCY_KERNELS:
-        raise ValueError(f"kernel must be one of {', '.join(DISCREPANCY_KERNELS)}, "
-                         f"got {kernel!r}")
-    t = np.linspace(0.0, 1.0, n_knots)
-    t = t[1:-1] if kernel == "brownian" else t  # the free knots (pinned ends or not)
-    # unit-width covariance at the free knots, scaled by each curve's width
-    unit = unit_covariance(t[:, None], t[None, :], kernel)
-    unit = unit + 1e-9 * np.trace(unit) / len(t) * np.eye(len(t))  # numerical jitter
     width = np.maximum(upper - lower, 1e-12)
-    scale = np.sqrt(width ** DISCREPANCY_KERNELS[kernel])
-    chol = np.linalg.cholesky(unit)[None, :, :] * scale[:, None, None]
+    blocks = []
+    for component in DISCREPANCY_COMPONENTS[kernel]:
+        t = np.linspace(0.0, 1.0, n_knots)
+        t = t[1:-1] if component == "brownian" else t  # the free knots (pinned ends or not)
+        # unit-width covariance at the free knots, scaled by each curve's width
+        unit = unit_covariance(t[:, None], t[None, :], component)
+        unit = unit + 1e-9 * np.trace(unit) / len(t) * np.eye(len(t))  # numerical jitter
+        scale = np.sqrt(width ** DISCREPANCY_KERNELS[component])
+        blocks.append(np.linalg.cholesky(unit)[None, :, :] * scale[:, None, None])
+    n_free = sum(b.shape[1] for b in blocks)
+    chol = np.zeros((n_curves, n_free, n_free))
+    start = 0
+    for block in blocks:
+        k = block.shape[1]
+        chol[:, start:start + k, start:start + k] = block
+        start += k
     return BridgeKnots(lower=lower, upper=upper, chol=chol, n_knots=n_knots, kernel=kernel)
 
 
@@ -415,17 +470,25 @@ class MarginalBridge:
         return cls(weights=weights, gram=gram, counts=counts, curve_idx=curve_idx)
 
     def _parts(self, residual: Any, sigma: Any, rate: Any) -> dict[str, Any]:
-        """Cholesky factor of ``M_c``, ``b_c``, per-curve sums of squares (tensors)."""
+        """Cholesky factor of ``M_c``, the scaled ``b_c``, per-curve sums of squares.
+
+        ``rate`` is ``(n_curves,)`` (one rate for every free value of a curve) or
+        ``(n_curves, n_free)`` (a rate per free value, :meth:`BridgeKnots.column_scale`):
+        with ``D_c`` the diagonal of the curve's rates, ``A_c D_c`` replaces ``tau_c A_c``
+        in the formulas of the class docstring.
+        """
         n_curves, k = self.gram.shape[0], self.gram.shape[1]
-        ratio2 = (rate / sigma) ** 2
-        precision = pt.eye(k)[None, :, :] + ratio2[:, None, None] * self.gram
+        scale = rate[:, None] * pt.ones((1, k)) if rate.ndim == 1 else rate
+        s2 = sigma**2
+        precision = (pt.eye(k)[None, :, :]
+                     + scale[:, :, None] * self.gram * scale[:, None, :] / s2[:, None, None])
         chol = pt.linalg.cholesky(precision)
         proj = pt.inc_subtensor(pt.zeros((n_curves, k))[self.curve_idx],
                                 self.weights * residual[:, None])
         squares = pt.inc_subtensor(pt.zeros(n_curves)[self.curve_idx], residual**2)
-        whitened = pt.linalg.solve_triangular(chol, proj[:, :, None], lower=True)[:, :, 0]
-        return {"chol": chol, "proj": proj, "squares": squares, "whitened": whitened,
-                "ratio2": ratio2}
+        whitened = pt.linalg.solve_triangular(chol, (scale * proj)[:, :, None],
+                                              lower=True)[:, :, 0]
+        return {"chol": chol, "squares": squares, "whitened": whitened, "scale": scale}
 
     def logp(self, residual: Any, sigma: Any, rate: Any) -> Any:
         """Joint log density of all residuals (sum over curves).
@@ -434,13 +497,15 @@ class MarginalBridge:
         ----------
         residual : tensor
             ``(n_obs,)`` log metric minus the form's log mean.
-        sigma, rate : tensor
-            ``(n_curves,)`` noise standard deviation and discrepancy rate.
+        sigma : tensor
+            ``(n_curves,)`` noise standard deviation.
+        rate : tensor
+            ``(n_curves,)`` discrepancy rate, or ``(n_curves, n_free)`` per free value.
         """
         parts = self._parts(residual, sigma, rate)
         log_det = 2.0 * pt.log(pt.diagonal(parts["chol"], axis1=-2, axis2=-1)).sum(axis=-1)
         quad = (parts["squares"] / sigma**2
-                - parts["ratio2"] / sigma**2 * (parts["whitened"] ** 2).sum(axis=-1))
+                - (parts["whitened"] ** 2).sum(axis=-1) / sigma**4)
         per_curve = -0.5 * (self.counts * pt.log(2.0 * np.pi * sigma**2) + log_det + quad)
         return per_curve.sum()
 
@@ -454,25 +519,25 @@ class MarginalBridge:
         parts = self._parts(residual, sigma, rate)
         idx = self.curve_idx
         chol_i = parts["chol"][idx]
-        # c_i = L_c^-1 a_i, so a_i^T M^-1 a_i = |c_i|^2 and a_i^T M^-1 b = c_i . (L^-1 b)
-        c = pt.linalg.solve_triangular(chol_i, self.weights[:, :, None], lower=True)[:, :, 0]
+        # c_i = L_c^-1 D_c a_i, so a_i^T D M^-1 D a_i = |c_i|^2 and a_i^T D M^-1 D b = c_i . w
+        scaled = self.weights * parts["scale"][idx]
+        c = pt.linalg.solve_triangular(chol_i, scaled[:, :, None], lower=True)[:, :, 0]
         s2 = sigma[idx] ** 2
-        ratio2 = parts["ratio2"][idx]
-        p_ii = 1.0 / s2 - ratio2 / s2 * (c**2).sum(axis=-1)
-        p_r = residual / s2 - ratio2 / s2 * (c * parts["whitened"][idx]).sum(axis=-1)
+        p_ii = 1.0 / s2 - (c**2).sum(axis=-1) / s2**2
+        p_r = residual / s2 - (c * parts["whitened"][idx]).sum(axis=-1) / s2**2
         return -0.5 * np.log(2.0 * np.pi) + 0.5 * pt.log(p_ii) - 0.5 * p_r**2 / p_ii
 
     def knot_posterior(self, residual: Any, sigma: Any, rate: Any,
                        z: Any) -> Any:
         """A draw of the whitened knot values given the data: ``(n_curves, n_free)``.
 
-        In whitened coordinates (knots = ``rate * L_bridge v``, ``v ~ Normal(0, I)``)
-        the posterior is ``Normal(M^-1 (rate / sigma**2) b, M^-1)``; with ``M = L L^T``,
-        ``v = L^-T (L^-1 (rate / sigma**2) b + z)`` for standard-normal ``z``.
+        In whitened coordinates (free values = ``rate * chol v``, ``v ~ Normal(0, I)``)
+        the posterior is ``Normal(M^-1 D b / sigma**2, M^-1)``; with ``M = L L^T``,
+        ``v = L^-T (L^-1 D b / sigma**2 + z)`` for standard-normal ``z``.
         """
         parts = self._parts(residual, sigma, rate)
         chol_t = parts["chol"].transpose(0, 2, 1)
-        shifted = (rate / sigma**2)[:, None] * parts["whitened"] + z
+        shifted = parts["whitened"] / (sigma**2)[:, None] + z
         return pt.linalg.solve_triangular(chol_t, shifted[:, :, None], lower=False)[:, :, 0]
 
 

@@ -103,7 +103,7 @@ from bayes_scaling.models.base import (
 )
 from bayes_scaling.models.discrepancy import (
     DEFAULT_KNOTS,
-    DISCREPANCY_KERNELS,
+    DISCREPANCY_COMPONENTS,
     LOO_POINTWISE,
     BridgeKnots,
     MarginalBridge,
@@ -184,12 +184,15 @@ class HierarchicalLearningCurve(ScalingModel):
         ``False`` gives the plain iid-noise model of version 0.1.
     discrepancy_knots : int, default 6
         Knots per curve of the discrepancy inside the fitted range, both ends included.
-    discrepancy_kernel : {"brownian", "integrated"}, default "brownian"
+    discrepancy_kernel : {"brownian", "integrated", "brownian+integrated"}, default "brownian"
         The discrepancy's process (:func:`~bayes_scaling.models.discrepancy.unit_covariance`):
         Brownian (rough; beyond the fitted range it continues from the pinned end with no
-        trend) or integrated Brownian (smooth; a curve that steepens or flattens towards
-        its largest fitted size carries that bend on beyond it, with a variance growing as
-        the cube of the log distance). Its rate's population mean has its own prior,
+        trend), integrated Brownian (smooth, free ends; a curve that steepens or flattens
+        towards its largest fitted size carries that bend on beyond it, with a variance
+        growing as the cube of the log distance), or their sum, each with its own pooled
+        rate (``discrepancy_rate``, ``integrated_discrepancy_rate``), so that the data
+        say how much of what the form gets wrong is rough and how much is a smooth bend.
+        The integrated rate's population mean has its own prior,
         ``log_integrated_discrepancy_mu`` (other units).
     form : {"power_law_irreducible", "sigmoid_log"}, default "power_law_irreducible"
         The curve's shape. ``"sigmoid_log"`` adds a per-curve ``plateau_share`` ``q``
@@ -264,9 +267,10 @@ class HierarchicalLearningCurve(ScalingModel):
                 or not 3 <= discrepancy_knots <= 50):
             raise ModelConfigError("discrepancy_knots must be an integer from 3 to 50 (knots "
                                    f"per curve, both ends included), got {discrepancy_knots!r}")
-        if discrepancy_kernel not in DISCREPANCY_KERNELS:
+        if discrepancy_kernel not in DISCREPANCY_COMPONENTS:
             raise ModelConfigError(f"discrepancy_kernel must be one of "
-                                   f"{', '.join(DISCREPANCY_KERNELS)}, got {discrepancy_kernel!r}")
+                                   f"{', '.join(DISCREPANCY_COMPONENTS)}, "
+                                   f"got {discrepancy_kernel!r}")
         self.discrepancy = discrepancy
         self.discrepancy_knots = discrepancy_knots
         self.discrepancy_kernel = discrepancy_kernel
@@ -300,6 +304,7 @@ class HierarchicalLearningCurve(ScalingModel):
                                                len(index.curves), n_knots=discrepancy_knots,
                                                kernel=discrepancy_kernel)
         self._fitted_terms: dict[str, Any] = {}
+        self._column_scale: Any = None  # the rate of each free knot value (set by _build)
         self.coords: dict[str, list[Any]] = index.coords()
         if discrepancy:
             self.coords[dims.KNOT] = list(range(self.knots.n_free))
@@ -371,7 +376,8 @@ class HierarchicalLearningCurve(ScalingModel):
             observed = np.log(frame[metric].to_numpy(float))
             if self.marginal_discrepancy:
                 # the knots integrated out (Woodbury): no latent variable per knot
-                rate = self._discrepancy_rate(domain_idx)
+                rate = self.knots.column_scale(self._discrepancy_rates(domain_idx))
+                self._column_scale = rate
                 bridge = MarginalBridge.from_knots(self.knots, np.log(size), idx)
                 residual = observed - mu
                 pm.Potential(f"{self.observed_name}_marginal",
@@ -411,27 +417,35 @@ class HierarchicalLearningCurve(ScalingModel):
         """Whether the discrepancy's knots are integrated out (Normal likelihood)."""
         return self.discrepancy and not self.robust
 
-    def _discrepancy_rate(self, domain_idx: np.ndarray) -> Any:
-        """Partially pooled discrepancy rate per curve; call inside the model context."""
+    def _discrepancy_rates(self, domain_idx: np.ndarray) -> tuple[Any, ...]:
+        """Per component of the discrepancy, its partially pooled rate per curve
+        (``discrepancy_rate`` for the Brownian one, ``integrated_discrepancy_rate`` for the
+        integrated one, each with its own hierarchy; the spreads share their priors);
+        call inside the model context."""
         p = self.priors
-        mu_name = ("log_integrated_discrepancy_mu" if self.discrepancy_kernel == "integrated"
-                   else "log_discrepancy_mu")
-        _, log_rate = nested_effects(
-            mu=p[mu_name].create_variable(mu_name),
-            domain_sigma=p["log_discrepancy_domain_sigma"].create_variable(
-                "log_discrepancy_domain_sigma"),
-            curve_sigma=p["log_discrepancy_curve_sigma"].create_variable(
-                "log_discrepancy_curve_sigma"),
-            domain_idx=domain_idx, z_names=("z_discrepancy_domain", "z_discrepancy_curve"))
-        return pm.Deterministic("discrepancy_rate", pt.exp(log_rate), dims=dims.CURVE)
+        rates = []
+        for kernel in self.knots.components:
+            tag = "integrated_" if kernel == "integrated" else ""
+            _, log_rate = nested_effects(
+                mu=p[f"log_{tag}discrepancy_mu"].create_variable(f"log_{tag}discrepancy_mu"),
+                domain_sigma=p["log_discrepancy_domain_sigma"].create_variable(
+                    f"log_{tag}discrepancy_domain_sigma"),
+                curve_sigma=p["log_discrepancy_curve_sigma"].create_variable(
+                    f"log_{tag}discrepancy_curve_sigma"),
+                domain_idx=domain_idx,
+                z_names=(f"z_{tag}discrepancy_domain", f"z_{tag}discrepancy_curve"))
+            rates.append(pm.Deterministic(f"{tag}discrepancy_rate", pt.exp(log_rate),
+                                          dims=dims.CURVE))
+        return tuple(rates)
 
     def _latent_discrepancy(self, log_size: np.ndarray, domain_idx: np.ndarray) -> Any:
         """The Brownian-bridge discrepancy at each fitted row with sampled (non-centred)
         knots, for the Student-t likelihood (see :mod:`bayes_scaling.models.discrepancy`);
         call inside the model context."""
-        rate = self._discrepancy_rate(domain_idx)
+        scale = self.knots.column_scale(self._discrepancy_rates(domain_idx))
+        self._column_scale = scale
         z = pm.Normal("z_discrepancy", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
-        interior = rate[:, None] * (self.knots.chol * z[:, None, :]).sum(axis=-1)
+        interior = scale * (self.knots.chol * z[:, None, :]).sum(axis=-1)
         values = self.knots.all_knots(interior)
         pm.Deterministic("discrepancy_interior", interior, dims=(dims.CURVE, dims.KNOT))
         location = self.knots.locate(log_size, self.obs_curve_idx)
@@ -502,7 +516,13 @@ class HierarchicalLearningCurve(ScalingModel):
             two_d = {"template_p": (dims.ROW, dims.CURVE), "trend_coef": (dims.ROW, dims.KNOT)}
             data = {name: pm.Data(f"pred_{name}", value, dims=two_d.get(name, dims.ROW))
                     for name, value in inputs.items()
-                    if name != "trend_coef" or self.discrepancy}
+                    if name not in ("trend_coef", "spread")}
+            if self.discrepancy:
+                data["trend_coef"] = pm.Data("pred_trend_coef", inputs["trend_coef"],
+                                             dims=(dims.ROW, dims.KNOT))
+                spreads = [pm.Data(f"pred_spread_{kernel}", inputs["spread"][:, j],
+                                   dims=dims.ROW)
+                           for j, kernel in enumerate(self.knots.components)]
             post = {name: model[name] for name in ("beta", "scale_ref", "gamma", "noise_sigma",
                                                     "beta_domain", "log_beta_curve_sigma")}
             template = pm.Categorical("pred_curve_template", p=data["template_p"], dims=dims.ROW)
@@ -522,8 +542,7 @@ class HierarchicalLearningCurve(ScalingModel):
                     z_knots = pm.Normal("pred_z_knots", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
                     whitened = terms["bridge"].knot_posterior(
                         terms["residual"], terms["sigma"], terms["rate"], z_knots)
-                    values = terms["rate"][:, None] * (
-                        self.knots.chol * whitened[:, None, :]).sum(axis=-1)
+                    values = terms["rate"] * (self.knots.chol * whitened[:, None, :]).sum(axis=-1)
                 else:
                     values = model["discrepancy_interior"]
                     whitened = model["z_discrepancy"]
@@ -531,12 +550,16 @@ class HierarchicalLearningCurve(ScalingModel):
                 inside = ((1.0 - data["weight"]) * knots[template, data["left"]]
                           + data["weight"] * knots[template, data["left"] + 1])
                 z_disc = pm.Normal("pred_z_discrepancy", 0.0, 1.0, dims=dims.ROW)
-                rate = model["discrepancy_rate"][template]
-                # beyond the fitted range: the kernel's conditional mean given the knots
-                # (0 for the Brownian kernel) and its conditional spread
-                trend = rate * (data["trend_coef"] * whitened[template]).sum(axis=-1)
+                # beyond the fitted range: each component's conditional mean given its knots
+                # (0 for the Brownian one) and its conditional spread
+                scale = self._column_scale[template]
+                trend = (data["trend_coef"] * scale * whitened[template]).sum(axis=-1)
+                variance = sum(
+                    model[("integrated_" if kernel == "integrated" else "")
+                          + "discrepancy_rate"][template] ** 2 * spread
+                    for kernel, spread in zip(self.knots.components, spreads, strict=True))
                 mu = (mu + pt.switch(new, 0.0, inside + trend)
-                      + rate * pt.sqrt(data["spread"]) * z_disc)
+                      + pt.sqrt(variance) * z_disc)
             sigma = post["noise_sigma"][template]
             if self.robust:
                 pm.StudentT(PREDICTED_NAME, nu=model["noise_nu"], mu=mu, sigma=sigma,
@@ -569,8 +592,8 @@ class HierarchicalLearningCurve(ScalingModel):
         trend_coef, spread = self.knots.extrapolation(log_size, own)
         for i in np.flatnonzero(~known):
             members = np.flatnonzero(template_p[i] > 0)
-            spread[i] = float(np.mean(self.knots.prior_variance(
-                np.full(len(members), log_size[i]), members)))
+            spread[i] = self.knots.prior_variance(np.full(len(members), log_size[i]),
+                                                  members).mean(axis=0)
             trend_coef[i] = 0.0
         return {"row": np.arange(len(rows)), "size": rows["data"].to_numpy(float),
                 "template_p": template_p, "new_curve": (~known).astype(float),
