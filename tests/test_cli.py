@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pymc as pm
 import pytest
 from _fits import simulated_fit
 from _paths import MIRROR, needs_mirror
@@ -14,7 +15,25 @@ from _paths import MIRROR, needs_mirror
 from bayes_scaling.cli import EXIT_ERROR, main
 from bayes_scaling.io import load_fit, save_fit
 
+
+def prior_draws(test):
+    """mock_sample's prior draws warn that the model's potentials are left out, and numba
+    that their compiled function cannot be cached: neither is what these tests check."""
+    test = pytest.mark.filterwarnings("ignore:The effect of Potentials:UserWarning")(test)
+    return pytest.mark.filterwarnings("ignore:Cannot cache compiled function")(test)
+
+
 QUICK = ["--draws", "150", "--tune", "250", "--chains", "2", "--seed", "3", "--no-progress"]
+
+
+@pytest.fixture
+def mock_sampling(monkeypatch):
+    """NUTS replaced by prior draws (:func:`pymc.testing.mock_sample`, as in _mockfit.py) for
+    tests of what the commands do around a fit; test_fit_command_writes_a_verified_fit
+    runs the real sampler through the command."""
+    from pymc.testing import mock_sample
+
+    monkeypatch.setattr(pm, "sample", mock_sample)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +87,8 @@ def _table_with_a_constant_curve(tmp_path):
     return path, frame.index[frame["curve"] == "flat"].tolist()
 
 
-def test_fit_exclude_unfittable_fits_the_rest_and_records_why(tmp_path, capsys):
+@prior_draws
+def test_fit_exclude_unfittable_fits_the_rest_and_records_why(tmp_path, capsys, mock_sampling):
     from bayes_scaling.errors import FitFileError
     from bayes_scaling.io import verify_fit
 
@@ -98,7 +118,8 @@ def test_fit_exclude_unfittable_fits_the_rest_and_records_why(tmp_path, capsys):
         verify_fit(edited)
 
 
-def test_report_exclude_unfittable_lists_what_was_left_out(tmp_path, capsys):
+@prior_draws
+def test_report_exclude_unfittable_lists_what_was_left_out(tmp_path, capsys, mock_sampling):
     data, _ = _table_with_a_constant_curve(tmp_path)
     out = tmp_path / "report"
     args = ["report", str(data), "--out", str(out), "--forms", "none", "--hypotheses", "none",
