@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from _fits import FAST_SAMPLER, simulated_fit
 
 from bayes_scaling.data import ScalingData
 from bayes_scaling.io import content_hash, load_fit, save_fit
-from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
+from bayes_scaling.models import HierarchicalLearningCurve
 from bayes_scaling.simulate import simulate_learning_curves
 
-TINY = SamplerConfig(draws=100, tune=150, chains=2, seed=123)
 PARAMETERS = ["beta_global", "beta", "alpha", "gamma", "noise_sigma"]
 
 
@@ -32,12 +32,16 @@ def _frame() -> pd.DataFrame:
 
 @functools.cache
 def fits() -> tuple[xr.DataTree, xr.DataTree, HierarchicalLearningCurve]:
-    """Two runs with one seed on separate model objects (as separate sessions would)."""
+    """Two runs with one seed on separate model objects (as separate sessions would).
+
+    The first is the session's shared fit (``_fits.simulated_fit``, made by another model
+    object, possibly in another test module); only the second is sampled here.
+    """
+    sim, first, _ = simulated_fit()
+    model = HierarchicalLearningCurve(sim.frame.copy())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tiny runs: diagnostics are asserted elsewhere
-        first = HierarchicalLearningCurve(_frame()).fit(TINY)
-        model = HierarchicalLearningCurve(_frame())
-        second = model.fit(TINY)
+        warnings.simplefilter("ignore")  # small runs: diagnostics are asserted elsewhere
+        second = model.fit(FAST_SAMPLER)
     return first, second, model
 
 
@@ -61,7 +65,7 @@ def test_a_different_seed_gives_different_draws():
     first, _, model = fits()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        other = model.fit(TINY, seed=124)
+        other = model.fit(FAST_SAMPLER, seed=124)
     assert not np.array_equal(first["posterior"]["beta"].values,
                               other["posterior"]["beta"].values)
     assert first.attrs["model_id"] == other.attrs["model_id"]  # same model, other draws
