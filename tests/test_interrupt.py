@@ -4,7 +4,8 @@ Each test runs the real command in a subprocess (``bayes_scaling.cli.main``, as 
 console script does). A small bootstrap only *observes* the run: it prints a marker on
 stderr when nutpie starts sampling (or, for the write test, when the fit file is half
 written) so the signal lands at a known phase. The three subprocesses are started
-together so their model compilations overlap.
+together so their model compilations overlap; the write test's run draws from the prior
+(``pymc.testing.mock_sample``) instead of compiling and running NUTS.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def sample(*args, **kwargs):
     return _sample(*args, **kwargs)
 nutpie.sample = sample
 if sys.argv[1] == "stall-write":
+    # the write phase is under test: prior draws (pymc's mock_sample) stand in for NUTS
+    import pymc, pymc.testing
+    pymc.sample = pymc.testing.mock_sample
     import xarray as xr
     def to_netcdf(self, path, *args, **kwargs):
         with open(path, "wb") as handle:
