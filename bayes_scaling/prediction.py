@@ -178,6 +178,10 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
             # out explicitly by add_predictive.
             warnings.filterwarnings("ignore", message="The effect of Potentials",
                                     category=UserWarning)
+            # PyTensor's numba backend cannot put a forward-sampling function whose graph
+            # holds the fitted knot constants in numba's on-disk cache; it is compiled
+            # (and runs) all the same, once per call.
+            warnings.filterwarnings("ignore", message="Cannot cache compiled function")
             draws = pm.sample_posterior_predictive(
                 fit, model=model.build_model(), var_names=[name], predictions=True,
                 random_seed=seed + start, progressbar=False)

@@ -43,7 +43,14 @@ def test_constructor_is_cheap_and_builds_named_dims(sim):
     # the pointwise leave-one-out densities a deterministic on the obs dim
     assert "log_metric_marginal" in {p.name for p in pm_model.potentials}
     assert pm_model.named_vars_to_dims["loo_pointwise_log_density"] == (dims.OBS,)
-    assert pm_model.named_vars_to_dims["discrepancy_rate"] == (dims.CURVE,)
+    # the default kernel is the smooth (integrated) one, with its own pooled rate
+    assert pm_model.named_vars_to_dims["integrated_discrepancy_rate"] == (dims.CURVE,)
+    assert "discrepancy_rate" not in pm_model.named_vars
+    both = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated")
+    assert {"discrepancy_rate", "integrated_discrepancy_rate"} <= set(both.build_model()
+                                                                      .named_vars)
+    with pytest.raises(ModelConfigError, match="discrepancy_kernel must be one of"):
+        HierarchicalLearningCurve(sim.frame, discrepancy_kernel="gaussian")
     plain = HierarchicalLearningCurve(sim.frame, discrepancy=False).build_model()
     assert plain.named_vars_to_dims["log_metric"] == (dims.OBS,)
     assert list(pm_model.coords[dims.CURVE]) == ["domain0/arch0", "domain0/arch1",
@@ -254,7 +261,7 @@ def test_fit_result_groups_dims_and_attrs():
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
         "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6,
-        "discrepancy_kernel": "brownian"}
+        "discrepancy_kernel": "integrated"}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 

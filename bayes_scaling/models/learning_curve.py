@@ -16,10 +16,15 @@ For curve ``c`` in domain ``d`` and size ``m``::
   is extrapolated with it, not with its average slope.
 
 * **Discrepancy** ``delta_c`` (default ``discrepancy=True``): what the power law gets
-  wrong, a Brownian bridge in log size pinned at the curve's smallest and largest fitted
-  sizes, continued as Brownian motion beyond them, with a partially pooled rate per curve
-  (:mod:`bayes_scaling.models.discrepancy`). It makes residuals along a curve correlated
-  and the predictive intervals widen with the distance beyond the fitted sizes. With the
+  wrong, a smooth Gaussian process in log size with a partially pooled rate per curve
+  (:mod:`bayes_scaling.models.discrepancy`). By default (``discrepancy_kernel=
+  "integrated"``) it is integrated Brownian motion minus its least-squares line over the
+  curve's fitted range, so a curve that steepens or flattens towards its largest fitted
+  size carries that bend on beyond it, with a variance growing as the cube of the log
+  distance; ``"brownian"`` is the rough alternative (a bridge pinned at the fitted ends,
+  Brownian motion beyond them), ``"brownian+integrated"`` their sum. It makes residuals
+  along a curve correlated and the predictive intervals widen with the distance beyond
+  the fitted sizes. With the
   Normal likelihood it is integrated out (no extra sampler dimension); the pointwise
   ``log_likelihood`` then holds leave-one-out conditional densities.
 
@@ -180,11 +185,11 @@ class HierarchicalLearningCurve(ScalingModel):
         Student-t likelihood on the log scale (``noise_nu`` degrees of freedom),
         for tables with outliers.
     discrepancy : bool, default True
-        Add the Brownian discrepancy along log size (see the module docstring);
+        Add the discrepancy along log size (see the module docstring);
         ``False`` gives the plain iid-noise model of version 0.1.
     discrepancy_knots : int, default 6
         Knots per curve of the discrepancy inside the fitted range, both ends included.
-    discrepancy_kernel : {"brownian", "integrated", "brownian+integrated"}, default "brownian"
+    discrepancy_kernel : {"integrated", "brownian", "brownian+integrated"}, default "integrated"
         The discrepancy's process (:func:`~bayes_scaling.models.discrepancy.unit_covariance`):
         Brownian (rough; beyond the fitted range it continues from the pinned end with no
         trend), integrated Brownian (smooth, free ends; a curve that steepens or flattens
@@ -253,7 +258,7 @@ class HierarchicalLearningCurve(ScalingModel):
     def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
                  curve_parameterization: str = "non_centered", discrepancy: bool = True,
                  discrepancy_knots: int = DEFAULT_KNOTS,
-                 discrepancy_kernel: str = "brownian",
+                 discrepancy_kernel: str = "integrated",
                  form: str = "power_law_irreducible") -> None:
         table = load_table(data, size="data")
         if form not in FORMS:
