@@ -337,13 +337,16 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
 
     The Bayesian models are scored as a user gets them (default settings, held-out rows
     predicted with :func:`bayes_scaling.prediction.predict`); the learning-curve model also
-    without its discrepancy term and the joint law also with its (optional) discrepancy
+    with the rough (Brownian) discrepancy kernel and without its discrepancy term, and the
+    joint law also with its (optional) discrepancy
     term, Normal likelihood, which show what the term buys. :func:`run` scores each
     method on the tables of its size columns only (:func:`predictor_sizes`).
     """
     draws = 100 if quick else 1000
     return {**POINT_PREDICTORS,
             "bayes: hierarchical": hierarchical_predictor(draws=draws),
+            "bayes: hierarchical, Brownian discrepancy": hierarchical_predictor(
+                draws=draws, discrepancy_kernel="brownian"),
             "bayes: hierarchical, no discrepancy": hierarchical_predictor(draws=draws,
                                                                           discrepancy=False),
             "huber: joint law per curve": huber_joint_predictor(),
