@@ -9,13 +9,6 @@ from __future__ import annotations
 
 import os
 
-# NUTS fits in this tier are small: compiling the model (nutpie's numba backend) costs more
-# than sampling it. LLVM's lowest optimisation level compiles ~25% faster and gives the same
-# draws (same code, same seeds); set before numba is imported (here, before any test module).
-# Subprocesses started by the tests (the CLI runs of test_interrupt.py) inherit it.
-# Override with NUMBA_OPT=3 to test at numba's default level.
-os.environ.setdefault("NUMBA_OPT", "0")
-
 import matplotlib
 from hypothesis import settings
 
