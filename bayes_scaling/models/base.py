@@ -15,7 +15,7 @@ import json
 import logging
 import warnings
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -231,12 +231,13 @@ class ScalingModel(ABC):
             ``auto_remedy=True``: if they remain after the remedy attempts).
         """
         cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
-        if cfg.target_accept is None:
-            cfg = SamplerConfig(**{**asdict(cfg), "target_accept": self.default_target_accept})
-        if cfg.low_rank_mass_matrix is None:
-            cfg = SamplerConfig(**{**asdict(cfg),
-                                   "low_rank_mass_matrix": self.default_low_rank_mass_matrix})
-        cfg = SamplerConfig(**{**asdict(cfg), "auto_remedy": cfg.remedy_on()})
+        # the model's defaults where the config leaves them unset
+        cfg = replace(cfg, target_accept=(self.default_target_accept
+                                          if cfg.target_accept is None else cfg.target_accept),
+                      low_rank_mass_matrix=(self.default_low_rank_mass_matrix
+                                            if cfg.low_rank_mass_matrix is None
+                                            else cfg.low_rank_mass_matrix),
+                      auto_remedy=cfg.remedy_on())
         if cfg.auto_remedy:
             return self._fit_with_remedy(cfg)
         return self._sample(cfg)

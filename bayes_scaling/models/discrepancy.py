@@ -55,6 +55,7 @@ standard-normal ``z_c``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,22 +99,27 @@ def _line_design(t: np.ndarray) -> np.ndarray:
     return np.stack([np.ones_like(t), t - 0.5])
 
 
-def _line_hat() -> np.ndarray:
-    """``(2, G)``: least-squares coefficients of a line through values on ``_LINE_GRID``."""
+@functools.cache
+def _line_terms() -> tuple[np.ndarray, np.ndarray]:
+    """The hat matrix ``H`` ``(2, G)`` of a least-squares line through values on
+    ``_LINE_GRID``, and ``H K_gg H^T`` ``(2, 2)``: fixed, so computed once (the second
+    needs the ``G x G`` kernel matrix)."""
     design = _line_design(_LINE_GRID).T
-    return np.linalg.solve(design.T @ design, design.T)
+    hat = np.linalg.solve(design.T @ design, design.T)
+    grid = _LINE_GRID
+    middle = hat @ _integrated_brownian(grid[:, None], grid[None, :]) @ hat.T
+    return hat, middle
 
 
 def _detrended_integrated(s: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Elementwise covariance of integrated Brownian motion minus its least-squares line
     on [0, 1] (see the module docstring): ``k(s,t) - x_t H k(g,s) - x_s H k(g,t) +
     x_s H K_gg H^T x_t`` with ``H`` the line's hat matrix on the quadrature grid ``g``."""
-    hat, grid = _line_hat(), _LINE_GRID
+    (hat, middle), grid = _line_terms(), _LINE_GRID
     w = _integrated_brownian
     x_s, x_t = _line_design(s), _line_design(t)
     fit_s = hat @ w(grid[:, None], s[None, :])  # (2, n): line through k(g, s)
     fit_t = hat @ w(grid[:, None], t[None, :])
-    middle = hat @ w(grid[:, None], grid[None, :]) @ hat.T  # (2, 2)
     return (w(s, t) - (x_t * fit_s).sum(axis=0) - (x_s * fit_t).sum(axis=0)
             + np.einsum("in,ij,jn->n", x_s, middle, x_t))
 
@@ -274,11 +280,15 @@ class BridgeKnots:
         outside = np.maximum(log_size - upper, 0.0) + np.maximum(lower - log_size, 0.0)
         return {"left": left, "weight": position - left, "outside": outside}
 
+    @property
+    def widths(self) -> np.ndarray:
+        """``(n_curves,)`` log-size width of each curve's fitted range (> 0)."""
+        return np.maximum(self.upper - self.lower, 1e-12)
+
     def _unit(self, log_size: np.ndarray, curve_idx: np.ndarray) -> tuple[np.ndarray, ...]:
         """Unit-width positions of rows and their curves' widths."""
-        lower, upper = self.lower[curve_idx], self.upper[curve_idx]
-        width = np.maximum(upper - lower, 1e-12)
-        return (np.asarray(log_size, float) - lower) / width, width
+        width = self.widths[curve_idx]
+        return (np.asarray(log_size, float) - self.lower[curve_idx]) / width, width
 
     def extrapolation(self, log_size: np.ndarray,
                       curve_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -316,8 +326,7 @@ class BridgeKnots:
             cols = np.flatnonzero(column == j)
             power = DISCREPANCY_KERNELS[kernel]
             block = self.chol[:, cols[:, None], cols[None, :]]
-            unit_chol = block / np.sqrt(np.maximum(self.upper - self.lower, 1e-12)
-                                        ** power)[:, None, None]
+            unit_chol = block / np.sqrt(self.widths**power)[:, None, None]
             for i in np.flatnonzero(outside):
                 cross = unit_covariance(x[i], positions[cols], kernel)
                 # K_*k K_kk^-1 (chol v) = (L^-1 K_k*) . v with K_kk = L L^T
