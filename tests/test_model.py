@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import pytest
 from _fits import FAST_SAMPLER, simulated_fit
 
@@ -47,8 +48,23 @@ def test_constructor_is_cheap_and_builds_named_dims(sim):
     assert pm_model.named_vars_to_dims["integrated_discrepancy_rate"] == (dims.CURVE,)
     assert "discrepancy_rate" not in pm_model.named_vars
     both = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated")
-    assert {"discrepancy_rate", "integrated_discrepancy_rate"} <= set(both.build_model()
-                                                                      .named_vars)
+    both_model = both.build_model()
+    assert {"discrepancy_rate", "integrated_discrepancy_rate", "smooth_share"} <= set(
+        both_model.named_vars)
+    # the sum is one total rate split by a smooth share: at the initial point (share 1/2)
+    # the two components' mean in-range variances are equal, and together the total's
+    point = both_model.initial_point()
+    rate_b, rate_i, total = both_model.compile_fn(
+        both_model.replace_rvs_by_values(
+            [both_model["discrepancy_rate"], both_model["integrated_discrepancy_rate"],
+             pt.exp(both_model["log_discrepancy_mu"])]),
+        inputs=both_model.value_vars, on_unused_input="ignore")(point)
+    var_b = rate_b**2 * both.knots.mean_unit_variance("brownian")
+    var_i = rate_i**2 * both.knots.mean_unit_variance("integrated")
+    np.testing.assert_allclose(var_b, var_i, rtol=1e-9)
+    np.testing.assert_allclose(var_b + var_i,
+                               total**2 * both.knots.mean_unit_variance("brownian"),
+                               rtol=1e-9)
     with pytest.raises(ModelConfigError, match="discrepancy_kernel must be one of"):
         HierarchicalLearningCurve(sim.frame, discrepancy_kernel="gaussian")
     plain = HierarchicalLearningCurve(sim.frame, discrepancy=False).build_model()

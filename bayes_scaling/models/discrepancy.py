@@ -64,7 +64,7 @@ import pytensor.tensor as pt
 
 __all__ = ["DEFAULT_KNOTS", "DISCREPANCY_COMPONENTS", "DISCREPANCY_KERNELS", "LOO_POINTWISE",
            "BridgeKnots", "MarginalBridge", "bridge_knots", "interpolate_knots",
-           "move_loo_pointwise", "unit_covariance"]
+           "move_loo_pointwise", "unit_covariance", "unit_mean_variance"]
 
 #: Knots per curve, both pinned ends included (so ``DEFAULT_KNOTS - 2`` free values).
 DEFAULT_KNOTS: int = 6
@@ -168,6 +168,19 @@ def unit_covariance(s: Any, t: Any, kernel: str = "brownian") -> np.ndarray:
         shape = s.shape
         return _detrended_integrated(s.ravel(), t.ravel()).reshape(shape)
     raise ValueError(f"kernel must be one of {', '.join(DISCREPANCY_KERNELS)}, got {kernel!r}")
+
+
+@functools.cache
+def unit_mean_variance(kernel: str) -> float:
+    """The variance of the unit-rate ``kernel`` averaged over the unit-width fitted range
+    (Brownian bridge: 1/6).
+
+    Examples
+    --------
+    >>> round(unit_mean_variance("brownian"), 4)
+    0.1667
+    """
+    return float(unit_covariance(_LINE_GRID, _LINE_GRID, kernel).mean())
 
 
 @dataclass(frozen=True)
@@ -284,6 +297,12 @@ class BridgeKnots:
     def widths(self) -> np.ndarray:
         """``(n_curves,)`` log-size width of each curve's fitted range (> 0)."""
         return np.maximum(self.upper - self.lower, 1e-12)
+
+    def mean_unit_variance(self, kernel: str) -> np.ndarray:
+        """``(n_curves,)``: the variance of the unit-rate ``kernel`` averaged over each
+        curve's fitted range (its width raised to the kernel's power times the unit-width
+        average, :func:`unit_mean_variance`)."""
+        return self.widths ** DISCREPANCY_KERNELS[kernel] * unit_mean_variance(kernel)
 
     def _unit(self, log_size: np.ndarray, curve_idx: np.ndarray) -> tuple[np.ndarray, ...]:
         """Unit-width positions of rows and their curves' widths."""
