@@ -194,10 +194,12 @@ class HierarchicalLearningCurve(ScalingModel):
         Brownian (rough; beyond the fitted range it continues from the pinned end with no
         trend), integrated Brownian (smooth, free ends; a curve that steepens or flattens
         towards its largest fitted size carries that bend on beyond it, with a variance
-        growing as the cube of the log distance), or their sum, each with its own pooled
-        rate (``discrepancy_rate``, ``integrated_discrepancy_rate``), so that the data
+        growing as the cube of the log distance), or their sum: one pooled total rate
+        (the Brownian rate's units and priors) split by a pooled ``smooth_share`` (the
+        share of the in-range variance that is smooth, ``logit_smooth_share_*`` priors)
+        into ``discrepancy_rate`` and ``integrated_discrepancy_rate``, so that the data
         say how much of what the form gets wrong is rough and how much is a smooth bend.
-        The integrated rate's population mean has its own prior,
+        The integrated kernel alone has its own prior for its rate's population mean,
         ``log_integrated_discrepancy_mu`` (other units).
     form : {"power_law_irreducible", "sigmoid_log"}, default "power_law_irreducible"
         The curve's shape. ``"sigmoid_log"`` adds a per-curve ``plateau_share`` ``q``
