@@ -90,7 +90,7 @@ def test_surface_bridge_matches_dense_normal_algebra():
     log_n, log_d = rng.uniform(15, 20, 30), rng.uniform(18, 25, 30)
     knots = [bridge_knots(log_n, curve_idx, 2, n_knots=5),
              bridge_knots(log_d, curve_idx, 2, n_knots=4)]
-    bridge = SurfaceBridge.from_knots(knots, [log_n, log_d], curve_idx)
+    bridge = SurfaceBridge.from_axes(knots, [log_n, log_d], curve_idx)
     assert bridge.weights.shape == (30, 3 + 2) and list(bridge.axis_of) == [0, 0, 0, 1, 1]
     residual = rng.normal(0.0, 0.05, 30)
     precision = rng.uniform(100.0, 1000.0, 30)  # a different noise per row

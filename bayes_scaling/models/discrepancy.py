@@ -450,15 +450,18 @@ class MarginalBridge:
     """The discrepancy integrated out of a Normal likelihood (Woodbury identity).
 
     For curve ``c`` with residuals ``r_c = log y_c - log eps_c`` (the form alone), noise
-    ``sigma_c`` and rate ``tau_c``::
+    covariance ``S_c`` (here ``sigma_c**2 I``; :class:`SurfaceBridge`, a diagonal of
+    per-row precisions ``p_i``) and rates ``D_c`` (the diagonal of the free values' rates;
+    here ``tau_c I``)::
 
-        r_c ~ Normal(0, sigma_c**2 I + tau_c**2 A_c A_c^T)
+        r_c ~ Normal(0, S_c + A_c D_c**2 A_c^T)
 
     with ``A_c`` the rows of :attr:`weights` of the curve. Writing
-    ``M_c = I + (tau_c / sigma_c)**2 G_c`` (``G_c = A_c^T A_c``) and ``b_c = A_c^T r_c``::
+    ``M_c = I + D_c A_c^T S_c^-1 A_c D_c = L_c L_c^T`` and ``b_c = A_c^T S_c^-1 r_c``
+    (Woodbury), in ``O(n_c K**2)``::
 
-        log p(r_c) = -1/2 [n_c log(2 pi sigma_c**2) + log det M_c
-                           + r_c.r_c / sigma_c**2 - tau_c**2 / sigma_c**4 b_c^T M_c^-1 b_c]
+        log p(r_c) = -1/2 [n_c log 2 pi - sum log p_i + log det M_c
+                           + sum p_i r_i**2 - |L_c^-1 D_c b_c|**2]
 
     Attributes
     ----------
@@ -466,16 +469,13 @@ class MarginalBridge:
         ``(n_obs, n_free)``: each observation's row of ``A`` (interpolation weights on the
         interior knots times its curve's bridge Cholesky factor).
     gram : numpy.ndarray
-        ``(n_curves, n_free, n_free)``: ``G_c``.
-    counts : numpy.ndarray
-        Observations per curve.
+        ``(n_curves, n_free, n_free)``: ``G_c = A_c^T A_c``.
     curve_idx : numpy.ndarray
         Each observation's curve.
     """
 
     weights: np.ndarray
     gram: np.ndarray
-    counts: np.ndarray
     curve_idx: np.ndarray
 
     @classmethod
@@ -494,78 +494,93 @@ class MarginalBridge:
                             knots.chol[curve_idx])
         gram = np.zeros((n_curves, knots.n_free, knots.n_free))
         np.add.at(gram, curve_idx, weights[:, :, None] * weights[:, None, :])
-        counts = np.bincount(curve_idx, minlength=n_curves).astype(float)
-        return cls(weights=weights, gram=gram, counts=counts, curve_idx=curve_idx)
+        return cls(weights=weights, gram=gram, curve_idx=curve_idx)
 
-    def _parts(self, residual: Any, sigma: Any, rate: Any) -> dict[str, Any]:
-        """Cholesky factor of ``M_c``, the scaled ``b_c``, per-curve sums of squares.
+    # -- the noise and rates; SurfaceBridge (the joint law's) overrides these three
+    def _row_precision(self, noise: Any) -> Any:
+        """``(n_obs,)`` noise precision of each row from ``noise``: here the per-curve
+        standard deviation ``sigma``."""
+        return 1.0 / noise[self.curve_idx] ** 2
+
+    def _weighted_gram(self, noise: Any) -> Any:
+        """``(n_curves, n_free, n_free)``: ``A_c^T S_c^-1 A_c`` (precomputed ``G_c``
+        over the curve's variance)."""
+        return self.gram / (noise**2)[:, None, None]
+
+    def _scale(self, rate: Any) -> Any:
+        """``(n_curves, n_free)``: the rate of each free value (the diagonal of ``D_c``)."""
+        return rate[:, None] * pt.ones((1, self.weights.shape[1])) if rate.ndim == 1 else rate
+
+    def _parts(self, residual: Any, noise: Any, rate: Any) -> dict[str, Any]:
+        """Cholesky factor of ``M_c = I + D_c A_c^T S_c^-1 A_c D_c``, ``L_c^-1 D_c b_c``
+        with ``b_c = A_c^T S_c^-1 r_c``, the column scales and the rows' precisions.
 
         ``rate`` is ``(n_curves,)`` (one rate for every free value of a curve) or
         ``(n_curves, n_free)`` (a rate per free value, :meth:`BridgeKnots.column_scale`):
         with ``D_c`` the diagonal of the curve's rates, ``A_c D_c`` replaces ``tau_c A_c``
         in the formulas of the class docstring.
         """
-        n_curves, k = self.gram.shape[0], self.gram.shape[1]
-        scale = rate[:, None] * pt.ones((1, k)) if rate.ndim == 1 else rate
-        s2 = sigma**2
-        precision = (pt.eye(k)[None, :, :]
-                     + scale[:, :, None] * self.gram * scale[:, None, :] / s2[:, None, None])
-        chol = pt.linalg.cholesky(precision)
+        n_curves, k = self.gram.shape[0], self.weights.shape[1]
+        precision = self._row_precision(noise)
+        scale = self._scale(rate)
+        chol = pt.linalg.cholesky(
+            pt.eye(k)[None, :, :]
+            + scale[:, :, None] * self._weighted_gram(noise) * scale[:, None, :])
         proj = pt.inc_subtensor(pt.zeros((n_curves, k))[self.curve_idx],
-                                self.weights * residual[:, None])
-        squares = pt.inc_subtensor(pt.zeros(n_curves)[self.curve_idx], residual**2)
+                                self.weights * (precision * residual)[:, None])
         whitened = pt.linalg.solve_triangular(chol, (scale * proj)[:, :, None],
                                               lower=True)[:, :, 0]
-        return {"chol": chol, "squares": squares, "whitened": whitened, "scale": scale}
+        return {"chol": chol, "whitened": whitened, "scale": scale, "precision": precision}
 
-    def logp(self, residual: Any, sigma: Any, rate: Any) -> Any:
+    def logp(self, residual: Any, noise: Any, rate: Any) -> Any:
         """Joint log density of all residuals (sum over curves).
 
         Parameters
         ----------
         residual : tensor
             ``(n_obs,)`` log metric minus the form's log mean.
-        sigma : tensor
-            ``(n_curves,)`` noise standard deviation.
+        noise : tensor
+            ``(n_curves,)`` noise standard deviation (:class:`SurfaceBridge`: ``(n_obs,)``
+            precision of each row).
         rate : tensor
-            ``(n_curves,)`` discrepancy rate, or ``(n_curves, n_free)`` per free value.
+            ``(n_curves,)`` discrepancy rate, or ``(n_curves, n_free)`` per free value
+            (:class:`SurfaceBridge`: ``(n_curves, n_axes)``).
         """
-        parts = self._parts(residual, sigma, rate)
-        log_det = 2.0 * pt.log(pt.diagonal(parts["chol"], axis1=-2, axis2=-1)).sum(axis=-1)
-        quad = (parts["squares"] / sigma**2
-                - (parts["whitened"] ** 2).sum(axis=-1) / sigma**4)
-        per_curve = -0.5 * (self.counts * pt.log(2.0 * np.pi * sigma**2) + log_det + quad)
-        return per_curve.sum()
+        parts = self._parts(residual, noise, rate)
+        precision = parts["precision"]
+        log_det = 2.0 * pt.log(pt.diagonal(parts["chol"], axis1=-2, axis2=-1)).sum()
+        quad = (precision * residual**2).sum() - (parts["whitened"] ** 2).sum()
+        return -0.5 * (len(self.curve_idx) * np.log(2.0 * np.pi) - pt.log(precision).sum()
+                       + log_det + quad)
 
-    def loo_pointwise(self, residual: Any, sigma: Any, rate: Any) -> Any:
+    def loo_pointwise(self, residual: Any, noise: Any, rate: Any) -> Any:
         """Each observation's ``log p(y_i | y_-i, theta)`` (Bürkner et al. 2021).
 
         With ``P`` the precision of the curve's residuals, ``y_i | y_-i`` is Normal with
         variance ``1 / P_ii`` and its residual from the conditional mean is
-        ``(P r)_i / P_ii``.
+        ``(P r)_i / P_ii``. By Woodbury ``P = S^-1 - S^-1 A D M^-1 D A^T S^-1``, so with
+        ``c_i = L^-1 D a_i``: ``P_ii = p_i - p_i**2 |c_i|**2`` and ``(P r)_i = p_i r_i -
+        p_i c_i . (L^-1 D b)``.
         """
-        parts = self._parts(residual, sigma, rate)
-        idx = self.curve_idx
-        chol_i = parts["chol"][idx]
-        # c_i = L_c^-1 D_c a_i, so a_i^T D M^-1 D a_i = |c_i|^2 and a_i^T D M^-1 D b = c_i . w
+        parts = self._parts(residual, noise, rate)
+        idx, precision = self.curve_idx, parts["precision"]
         scaled = self.weights * parts["scale"][idx]
-        c = pt.linalg.solve_triangular(chol_i, scaled[:, :, None], lower=True)[:, :, 0]
-        s2 = sigma[idx] ** 2
-        p_ii = 1.0 / s2 - (c**2).sum(axis=-1) / s2**2
-        p_r = residual / s2 - (c * parts["whitened"][idx]).sum(axis=-1) / s2**2
+        c = pt.linalg.solve_triangular(parts["chol"][idx], scaled[:, :, None],
+                                       lower=True)[:, :, 0]
+        p_ii = precision - precision**2 * (c**2).sum(axis=-1)
+        p_r = precision * residual - precision * (c * parts["whitened"][idx]).sum(axis=-1)
         return -0.5 * np.log(2.0 * np.pi) + 0.5 * pt.log(p_ii) - 0.5 * p_r**2 / p_ii
 
-    def knot_posterior(self, residual: Any, sigma: Any, rate: Any,
-                       z: Any) -> Any:
+    def knot_posterior(self, residual: Any, noise: Any, rate: Any, z: Any) -> Any:
         """A draw of the whitened knot values given the data: ``(n_curves, n_free)``.
 
         In whitened coordinates (free values = ``rate * chol v``, ``v ~ Normal(0, I)``)
-        the posterior is ``Normal(M^-1 D b / sigma**2, M^-1)``; with ``M = L L^T``,
-        ``v = L^-T (L^-1 D b / sigma**2 + z)`` for standard-normal ``z``.
+        the posterior is ``Normal(M^-1 D b, M^-1)``; with ``M = L L^T``,
+        ``v = L^-T (L^-1 D b + z)`` for standard-normal ``z``.
         """
-        parts = self._parts(residual, sigma, rate)
+        parts = self._parts(residual, noise, rate)
         chol_t = parts["chol"].transpose(0, 2, 1)
-        shifted = parts["whitened"] / (sigma**2)[:, None] + z
+        shifted = parts["whitened"] + z
         return pt.linalg.solve_triangular(chol_t, shifted[:, :, None], lower=False)[:, :, 0]
 
 

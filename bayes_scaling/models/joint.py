@@ -454,7 +454,7 @@ class JointScalingLaw(ScalingModel):
     def surface_bridge(self) -> SurfaceBridge:
         """The discrepancy of the fitted rows along every axis, for the marginal form."""
         frame = self.data.frame
-        return SurfaceBridge.from_knots(
+        return SurfaceBridge.from_axes(
             [self.knots[axis] for axis in DISCREPANCY_AXES],
             [np.log(frame[column].to_numpy(float)) for column in DISCREPANCY_AXES.values()],
             self.obs_curve_idx)
