@@ -47,12 +47,18 @@ def test_constructor_is_cheap_and_builds_named_dims(sim):
     # the default kernel is the smooth (integrated) one, with its own pooled rate
     assert pm_model.named_vars_to_dims["integrated_discrepancy_rate"] == (dims.CURVE,)
     assert "discrepancy_rate" not in pm_model.named_vars
+    learned = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated",
+                                        discrepancy_smooth_share=None)
+    assert {"discrepancy_rate", "integrated_discrepancy_rate", "smooth_share"} <= set(
+        learned.build_model().named_vars)
     both = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated")
     both_model = both.build_model()
-    assert {"discrepancy_rate", "integrated_discrepancy_rate", "smooth_share"} <= set(
-        both_model.named_vars)
-    # the sum is one total rate split by a smooth share: at the initial point (share 1/2)
-    # the two components' mean in-range variances are equal, and together the total's
+    assert "smooth_share" not in both_model.named_vars  # fixed at 0.5 by default
+    for bad in (0.0, 1.0, "half", True):
+        with pytest.raises(ModelConfigError, match="discrepancy_smooth_share must be"):
+            HierarchicalLearningCurve(sim.frame, discrepancy_smooth_share=bad)
+    # the sum is one total rate split by the smooth share (1/2): the two components'
+    # mean in-range variances are equal, and together the total's
     point = both_model.initial_point()
     rate_b, rate_i, total = both_model.compile_fn(
         both_model.replace_rvs_by_values(
@@ -277,7 +283,7 @@ def test_fit_result_groups_dims_and_attrs():
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
         "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6,
-        "discrepancy_kernel": "integrated"}
+        "discrepancy_kernel": "integrated", "discrepancy_smooth_share": 0.5}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 

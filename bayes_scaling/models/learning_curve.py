@@ -195,12 +195,20 @@ class HierarchicalLearningCurve(ScalingModel):
         trend), integrated Brownian (smooth, free ends; a curve that steepens or flattens
         towards its largest fitted size carries that bend on beyond it, with a variance
         growing as the cube of the log distance), or their sum: one pooled total rate
-        (the Brownian rate's units and priors) split by a pooled ``smooth_share`` (the
-        share of the in-range variance that is smooth, ``logit_smooth_share_*`` priors)
-        into ``discrepancy_rate`` and ``integrated_discrepancy_rate``, so that the data
+        (the Brownian rate's units and priors) split by ``discrepancy_smooth_share`` (the
+        share of the in-range variance that is smooth, below) into
+        ``discrepancy_rate`` and ``integrated_discrepancy_rate``, so that the data
         say how much of what the form gets wrong is rough and how much is a smooth bend.
         The integrated kernel alone has its own prior for its rate's population mean,
         ``log_integrated_discrepancy_mu`` (other units).
+    discrepancy_smooth_share : float or None, default 0.5
+        ``"brownian+integrated"`` only: the share of each curve's in-range discrepancy
+        variance that is smooth, fixed; ``None`` learns it per curve (partially pooled,
+        ``logit_smooth_share_*`` priors), which adds a weakly identified parameter per
+        curve (on ``dense-learning-curves`` R-hat 1.048, bulk ESS 100, against 1.015 and
+        225 fixed at 0.5; BENCHMARKS.md section 6). With the share fixed, the data still
+        decide, curve by curve, which part of a residual pattern is a wiggle and which a
+        bend (the Gaussian-process posterior of the two components).
     form : {"power_law_irreducible", "sigmoid_log"}, default "power_law_irreducible"
         The curve's shape. ``"sigmoid_log"`` adds a per-curve ``plateau_share`` ``q``
         (prior ``Beta``, mode 0) that bends the power law to a plateau at small sizes
@@ -264,6 +272,7 @@ class HierarchicalLearningCurve(ScalingModel):
                  curve_parameterization: str = "non_centered", discrepancy: bool = True,
                  discrepancy_knots: int = DEFAULT_KNOTS,
                  discrepancy_kernel: str = "integrated",
+                 discrepancy_smooth_share: float | None = 0.5,
                  form: str = "power_law_irreducible") -> None:
         table = load_table(data, size="data")
         if form not in FORMS:
@@ -281,9 +290,15 @@ class HierarchicalLearningCurve(ScalingModel):
             raise ModelConfigError(f"discrepancy_kernel must be one of "
                                    f"{', '.join(DISCREPANCY_COMPONENTS)}, "
                                    f"got {discrepancy_kernel!r}")
+        share = discrepancy_smooth_share
+        if share is not None and (isinstance(share, bool) or not isinstance(share, int | float)
+                                  or not 0.0 < share < 1.0):
+            raise ModelConfigError("discrepancy_smooth_share must be a number in (0, 1) or None "
+                                   f"(learned per curve), got {share!r}")
         self.discrepancy = discrepancy
         self.discrepancy_knots = discrepancy_knots
         self.discrepancy_kernel = discrepancy_kernel
+        self.discrepancy_smooth_share = None if share is None else float(share)
         if curve_parameterization not in CURVE_PARAMETERIZATIONS:
             raise ModelConfigError(
                 f"curve_parameterization must be one of {', '.join(CURVE_PARAMETERIZATIONS)}, "
@@ -324,7 +339,8 @@ class HierarchicalLearningCurve(ScalingModel):
         return {"robust": self.robust, "family": self.form, "size": "data",
                 "curve_parameterization": self.curve_parameterization,
                 "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots,
-                "discrepancy_kernel": self.discrepancy_kernel}
+                "discrepancy_kernel": self.discrepancy_kernel,
+                "discrepancy_smooth_share": self.discrepancy_smooth_share}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
@@ -453,8 +469,9 @@ class HierarchicalLearningCurve(ScalingModel):
     def _summed_discrepancy_rates(self, domain_idx: np.ndarray) -> tuple[Any, Any]:
         """The rates of the ``"brownian+integrated"`` discrepancy: one partially pooled
         total (``log_discrepancy_*``, in the Brownian rate's units) and the share of the
-        in-range variance that is smooth (``logit_smooth_share_*``, partially pooled on
-        the logit scale), split into the two components' rates so that each curve's
+        in-range variance that is smooth (``discrepancy_smooth_share``, or, when that is
+        None, ``logit_smooth_share_*``, partially pooled on the logit scale), split into
+        the two components' rates so that each curve's
         root-mean-square discrepancy over its fitted range is the total's.
 
         Two independent rates (the first version) trade off along an L-shaped ridge (when
@@ -470,15 +487,19 @@ class HierarchicalLearningCurve(ScalingModel):
             curve_sigma=p["log_discrepancy_curve_sigma"].create_variable(
                 "log_discrepancy_curve_sigma"),
             domain_idx=domain_idx, z_names=("z_discrepancy_domain", "z_discrepancy_curve"))
-        _, logit_share = nested_effects(
-            mu=p["logit_smooth_share_mu"].create_variable("logit_smooth_share_mu"),
-            domain_sigma=p["logit_smooth_share_domain_sigma"].create_variable(
-                "logit_smooth_share_domain_sigma"),
-            curve_sigma=p["logit_smooth_share_curve_sigma"].create_variable(
-                "logit_smooth_share_curve_sigma"),
-            domain_idx=domain_idx, z_names=("z_smooth_share_domain", "z_smooth_share_curve"))
-        share = pm.Deterministic("smooth_share", pm.math.sigmoid(logit_share),
-                                 dims=dims.CURVE)
+        if self.discrepancy_smooth_share is None:
+            _, logit_share = nested_effects(
+                mu=p["logit_smooth_share_mu"].create_variable("logit_smooth_share_mu"),
+                domain_sigma=p["logit_smooth_share_domain_sigma"].create_variable(
+                    "logit_smooth_share_domain_sigma"),
+                curve_sigma=p["logit_smooth_share_curve_sigma"].create_variable(
+                    "logit_smooth_share_curve_sigma"),
+                domain_idx=domain_idx,
+                z_names=("z_smooth_share_domain", "z_smooth_share_curve"))
+            share = pm.Deterministic("smooth_share", pm.math.sigmoid(logit_share),
+                                     dims=dims.CURVE)
+        else:
+            share = pt.as_tensor_variable(np.float64(self.discrepancy_smooth_share))
         total = pt.exp(log_total)
         # per curve, RMS(integrated, unit rate) / RMS(Brownian, unit rate) over the range
         ratio = np.sqrt(self.knots.mean_unit_variance("brownian")
@@ -525,6 +546,8 @@ class HierarchicalLearningCurve(ScalingModel):
                         discrepancy=bool(config.get("discrepancy", False)),
                         discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)),
                         discrepancy_kernel=str(config.get("discrepancy_kernel", "brownian")),
+                        # fits made before the share was fixed learned it
+                        discrepancy_smooth_share=config.get("discrepancy_smooth_share"),
                         form=str(config.get("family", "power_law_irreducible")))
         check_rebuilt(tree, list(model.coords[dims.CURVE]), {"ref_size": model.ref_size})
         const = tree["constant_data"]
