@@ -26,6 +26,14 @@ A set may cover only some model types; asking a set for a model it does not cove
 Precedence, written once (also in :mod:`bayes_scaling.priors`): **user > prior set >
 data-driven > packaged default**. The data-driven centres (each curve's reference metric)
 are part of the models and are not touched by a set.
+
+Examples
+--------
+>>> from bayes_scaling.prior_sets import PRIOR_SET_MODELS, load_prior_set
+>>> "joint_scaling" in PRIOR_SET_MODELS
+True
+>>> sorted(load_prior_set("language-model").models)
+['hierarchical_learning_curve', 'hierarchical_model_size', 'joint_scaling']
 """
 
 from __future__ import annotations
@@ -79,6 +87,15 @@ class PriorSetEntry:
         The published fit(s) it is derived from.
     derivation : str
         How the published numbers became this prior.
+
+    Examples
+    --------
+    >>> from bayes_scaling.prior_sets import load_prior_set
+    >>> entry = load_prior_set("speech").models["hierarchical_model_size"]["beta_p_mu"]
+    >>> entry.prior.kwargs
+    {'mu': 0.54, 'sigma': 0.25}
+    >>> entry.source
+    'Hestness et al. 2019 (speech beta_p = 0.54)'
     """
 
     prior: Prior
@@ -290,6 +307,14 @@ def prior_set_priors(name: str | None, model_type: str) -> dict[str, Prior]:
     ------
     PriorConfigError
         If the set is unknown or does not cover the model (naming the sets that do).
+
+    Examples
+    --------
+    >>> from bayes_scaling.prior_sets import prior_set_priors
+    >>> prior_set_priors("speech", "hierarchical_model_size")["beta_p_mu"].kwargs
+    {'mu': 0.54, 'sigma': 0.25}
+    >>> prior_set_priors(None, "joint_scaling")
+    {}
     """
     if name is None:
         return {}
@@ -348,6 +373,26 @@ def prior_posterior_table(fit: Any, names: list[str] | None = None, *,
         ``parameter, coord, prior_median, prior_lower, prior_upper, posterior_median,
         posterior_lower, posterior_upper``; a parameter with a ``curve`` (or other) dim
         has one row per coordinate.
+
+    Examples
+    --------
+    A fit's ``priors`` and ``prior_set`` attrs and its posterior are all it needs (here a
+    hand-made posterior of ``log_beta_mu`` with 2 chains x 100 draws):
+
+    >>> import json
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> from bayes_scaling.prior_sets import prior_posterior_table
+    >>> post = xr.Dataset({"log_beta_mu": (("chain", "draw"),
+    ...                                    np.linspace(-1.2, -0.8, 200).reshape(2, 100))})
+    >>> fit = xr.DataTree.from_dict({"posterior": post})
+    >>> fit.attrs.update(model_type="hierarchical_learning_curve", prior_set="language-model",
+    ...                  priors=json.dumps({"log_beta_mu": {"dist": "Normal", "kwargs": {
+    ...                      "mu": -1.85, "sigma": 0.6}}}))
+    >>> row = prior_posterior_table(fit, ci_prob=0.9).iloc[0]
+    >>> print(f"{row['parameter']}: prior median {row['prior_median']:.1f}, "
+    ...       f"posterior median {row['posterior_median']:.1f}")
+    log_beta_mu: prior median -1.8, posterior median -1.0
     """
     prob, _ = ci_defaults(ci_prob, None)
     priors = {k: Prior.from_dict(v, name=k) for k, v in json.loads(fit.attrs["priors"]).items()}
@@ -376,7 +421,8 @@ def prior_posterior_table(fit: Any, names: list[str] | None = None, *,
             coords, values = [""], stacked.values[None, :]
         for c, v in zip(coords, values, strict=True):
             p_lo, p_med, p_hi = np.quantile(v, q)
-            rows.append({"parameter": n, "coord": c, "prior_median": med,
-                         "prior_lower": lo, "prior_upper": hi, "posterior_median": p_med,
-                         "posterior_lower": p_lo, "posterior_upper": p_hi})
+            rows.append({"parameter": n, "coord": c, "prior_median": float(med),
+                         "prior_lower": float(lo), "prior_upper": float(hi),
+                         "posterior_median": float(p_med), "posterior_lower": float(p_lo),
+                         "posterior_upper": float(p_hi)})
     return pd.DataFrame(rows)
