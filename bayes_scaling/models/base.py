@@ -175,12 +175,14 @@ class ScalingModel(ABC):
     default_target_accept: ClassVar[float] = 0.9
     #: nutpie's low-rank mass-matrix adaptation when the sampler config leaves it unset.
     default_low_rank_mass_matrix: ClassVar[bool] = False
+    #: Name of the literature prior set the priors came from (None: no set; models whose
+    #: constructor does not take one, such as ``CurveFormModel``, keep this default).
+    prior_set: str | None = None
 
     def __init__(self, data: ScalingData, *, priors: Any = None,
                  prior_set: str | None = None) -> None:
         self.data = data
         self.user_priors = priors
-        #: name of the literature prior set (``priors/literature/<name>.yaml``) or None
         self.prior_set = prior_set
         self.priors: dict[str, Prior] = resolve_priors(
             self.model_type, self.prior_names, priors,
