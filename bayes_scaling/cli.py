@@ -357,6 +357,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     out = ensure_writable(args.out, overwrite=args.force)  # refuse before sampling
     _say(f"fitting the {args.model} model to {args.data} ...")
+    if args.prior_set:
+        _say(f"priors: literature set {args.prior_set!r} over the packaged defaults (sources: "
+             f"bayes-scaling priors info {args.prior_set})")
     fit = fit_model(args.model, args.data, sampler=_sampler(args), priors=args.priors,
                     mirror=args.mirror, exclude_unfittable=args.exclude_unfittable,
                     robust=args.robust, form=args.form, trend=args.trend,
