@@ -231,3 +231,24 @@ def test_cli_fit_refuses_an_uncovering_set_before_sampling(tmp_path, capsys, mon
     assert code == 2
     assert "unknown prior set 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "f.nc").exists()
+
+
+def test_joint_and_model_size_models_build_with_the_language_model_set():
+    import pandas as pd
+
+    from bayes_scaling.datasets import load_dataset
+
+    rows = [{"domain": "lm", "curve": "c", "params": n, "data": d,
+             "loss": 1.69 + 406.4 / n**0.34 + 410.7 / d**0.28}
+            for n in (1e7, 3e7, 1e8, 3e8) for d in (1e9, 3e9, 1e10)]
+    chosen = load_prior_set("language-model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # weak-identification notes of a 12-row table
+        joint = JointScalingLaw(pd.DataFrame(rows), prior_set="language-model")
+        size = HierarchicalModelSize(load_dataset("mlp-learning-curves"),
+                                     prior_set="language-model")
+    assert {k: joint.priors[k] for k in ("alpha", "beta")} == chosen.priors_for("joint_scaling")
+    assert size.priors["beta_p_mu"] == chosen.priors_for("hierarchical_model_size")["beta_p_mu"]
+    # sampled as slopes at the reference point, the exponents' prior carried over
+    assert {"alpha", "beta", "log_params_elasticity"} <= set(joint.build_model().named_vars)
+    assert "beta_p_mu" in {rv.name for rv in size.build_model().free_RVs}
