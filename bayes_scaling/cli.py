@@ -102,6 +102,12 @@ def _sampler(args: argparse.Namespace) -> SamplerConfig:
                          auto_remedy=args.auto_remedy)
 
 
+#: Help of ``--prior-set`` (fit, report).
+PRIOR_SET_HELP = ("literature prior set replacing the default priors it names (exponents, "
+                  "model-size exponent); see `bayes-scaling priors list`. Precedence: --priors "
+                  "> --prior-set > data-driven > packaged defaults")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bayes-scaling",
@@ -144,6 +150,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="leave out curves that cannot be fitted (one size, or the same "
                              "metric at every point) and analyse the rest; the report lists "
                              "what was left out and why")
+    report.add_argument("--prior-set", default=None, metavar="NAME",
+                        help=PRIOR_SET_HELP + "; used by every fit whose model it covers, shown "
+                             "next to the posteriors")
     report.add_argument("--mirror", help="offline mirror folder for public datasets")
     report.add_argument("--force", action="store_true", help="replace an earlier report")
     report.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
@@ -171,7 +180,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           "metric at every point) and fit the rest, instead of refusing the "
                           "table; what was left out and why is printed and stored in the "
                           "fit's excluded_curves attr")
-    fit.add_argument("--priors", help="YAML file overriding the packaged priors")
+    fit.add_argument("--priors", help="YAML file overriding the packaged priors (and the "
+                                      "prior set's)")
+    fit.add_argument("--prior-set", default=None, metavar="NAME", help=PRIOR_SET_HELP)
     fit.add_argument("--mirror", help="offline mirror folder for public datasets")
     fit.add_argument("--force", action="store_true", help="replace an existing fit file")
     fit.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
@@ -256,6 +267,14 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--save-fits", action="store_true", help="also save every fit (NetCDF)")
     compare.add_argument("--force", action="store_true", help="replace existing outputs")
 
+    pr = sub.add_parser("priors", help="literature prior sets (--prior-set NAME): list, info")
+    pr_sub = pr.add_subparsers(dest="action", required=True)
+    pr_sub.add_parser("list", help="one row per set and model it covers, with its sources "
+                                   "(CSV on stdout)")
+    pr_info = pr_sub.add_parser("info", help="one set: every prior with its source and "
+                                             "derivation (JSON on stdout)")
+    pr_info.add_argument("name")
+
     ds = sub.add_parser("datasets", help="registered datasets: list, info, fetch")
     ds_sub = ds.add_subparsers(dest="action", required=True)
     ds_sub.add_parser("list", help="list registered datasets (CSV on stdout)")
@@ -315,7 +334,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                           compute_growth_per_year=args.compute_growth_per_year,
                           exclude_unfittable=args.exclude_unfittable,
                           overwrite=args.force, mirror=args.mirror,
-                          command=["bayes-scaling", *args.argv])
+                          command=["bayes-scaling", *args.argv], prior_set=args.prior_set)
     return _finish_report(result, args.strict)
 
 
@@ -338,10 +357,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     out = ensure_writable(args.out, overwrite=args.force)  # refuse before sampling
     _say(f"fitting the {args.model} model to {args.data} ...")
+    if args.prior_set:
+        _say(f"priors: literature set {args.prior_set!r} over the packaged defaults (sources: "
+             f"bayes-scaling priors info {args.prior_set})")
     fit = fit_model(args.model, args.data, sampler=_sampler(args), priors=args.priors,
                     mirror=args.mirror, exclude_unfittable=args.exclude_unfittable,
                     robust=args.robust, form=args.form, trend=args.trend,
-                    frontier=args.frontier)
+                    frontier=args.frontier, prior_set=args.prior_set)
     save_fit(fit, out, overwrite=args.force)
     report = fit_report(fit)
     _say(f"fit written to {out}")
@@ -511,9 +533,26 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_priors(args: argparse.Namespace) -> int:
+    from bayes_scaling.prior_sets import load_prior_set, prior_sets_table
+
+    if args.action == "list":
+        prior_sets_table().to_csv(sys.stdout, index=False)
+        return 0
+    chosen = load_prior_set(args.name)
+    info = {"name": chosen.name, "description": chosen.description,
+            "references": list(chosen.references),
+            "models": {model: {key: {"prior": e.prior.to_dict(), "source": e.source,
+                                     "derivation": e.derivation}
+                               for key, e in entries.items()}
+                       for model, entries in chosen.models.items()}}
+    print(json.dumps(info, indent=2))
+    return 0
+
+
 COMMANDS = {"demo": _cmd_demo, "report": _cmd_report, "fit": _cmd_fit, "project": _cmd_project,
             "plot": _cmd_plot, "predict": _cmd_predict, "compare": _cmd_compare,
-            "datasets": _cmd_datasets}
+            "datasets": _cmd_datasets, "priors": _cmd_priors}
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object,

@@ -9,10 +9,13 @@ raise :class:`~bayes_scaling.errors.PriorConfigError` with a hint.
 Why not depend on pymc-extras? Its 0.15.1 release pins ``pymc<6.4``; we follow its
 dict form so that a later switch is a drop-in, without holding PyMC back.
 
-Precedence, written once: **user > data-driven > packaged default**. Packaged
-defaults come from ``priors/<model>.yaml``; a model may then centre a prior on the
-data (documented in that model, e.g. the log-scale of each curve at its reference
-size); a user override (``priors={...}`` or ``--priors FILE``) replaces both.
+Precedence, written once: **user > prior set > data-driven > packaged default**.
+Packaged defaults come from ``priors/<model>.yaml``; a model may then centre a prior on
+the data (documented in that model, e.g. the log-scale of each curve at its reference
+size); a literature prior set (``prior_set="language-model"`` or ``--prior-set NAME``,
+:mod:`bayes_scaling.prior_sets`, ``priors/literature/<name>.yaml``) replaces the
+defaults of the entries it names (exponents, model-size exponents); a user override
+(``priors={...}`` or ``--priors FILE``) replaces any entry, whatever gave it.
 """
 
 from __future__ import annotations
@@ -223,10 +226,27 @@ def load_default_priors(model_type: str, *, valid_names: tuple[str, ...]) -> dic
 
 
 def resolve_priors(
-    model_type: str, valid_names: tuple[str, ...], user: Mapping[str, Any] | str | Path | None
+    model_type: str, valid_names: tuple[str, ...], user: Mapping[str, Any] | str | Path | None,
+    *, prior_set: Mapping[str, Prior] | None = None,
 ) -> dict[str, Prior]:
-    """Packaged defaults overridden by the user's priors (a mapping or a YAML path)."""
+    """Packaged defaults, replaced by a prior set's entries, replaced by the user's priors.
+
+    Parameters
+    ----------
+    model_type : str
+        The model (its defaults are ``priors/<model_type>.yaml``).
+    valid_names : tuple of str
+        The model's prior names.
+    user : mapping, str, pathlib.Path or None
+        The user's priors: a mapping or a YAML path (highest precedence).
+    prior_set : mapping of str to Prior, optional
+        The priors a literature set gives this model
+        (:func:`bayes_scaling.prior_sets.prior_set_priors`).
+    """
     priors = load_default_priors(model_type, valid_names=valid_names)
+    if prior_set:
+        priors.update(parse_priors({k: Prior.from_dict(v, name=k) for k, v in prior_set.items()},
+                                   valid_names=valid_names, source="prior set"))
     if user is None:
         return priors
     if isinstance(user, str | Path):

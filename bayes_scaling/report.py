@@ -60,6 +60,7 @@ from bayes_scaling.report_workflows import (
     DEFAULT_FORMS,
     REPORT_KINDS,
     Findings,
+    check_report_prior_set,
     choose_kind,
     default_targets,
     run_findings,
@@ -247,6 +248,8 @@ def _command(inp: _Input, out: Path, settings: dict[str, Any]) -> str:
         parts.append("--exclude-unfittable")
     if settings["mirror"] is not None:
         parts += ["--mirror", str(settings["mirror"])]
+    if settings.get("prior_set"):
+        parts += ["--prior-set", settings["prior_set"]]
     return shlex.join(parts)
 
 
@@ -257,7 +260,8 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
                  compute_growth_per_year: float | None = None,
                  exclude_unfittable: bool = False, overwrite: bool = False,
                  mirror: str | Path | None = None,
-                 command: Sequence[str] | None = None) -> ReportResult:
+                 command: Sequence[str] | None = None,
+                 prior_set: str | None = None) -> ReportResult:
     """Fit a table, check, project and compare, and write a report folder.
 
     Parameters
@@ -298,6 +302,10 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
         Offline mirror of the public dataset files.
     command : sequence of str, optional
         The command line that asked for the report (recorded in the manifest).
+    prior_set : str, optional
+        A literature prior set (:mod:`bayes_scaling.prior_sets`) for every fit whose model
+        it covers (it must cover the kind's main model); the report names it and shows its
+        priors next to their posteriors.
 
     Returns
     -------
@@ -351,13 +359,15 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
     if exclude_unfittable:
         _exclude_unfittable(inp)
     kind = model or choose_kind(inp.table)
+    check_report_prior_set(prior_set, kind)  # before fitting
     targets = [str(t) for t in (targets or default_targets(kind, inp.table))]
     settings = {"model": kind, "targets": targets, "sampler": asdict(sampler),
                 "smc": asdict(smc), "forms": list(forms) if kind == "learning-curve" else [],
                 "hypotheses": None if hypotheses is None else list(hypotheses),
                 "compute_growth_per_year": compute_growth_per_year,
                 "exclude_unfittable": bool(exclude_unfittable),
-                "mirror": None if mirror is None else str(mirror)}
+                "mirror": None if mirror is None else str(mirror),
+                "prior_set": prior_set}
     tmp = _partial_folder(out)  # before fitting: an unwritable --out fails fast
     findings = None
     try:
@@ -366,7 +376,7 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
             findings = run_findings(kind, inp.table, sampler=sampler, smc=smc,
                                     targets=targets, forms=forms, hypotheses=hypotheses,
                                     compute_growth_per_year=compute_growth_per_year,
-                                    dataset=inp.dataset)
+                                    dataset=inp.dataset, prior_set=prior_set)
         if inp.excluded is not None:  # saved with the fits, under their content hash
             for fit in findings.fits.values():
                 fit.attrs["excluded_curves"] = json.dumps(inp.excluded)
@@ -516,7 +526,9 @@ def _markdown(findings: Findings, inp: _Input, settings: dict[str, Any], others:
               f"{'on' if SamplerConfig(**s).remedy_on() else 'off'}",
               f"- SMC (comparison, hypotheses): {m['chains']} chains x {m['draws']} "
               f"particles, seed {m['seed']}",
-              f"- targets: {', '.join(f'`{t}`' for t in settings['targets'])}"]
+              f"- targets: {', '.join(f'`{t}`' for t in settings['targets'])}",
+              "- priors: " + (f"literature prior set `{settings['prior_set']}`"
+                              if settings.get("prior_set") else "packaged defaults")]
     if settings["forms"]:
         lines.append(f"- compared forms: {', '.join(f'`{f}`' for f in settings['forms'])}")
     if settings["compute_growth_per_year"] is not None:

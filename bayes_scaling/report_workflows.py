@@ -124,6 +124,61 @@ def default_targets(kind: str, data: ScalingData) -> tuple[str, ...]:
     return ("x0.8", "x0.5")
 
 
+def covered_prior_set(prior_set: str | None, model_type: str) -> str | None:
+    """``prior_set`` if it covers ``model_type``, else ``None`` (that model keeps its
+    defaults; :func:`prior_set_notes` says so in the report)."""
+    from bayes_scaling.prior_sets import load_prior_set
+
+    if prior_set is None or model_type not in load_prior_set(prior_set).models:
+        return None
+    return prior_set
+
+
+def add_prior_set_findings(found: Findings, prior_set: str | None) -> None:
+    """Name the prior set in the report's settings and add, per fit that used it, the
+    prior vs posterior table of the parameters it sets."""
+    from bayes_scaling.prior_sets import load_prior_set, prior_posterior_table
+
+    if prior_set is None:
+        return
+    chosen = load_prior_set(prior_set)
+    used = [n for n, f in found.fits.items() if f.attrs.get("prior_set") == prior_set]
+    unused = [n for n in found.fits if n not in used]
+    found.notes.append(f"literature prior set `{prior_set}` ({chosen.description.strip()}) "
+                       f"used by: {', '.join(used) or 'no fit'}"
+                       + (f"; default priors for: {', '.join(unused)} (not covered by the "
+                          "set)" if unused else ""))
+    for name in used:
+        found.tables.append(Table(
+            f"prior_vs_posterior_{name}", "parameters",
+            f"Prior (set `{prior_set}`) vs posterior, {name} fit",
+            prior_posterior_table(found.fits[name]),
+            note="Median and central interval (ArviZ's stats.ci_prob) of the priors the set "
+                 "replaces and of their posteriors; sources and derivations in "
+                 f"priors/literature/{prior_set}.yaml (`bayes-scaling priors info "
+                 f"{prior_set}`)."))
+
+
+#: The model of each report kind that a prior set must cover.
+REPORT_MAIN_MODEL: dict[str, str] = {"learning-curve": "hierarchical_learning_curve",
+                                     "compute-scaling": "compute_scaling",
+                                     "joint": "joint_scaling"}
+
+
+def check_report_prior_set(prior_set: str | None, kind: str) -> None:
+    """Refuse, before any fit, a prior set that does not cover the report's main model.
+
+    Raises
+    ------
+    PriorConfigError
+        Unknown set, or one without priors for the main model (naming the sets that do).
+    """
+    from bayes_scaling.prior_sets import load_prior_set
+
+    if prior_set is not None:
+        load_prior_set(prior_set).priors_for(REPORT_MAIN_MODEL[kind])
+
+
 def parameter_table(fit: xr.DataTree) -> pd.DataFrame:
     """ArviZ summary of the interpretable parameters of any fit (:data:`PARAMETERS`)."""
     names = [v for v in PARAMETERS if v in fit["posterior"]]
@@ -202,7 +257,8 @@ def _averaged_forms_projection(found: Findings, targets: list[str]) -> None:
 def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
                             targets: Sequence[str], forms: Sequence[str],
                             hypotheses: Sequence[str] | None,
-                            compute_growth_per_year: float | None) -> Findings:
+                            compute_growth_per_year: float | None,
+                            prior_set: str | None = None) -> Findings:
     """Learning curves (+ model size), projections, form comparison, hypotheses."""
     from bayes_scaling.comparison import compare_forms
     from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize
@@ -216,15 +272,20 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
     from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
 
     found = Findings("learning-curve", "HierarchicalLearningCurve")
-    found.add_fit("learning_curve", HierarchicalLearningCurve(data).fit(sampler))
+    found.add_fit("learning_curve", HierarchicalLearningCurve(
+        data, prior_set=covered_prior_set(prior_set, HierarchicalLearningCurve.model_type),
+    ).fit(sampler))
     fit = found.fits["learning_curve"]
     size_fit = None
     if has_width_sweep(data):
         found.model += " + HierarchicalModelSize"
-        found.add_fit("model_size", HierarchicalModelSize(data).fit(sampler))
+        found.add_fit("model_size", HierarchicalModelSize(
+            data, prior_set=covered_prior_set(prior_set, HierarchicalModelSize.model_type),
+        ).fit(sampler))
         size_fit = found.fits["model_size"]
     found.tables.append(Table("parameters", "parameters", "Learning-curve parameters",
                               parameter_table(fit), index=True))
+    add_prior_set_findings(found, prior_set)
     projection = project_growth(fit, list(targets), model_size_fit=size_fit,
                                 compute_growth_per_year=compute_growth_per_year)
     growth = summarize_projection(projection)
@@ -296,7 +357,8 @@ def _hypothesis(found: Findings, name: str, data: ScalingData, smc: SMCConfig,
 
 
 def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
-                     targets: Sequence[str], hypotheses: Sequence[str] | None) -> Findings:
+                     targets: Sequence[str], hypotheses: Sequence[str] | None,
+                     prior_set: str | None = None) -> Findings:
     """Thompson-style compute scaling: degree k, compute to targets, progress, hypothesis."""
     from bayes_scaling.compute_projection import (
         project_compute_growth,
@@ -314,10 +376,12 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     trend = "year" in data.frame
     found = Findings("compute-scaling", "HierarchicalComputeScaling (polynomial"
                      + (", year trend)" if trend else ")"))
-    found.add_fit("compute_scaling", HierarchicalComputeScaling(data, trend=trend).fit(sampler))
+    found.add_fit("compute_scaling", HierarchicalComputeScaling(
+        data, trend=trend, prior_set=prior_set).fit(sampler))
     fit = found.fits["compute_scaling"]
     found.tables.append(Table("parameters", "parameters", "Compute-scaling parameters",
                               parameter_table(fit), index=True))
+    add_prior_set_findings(found, prior_set)
     degree = summarize_degree_fit(fit)
     found.tables.append(Table("degree", "projections", "Fitted compute-polynomial degree k",
                               degree, show=_shown(degree, DEGREE_COLUMNS)))
@@ -347,7 +411,7 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
 
 
 def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequence[str],
-                   dataset: str | None) -> Findings:
+                   dataset: str | None, prior_set: str | None = None) -> Findings:
     """Chinchilla-style joint law: allocation, compute to targets, published fits."""
     from bayes_scaling.allocation import compute_optimal_allocation, summarize_allocation
     from bayes_scaling.fit_projection import project_fit
@@ -356,10 +420,11 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     from bayes_scaling.plotting import plot_joint_scaling, plot_projection_forest
 
     found = Findings("joint", "JointScalingLaw")
-    found.add_fit("joint", JointScalingLaw(data).fit(sampler))
+    found.add_fit("joint", JointScalingLaw(data, prior_set=prior_set).fit(sampler))
     fit = found.fits["joint"]
     found.tables.append(Table("parameters", "parameters", "Joint-law parameters",
                               parameter_table(fit), index=True))
+    add_prior_set_findings(found, prior_set)
     if dataset == "chinchilla-epoch2024":
         found.tables.append(Table("published_fits", "parameters",
                                   "Posterior vs the published fits (Epoch 2024, Hoffmann 2022)",
@@ -387,15 +452,19 @@ def run_findings(kind: str, data: ScalingData, *, sampler: SamplerConfig, smc: S
                  targets: Sequence[str], forms: Sequence[str] = DEFAULT_FORMS,
                  hypotheses: Sequence[str] | None = None,
                  compute_growth_per_year: float | None = None,
-                 dataset: str | None = None) -> Findings:
-    """Run the analysis of ``kind`` (see :data:`REPORT_KINDS`)."""
+                 dataset: str | None = None, prior_set: str | None = None) -> Findings:
+    """Run the analysis of ``kind`` (see :data:`REPORT_KINDS`); ``prior_set`` is used by the
+    fits whose model it covers (the main model must be covered: checked by
+    :func:`check_report_prior_set` before fitting)."""
     if kind == "learning-curve":
         return learning_curve_findings(data, sampler=sampler, smc=smc, targets=targets,
                                        forms=forms, hypotheses=hypotheses,
-                                       compute_growth_per_year=compute_growth_per_year)
+                                       compute_growth_per_year=compute_growth_per_year,
+                                       prior_set=prior_set)
     if kind == "compute-scaling":
         return compute_findings(data, sampler=sampler, smc=smc, targets=targets,
-                                hypotheses=hypotheses)
+                                hypotheses=hypotheses, prior_set=prior_set)
     if kind == "joint":
-        return joint_findings(data, sampler=sampler, targets=targets, dataset=dataset)
+        return joint_findings(data, sampler=sampler, targets=targets, dataset=dataset,
+                              prior_set=prior_set)
     raise ModelConfigError(f"unknown report model {kind!r}; valid: {list(REPORT_KINDS)}")

@@ -125,3 +125,18 @@ def test_score_coverage_from_draws():
     table = extrapolation.score(predict, frame)
     assert table.loc[0, "coverage_0.95"] == 1.0 and table.loc[0, "intervals"]
     assert point_fits.ESTIMATORS == ("M1", "M2", "M3", "M4")
+
+
+def test_prior_sets_benchmark_fits_the_smallest_sizes_and_holds_out_the_rest():
+    from bayes_scaling.prior_sets import load_prior_set
+    from benchmarks.prior_sets import FIT_SIZES, TABLE_PRIOR_SETS, load_table
+
+    for prior_set in TABLE_PRIOR_SETS.values():  # every set named there exists
+        assert "hierarchical_learning_curve" in load_prior_set(prior_set).models
+    table = load_table("mlp-learning-curves")
+    for _, curve in table.groupby(["domain", "curve"]):
+        fitted = np.sort(curve.loc[curve["split"] == "fit", "data"].unique())
+        held = curve.loc[curve["split"] == "holdout", "data"]
+        assert len(fitted) == FIT_SIZES and (held > fitted[-1]).all() and len(held)
+    with pytest.raises(KeyError, match=r"unknown table 'nope'"):
+        load_table("nope")

@@ -37,6 +37,7 @@ PUBLIC_MODULES = [
     "bayes_scaling",
     "bayes_scaling.datasets",
     "bayes_scaling.models",
+    "bayes_scaling.prior_sets",
     "bayes_scaling.diagnostics",
     "bayes_scaling.identification",
     "bayes_scaling.projection",

@@ -219,6 +219,43 @@ def test_report_and_demo_commands(embedded, cached, tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["cli"]  # no temporary folders left
 
 
+def test_report_passes_and_names_the_prior_set(embedded, cached, tmp_path, capsys):
+    out = tmp_path / "with-set"
+    argv = ["report", "mlp-learning-curves", "--out", str(out), "--forms", ",".join(FORMS),
+            "--hypotheses", "none", "--prior-set", "image-classification", "--no-progress"]
+    assert main(argv) == 0
+    assert cached[-1]["prior_set"] == "image-classification"
+    text = (out / "report.md").read_text()
+    assert "- priors: literature prior set `image-classification`" in text
+    assert "--prior-set image-classification" in text  # in the reproduce command
+    assert json.loads((out / "manifest.json").read_text())["settings"]["prior_set"] == (
+        "image-classification")
+    # a set that does not cover the analysis' main model is refused before fitting
+    assert main(["report", "mlp-learning-curves", "--out", str(tmp_path / "joint"),
+                 "--model", "joint", "--prior-set", "speech"]) == 2
+    assert "sets that cover joint_scaling: ['language-model']" in capsys.readouterr().err
+    assert not (tmp_path / "joint").exists()
+
+
+def test_prior_set_findings_note_and_prior_vs_posterior_table():
+    from _mockfit import mock_fit
+
+    from bayes_scaling.report_workflows import Findings, add_prior_set_findings
+
+    found = Findings("learning-curve", "HierarchicalLearningCurve")
+    fit = mock_fit().copy()
+    fit.attrs["prior_set"] = "language-model"
+    found.fits["learning_curve"] = fit
+    found.fits["model_size"] = mock_fit()  # no prior_set attr: used the defaults
+    add_prior_set_findings(found, "language-model")
+    assert found.notes[-1].startswith("literature prior set `language-model`")
+    assert "used by: learning_curve; default priors for: model_size" in found.notes[-1]
+    (table,) = [t for t in found.tables if t.name == "prior_vs_posterior_learning_curve"]
+    assert table.frame["parameter"].tolist() == ["log_beta_mu"]
+    add_prior_set_findings(found, None)  # no set: nothing added
+    assert len(found.tables) == 1
+
+
 @needs_mirror
 def test_report_on_thompson_imagenet_from_the_mirror(tmp_path, monkeypatch):
     monkeypatch.setenv("BAYES_SCALING_CACHE", str(tmp_path / "cache"))

@@ -190,3 +190,49 @@ def test_targets_regressions(doc, match):
     or accepted an infinite value."""
     with pytest.raises(PriorConfigError, match=match):
         parse_targets_file(doc)
+
+
+# -- literature prior sets -------------------------------------------------------------------
+
+def _set_paths(doc: object, prefix: tuple = ()) -> list[tuple]:
+    """Every key path of a parsed prior-set document (mappings only)."""
+    out = [prefix]
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            out += _set_paths(value, (*prefix, key))
+    return out
+
+
+def _shipped_set() -> dict:
+    from bayes_scaling.prior_sets import prior_set_dir
+
+    return yaml.safe_load((prior_set_dir() / "language-model.yaml").read_text(encoding="utf-8"))
+
+
+@given(where=st.integers(min_value=0), value=_yaml_tree())
+def test_prior_set_with_a_random_part_replaced_is_validated_or_refused(where, value):
+    from bayes_scaling.prior_sets import PriorSet, parse_prior_set
+
+    doc = _shipped_set()
+    paths = _set_paths(doc)
+    path = paths[where % len(paths)]
+    try:
+        new = yaml.safe_load(value)
+    except yaml.YAMLError:
+        new = value
+    if not path:
+        doc = new
+    else:
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = new
+    try:
+        result = parse_prior_set(doc, source="fuzz.yaml")
+    except PriorConfigError as exc:
+        assert str(exc)
+        return
+    assert isinstance(result, PriorSet)
+    for entries in result.models.values():
+        for entry in entries.values():
+            assert isinstance(entry.prior, Prior) and entry.source and entry.derivation

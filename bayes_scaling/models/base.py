@@ -36,6 +36,7 @@ from bayes_scaling.diagnostics import (
     remedy_settings,
 )
 from bayes_scaling.errors import FitDiagnosticsWarning, ModelConfigError
+from bayes_scaling.prior_sets import prior_set_priors
 from bayes_scaling.priors import Prior, resolve_priors
 
 logger = logging.getLogger(__name__)
@@ -174,11 +175,18 @@ class ScalingModel(ABC):
     default_target_accept: ClassVar[float] = 0.9
     #: nutpie's low-rank mass-matrix adaptation when the sampler config leaves it unset.
     default_low_rank_mass_matrix: ClassVar[bool] = False
+    #: Name of the literature prior set the priors came from (None: no set; models whose
+    #: constructor does not take one, such as ``CurveFormModel``, keep this default).
+    prior_set: str | None = None
 
-    def __init__(self, data: ScalingData, *, priors: Any = None) -> None:
+    def __init__(self, data: ScalingData, *, priors: Any = None,
+                 prior_set: str | None = None) -> None:
         self.data = data
         self.user_priors = priors
-        self.priors: dict[str, Prior] = resolve_priors(self.model_type, self.prior_names, priors)
+        self.prior_set = prior_set
+        self.priors: dict[str, Prior] = resolve_priors(
+            self.model_type, self.prior_names, priors,
+            prior_set=prior_set_priors(prior_set, self.model_type))
         self._model: pm.Model | None = None
 
     @abstractmethod
@@ -339,6 +347,8 @@ class ScalingModel(ABC):
                 "sampled_vars": json.dumps([rv.name for rv in self.build_model().free_RVs]),
             }
         )
+        if self.prior_set is not None:
+            tree.attrs["prior_set"] = self.prior_set
         report = check_fit(tree, warn=True)
         tree.attrs["diagnostics"] = json.dumps(report.to_dict(), sort_keys=True)
         return tree

@@ -275,6 +275,10 @@ class HierarchicalComputeScaling(ScalingModel):
     priors : mapping or path, optional
         Overrides of ``priors/compute_scaling.yaml``. Names the chosen settings do not use
         (e.g. ``tau_mu`` without ``trend``) are rejected.
+    prior_set : str, optional
+        A literature prior set (:func:`bayes_scaling.prior_sets.list_prior_sets`, e.g.
+        ``"language-model"``) replacing the default priors it names; ``priors`` still
+        override it (precedence: user > prior set > data-driven > default).
     compute_kind : str, optional
         What ``compute`` measures (``"hardware"``, ``"network"``, ...); default: read from
         the data's notes, else ``"unknown"``.
@@ -300,6 +304,7 @@ class HierarchicalComputeScaling(ScalingModel):
 
     def __init__(self, data: Any, *, form: Form = "polynomial", trend: bool = False,
                  frontier: bool = False, robust: bool = True, priors: Any = None,
+                 prior_set: str | None = None,
                  compute_kind: str | None = None) -> None:
         if form not in FORMS:
             raise ModelConfigError(f"form must be one of {list(FORMS)}, got {form!r}")
@@ -344,7 +349,8 @@ class HierarchicalComputeScaling(ScalingModel):
             selected = frame
         self._check_user_priors(priors)
         super().__init__(ScalingData(selected, size=SIZE, source=table.source,
-                                     notes=table.notes), priors=priors)
+                                     notes=table.notes), priors=priors,
+                         prior_set=prior_set)
         self.priors = {k: v for k, v in self.priors.items() if k in self.used_prior_names}
         self.identification = check_identification(self.data)
         self._prepare()

@@ -217,6 +217,10 @@ class JointScalingLaw(ScalingModel):
         for the Huber loss of Hoffmann et al.); ``False``: Normal.
     priors : mapping or path, optional
         Overrides of the packaged priors (``priors/joint_scaling.yaml``).
+    prior_set : str, optional
+        A literature prior set (:func:`bayes_scaling.prior_sets.list_prior_sets`, e.g.
+        ``"language-model"``) replacing the default priors it names; ``priors`` still
+        override it (precedence: user > prior set > data-driven > default).
     discrepancy : bool, default False
         Add the Brownian discrepancy along log ``N`` and log ``D`` (see the module
         docstring; best with ``robust=False``, which integrates its knots out);
@@ -282,6 +286,7 @@ class JointScalingLaw(ScalingModel):
     )
 
     def __init__(self, data: Any, *, robust: bool = True, priors: Any = None,
+                 prior_set: str | None = None,
                  discrepancy: bool = False, discrepancy_knots: int = DEFAULT_KNOTS,
                  parameterization: str = "slope") -> None:
         for name, value in (("robust", robust), ("discrepancy", discrepancy)):
@@ -304,7 +309,7 @@ class JointScalingLaw(ScalingModel):
         fit_rows = table.split("fit")
         if fit_rows.frame.empty:
             raise ModelConfigError("no rows with split == 'fit' to fit the model on")
-        super().__init__(fit_rows, priors=priors)
+        super().__init__(fit_rows, priors=priors, prior_set=prior_set)
         frame = self.data.frame
         index = CurveIndex.from_frame(frame)
         self.index = index

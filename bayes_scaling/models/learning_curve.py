@@ -181,6 +181,10 @@ class HierarchicalLearningCurve(ScalingModel):
         Rows with ``split == "holdout"`` are not fitted.
     priors : mapping or path, optional
         Overrides of the packaged priors (``priors/hierarchical_learning_curve.yaml``).
+    prior_set : str, optional
+        A literature prior set (:func:`bayes_scaling.prior_sets.list_prior_sets`, e.g.
+        ``"language-model"``) replacing the default priors it names; ``priors`` still
+        override it (precedence: user > prior set > data-driven > default).
     robust : bool, default False
         Student-t likelihood on the log scale (``noise_nu`` degrees of freedom),
         for tables with outliers.
@@ -268,7 +272,8 @@ class HierarchicalLearningCurve(ScalingModel):
     #: ESS (BENCHMARKS.md section 6).
     default_low_rank_mass_matrix: ClassVar[bool] = False
 
-    def __init__(self, data: Any, *, priors: Any = None, robust: bool = False,
+    def __init__(self, data: Any, *, priors: Any = None, prior_set: str | None = None,
+                 robust: bool = False,
                  curve_parameterization: str = "non_centered", discrepancy: bool = True,
                  discrepancy_knots: int = DEFAULT_KNOTS,
                  discrepancy_kernel: str = "integrated",
@@ -309,7 +314,8 @@ class HierarchicalLearningCurve(ScalingModel):
         if fit_rows.empty:
             raise ModelConfigError("no rows with split == 'fit' to fit the model on")
         selected = best_model_size_rows(fit_rows, metric=table.metric, size="data")
-        super().__init__(ScalingData(selected, size="data", source=table.source), priors=priors)
+        super().__init__(ScalingData(selected, size="data", source=table.source), priors=priors,
+                         prior_set=prior_set)
         self.source_table = table
         self.identification = check_identification(self.data)
         frame = self.data.frame

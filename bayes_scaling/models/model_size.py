@@ -96,6 +96,10 @@ class HierarchicalModelSize(ScalingModel):
         Tidy table with a width sweep (``params``) at several ``data`` sizes.
     priors : mapping or path, optional
         Overrides of ``priors/hierarchical_model_size.yaml``.
+    prior_set : str, optional
+        A literature prior set (:func:`bayes_scaling.prior_sets.list_prior_sets`, e.g.
+        ``"language-model"``) replacing the default priors it names; ``priors`` still
+        override it (precedence: user > prior set > data-driven > default).
 
     Examples
     --------
@@ -122,7 +126,8 @@ class HierarchicalModelSize(ScalingModel):
         "noise_sigma",
     )
 
-    def __init__(self, data: Any, *, priors: Any = None) -> None:
+    def __init__(self, data: Any, *, priors: Any = None,
+                 prior_set: str | None = None) -> None:
         table = load_table(data, size="data")
         fit_rows = table.split("fit").frame
         best = best_model_sizes(fit_rows, metric=table.metric)
@@ -139,7 +144,7 @@ class HierarchicalModelSize(ScalingModel):
                 "some shards have a single model size, so no best size can be read off: "
                 f"{[f'{d}/{c}' for d, c in swept[swept < 2].index]}; a width sweep needs "
                 ">= 2 (ideally >= 5) model sizes per shard", column="params")
-        super().__init__(table, priors=priors)
+        super().__init__(table, priors=priors, prior_set=prior_set)
         # the learning curve through each shard's best model (what the sweep measures)
         best_curve = best_model_size_rows(fit_rows, metric=table.metric, size="data")
         self.identification = check_identification(
