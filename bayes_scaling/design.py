@@ -137,6 +137,14 @@ class PreposteriorWidth:
         Kish effective sample size of each outcome's (smoothed) weights.
     pareto_k : numpy.ndarray
         PSIS Pareto ``k`` of each outcome's weights.
+
+    Examples
+    --------
+    >>> res = PreposteriorWidth(width_before=2.0, width_after=np.array([1.0, 1.4]),
+    ...                         p_reachable_before=1.0, p_reachable_after=np.ones(2),
+    ...                         ess=np.array([300.0, 250.0]), pareto_k=np.array([0.1, 0.2]))
+    >>> round(res.expected_reduction, 3), round(res.mc_error, 3)
+    (0.8, 0.2)
     """
 
     width_before: float
@@ -270,7 +278,7 @@ def candidate_costs(fit: xr.DataTree, candidates: pd.DataFrame) -> tuple[np.ndar
     >>> from bayes_scaling.datasets import load_dataset
     >>> from bayes_scaling.models import HierarchicalLearningCurve
     >>> fit = HierarchicalLearningCurve(load_dataset("mlp-learning-curves")).fit(
-    ...     draws=100, tune=200, chains=2, seed=1)
+    ...     draws=200, tune=300, chains=2, seed=1)
     >>> rows = pd.DataFrame({"domain": "digits", "curve": "mlp-1x", "data": [2000.0]})
     >>> costs, unit = candidate_costs(fit, rows)
     >>> unit, costs.tolist()  # the fit knows no model sizes: cost in training examples
@@ -331,7 +339,7 @@ def _projection_draws(fit: xr.DataTree, target: str | float,
         raise ModelConfigError(
             f"the target {target!r} is reachable in no posterior draw of {projection_of}; "
             "there is no interval to narrow (choose a reachable target)")
-    return values, name, projection_of
+    return values, ("compute" if name == "log10_compute" else name), projection_of
 
 
 def _thinned(fit: xr.DataTree, max_draws: int) -> xr.DataTree:
@@ -413,9 +421,11 @@ def rank_candidates(fit: xr.DataTree, target: str | float, candidates: pd.DataFr
     >>> import pandas as pd
     >>> from bayes_scaling.datasets import load_dataset
     >>> from bayes_scaling.models import HierarchicalLearningCurve
-    >>> from bayes_scaling.design import rank_candidates
+    >>> from bayes_scaling.design import DESIGN_MODEL_TYPES, rank_candidates
+    >>> sorted(DESIGN_MODEL_TYPES)  # the fits it supports
+    ['hierarchical_learning_curve', 'joint_scaling']
     >>> fit = HierarchicalLearningCurve(load_dataset("mlp-learning-curves")).fit(
-    ...     draws=100, tune=200, chains=2, seed=1)
+    ...     draws=200, tune=300, chains=2, seed=1)
     >>> rows = pd.DataFrame({"domain": "digits", "curve": "mlp-1x",
     ...                      "data": [3000.0, 30000.0]})
     >>> table = rank_candidates(fit, "x0.5", rows, projection_of="digits/mlp-1x",

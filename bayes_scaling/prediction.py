@@ -211,11 +211,11 @@ def predictive_draws(fit: xr.DataTree, rows: pd.DataFrame, *, seed: int = 2026,
     >>> from bayes_scaling.models import HierarchicalLearningCurve
     >>> from bayes_scaling.prediction import predictive_draws
     >>> data = load_dataset("mlp-learning-curves")
-    >>> fit = HierarchicalLearningCurve(data).fit(draws=100, tune=200, chains=2, seed=1)
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
     >>> rows = pd.DataFrame({"domain": "digits", "curve": ["mlp-1x"], "data": [2000.0]})
     >>> table, model, draws = predictive_draws(fit, rows, replicates=3)
     >>> dict(draws.sizes)
-    {'replicate': 3, 'chain': 2, 'draw': 100, 'row': 1}
+    {'replicate': 3, 'chain': 2, 'draw': 200, 'row': 1}
     """
     model_type = fit.attrs.get("model_type")
     cls: Any = MODELS.get(str(model_type))

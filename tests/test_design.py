@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from _mockfit import mock_fit
+from _paths import MIRROR, needs_mirror
 from scipy import stats
 
 from bayes_scaling.design import (
@@ -154,3 +155,83 @@ def test_bad_settings_and_unsupported_fits_are_refused() -> None:
     other.attrs["model_type"] = "compute_scaling"
     with pytest.raises(ModelConfigError, match=r"'compute_scaling'.*supports \['hier"):
         rank_candidates(other, 0.1, _rows())
+
+
+@pytest.fixture(scope="module")
+def mock_fit_file(tmp_path_factory: pytest.TempPathFactory):
+    from bayes_scaling.io import save_fit
+
+    path = tmp_path_factory.mktemp("design") / "fit.nc"
+    save_fit(mock_fit(), path)
+    return path
+
+
+def test_cli_design_writes_the_ranked_csv_and_refuses_to_overwrite(mock_fit_file, tmp_path,
+                                                                   capsys) -> None:
+    from bayes_scaling.cli import EXIT_ERROR, main
+
+    candidates = tmp_path / "candidates.csv"
+    _rows().to_csv(candidates, index=False)
+    out, plot = tmp_path / "design.csv", tmp_path / "design.png"
+    args = ["design", str(mock_fit_file), "--target", "x0.8", "--candidates", str(candidates),
+            "--of", "domain0/arch0", "--out", str(out), "--outcomes", "4", "--replicates", "2",
+            "--max-draws", "40"]
+    assert main([*args, "--plot", str(plot)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 2 and table["rank"].tolist() == [1, 2]
+    assert plot.stat().st_size > 0
+    capsys.readouterr()
+    assert main(args) == EXIT_ERROR  # exists: refused before any sampling
+    assert "already exists" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
+    bad = tmp_path / "bad.csv"
+    _rows(curve=["arch0", "nope"]).to_csv(bad, index=False)
+    assert main([*args[:4], "--candidates", str(bad), "--out", str(tmp_path / "x.csv")]) \
+        == EXIT_ERROR
+    assert "domain0/nope" in capsys.readouterr().err
+
+
+def test_plot_design_draws_the_table() -> None:
+    import matplotlib.pyplot as plt
+
+    from bayes_scaling.plotting import plot_design
+
+    table = pd.DataFrame({"domain": "d", "curve": ["a", "b", "a"], "data": [1e4, 1e4, 4e4],
+                          "cost": [1e4, 1e4, 4e4], "cost_unit": "examples",
+                          "reduction": [0.3, 0.0, 0.5], "mc_error": [0.05, 0.02, 0.1],
+                          "reduction_per_cost": [3e-5, 0.0, 1.25e-5],
+                          "refit_recommended": [False, False, True]})
+    fig, axes = plot_design(table, top=2)
+    left, right = axes.ravel()
+    assert [t.get_text() for t in left.get_yticklabels()] == ["d/a data=1e+04", "d/a data=4e+04"]
+    assert right.get_xlabel() == "cost (examples)"
+    plt.close(fig)
+    with pytest.raises(ModelConfigError, match=r"lacks column\(s\) \['reduction'"):
+        plot_design(table.drop(columns="reduction"))
+
+
+@needs_mirror
+def test_joint_law_candidates_are_ranked_with_flop_costs(monkeypatch) -> None:
+    """The joint law: (N, D) candidates, cost 6 N D FLOP (fit made with the sampler mock)."""
+    import warnings
+
+    import pymc as pm
+    from pymc.testing import mock_sample
+
+    from bayes_scaling.datasets import load_dataset
+    from bayes_scaling.models import JointScalingLaw, SamplerConfig
+
+    data = load_dataset("chinchilla-epoch2024", mirror=MIRROR)
+    monkeypatch.setattr(pm, "sample", mock_sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # prior draws: diagnostics are not the point
+        fit = JointScalingLaw(data).fit(SamplerConfig(draws=40, tune=10, chains=2, seed=1,
+                                                      sampler="pymc"))
+    rows = pd.DataFrame({"domain": "chinchilla", "curve": "hoffmann2022-fig4",
+                         "params": [1e9, 1e10], "data": [2e10, 2e11]})
+    table = rank_candidates(fit, "x0.95", rows, outcomes=4, replicates=2, max_draws=40)
+    assert (table["cost_unit"] == "FLOP").all()
+    assert sorted(table["cost"]) == pytest.approx([6 * 1e9 * 2e10, 6 * 1e10 * 2e11])
+    assert table.attrs["quantity"] == "log10 compute"
+    with pytest.raises(DataValidationError, match=r"missing column\(s\) \['params'\]"):
+        rank_candidates(fit, "x0.95", rows.drop(columns="params"))
