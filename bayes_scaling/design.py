@@ -32,6 +32,10 @@ Approximations (stated in the table's attrs and in :func:`rank_candidates`):
   ArviZ's threshold ``min(1 - 1/log10(S), 0.7)`` in more than 10% of the outcomes) is
   flagged ``refit_recommended``: its numbers are then unreliable and a refit with the
   simulated point is the honest check.
+* Reweighting updates the model as it is. A refit with a point beyond a learning curve's
+  fitted range also rebuilds the discrepancy's knot grid over the longer range (the model
+  depends on the range), which reweighting cannot do; inside the range the two agree
+  (``tests/test_design.py``, slow tier).
 * The interval is equal-tailed (``ci_prob`` from ArviZ's ``stats.ci_prob``) over the
   draws where the target is reachable, on the log10 scale (widths in decades).
 
