@@ -274,3 +274,23 @@ def test_reweighting_agrees_with_a_refit() -> None:
     refit_width = exact.width_before
     assert abs(res.width_after[0] - refit_width) < 0.15 * refit_width
     assert abs(res.width_after[0] - refit_width) < abs(res.width_before - refit_width)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--outcomes", "0"], "outcomes must be an integer >= 2"),
+    (["--replicates", "1"], "replicates must be an integer >= 2"),
+    (["--max-draws", "5"], "max_draws must be an integer >= 20"),
+    (["--ci-prob", "1.5"], "ci_prob must be in (0, 1)"),
+    (["--outcomes", "500", "--max-draws", "40"], "cannot exceed the posterior draws"),
+    (["--target", "no-such-target"], "invalid target"),
+])
+def test_cli_design_refuses_bad_settings(mock_fit_file, tmp_path, capsys, extra, message):
+    from bayes_scaling.cli import EXIT_ERROR, main
+
+    candidates = tmp_path / "candidates.csv"
+    _rows().to_csv(candidates, index=False)
+    argv = ["design", str(mock_fit_file), "--target", "x0.8", "--candidates", str(candidates),
+            "--of", "domain0", "--out", str(tmp_path / "d.csv"), *extra]
+    assert main(argv) == EXIT_ERROR
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "d.csv").exists()
