@@ -156,7 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=16)
     parser.add_argument("--max-draws", type=int, default=400)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--summarize-only", action="store_true",
+                        help="summarise the tables already in OUT/design_runs.csv (a run "
+                             "stopped early) into OUT/design.csv, without sampling")
     args = parser.parse_args(argv)
+    if args.summarize_only:
+        summary = summarize(pd.read_csv(args.out / "design_runs.csv"))
+        write_results(summary, "design", args.out)
+        print(summary.to_string(index=False))
+        return 0
     runs = []
     for i in range(args.tables):
         seed = args.first_seed + i
