@@ -48,10 +48,14 @@ CURVE = "domain0/arch0"
 RULES = ("double", "largest", "random")
 
 
+#: Model options of every fit (``--no-discrepancy`` sets ``discrepancy=False``).
+MODEL_OPTIONS: dict[str, bool] = {}
+
+
 def _fit(frame: pd.DataFrame, sampler: SamplerConfig):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # diagnostics are recorded in the fit, not needed here
-        return HierarchicalLearningCurve(frame).fit(sampler)
+        return HierarchicalLearningCurve(frame, **MODEL_OPTIONS).fit(sampler)
 
 
 def _interval(fit, target: Target, truth: float) -> dict[str, float]:
@@ -156,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=16)
     parser.add_argument("--max-draws", type=int, default=400)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-discrepancy", action="store_true",
+                        help="fit the learning curve without its discrepancy term (the model "
+                             "whose reweighting is the exact update of a refit)")
     parser.add_argument("--summarize-only", action="store_true",
                         help="summarise the tables already in OUT/design_runs.csv (a run "
                              "stopped early) into OUT/design.csv, without sampling")
@@ -165,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         write_results(summary, "design", args.out)
         print(summary.to_string(index=False))
         return 0
+    if args.no_discrepancy:
+        MODEL_OPTIONS["discrepancy"] = False
     runs = []
     for i in range(args.tables):
         seed = args.first_seed + i
