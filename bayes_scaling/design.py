@@ -34,8 +34,11 @@ Approximations (stated in the table's attrs and in :func:`rank_candidates`):
   simulated point is the honest check.
 * Reweighting updates the model as it is. A refit with a point beyond a learning curve's
   fitted range also rebuilds the discrepancy's knot grid over the longer range (the model
-  depends on the range), which reweighting cannot do; inside the range the two agree
-  (``tests/test_design.py``, slow tier).
+  depends on the range), which reweighting cannot do: under the current model a point
+  beyond the range is largely absorbed by the discrepancy's extrapolation, so the expected
+  reductions of such candidates are far smaller than what a refit gives (measured in
+  ``BENCHMARKS.md``, section 7). Inside the range the two are the same model (a slow-tier
+  test in ``tests/test_design.py`` compares them).
 * The interval is equal-tailed (``ci_prob`` from ArviZ's ``stats.ci_prob``) over the
   draws where the target is reachable, on the log10 scale (widths in decades).
 
