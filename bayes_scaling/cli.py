@@ -15,7 +15,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bayes_scaling import __version__
 from bayes_scaling.errors import (
@@ -223,6 +223,36 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", help="CSV file to write (default: CSV on stdout)")
     predict.add_argument("--force", action="store_true", help="replace an existing file")
 
+    design = sub.add_parser(
+        "design", help="rank candidate next runs by the expected narrowing of a projection's "
+                       "interval per unit of compute (learning curves, joint law)",
+        description="Preposterior analysis on the fit's posterior (importance reweighting, "
+                    "no refit): for each candidate, simulate its outcome from the posterior "
+                    "predictive, reweight the draws and measure the projection's interval.")
+    design.add_argument("fit", help="fit file (.nc) of a learning-curve or joint-law fit")
+    design.add_argument("--target", required=True,
+                        help="one target: absolute (0.05), relative (x0.5) or named")
+    design.add_argument("--candidates", required=True,
+                        help="CSV of candidate runs: domain, curve (a fitted curve), data "
+                             "(learning curve) or params and data (joint law), optional cost "
+                             "(else 6 x params x data FLOP, or the training-set size)")
+    design.add_argument("--of", dest="projection_of", default=None,
+                        help="curve (domain/curve) or domain whose projection to narrow "
+                             "(needed when the fit has several curves and domains)")
+    design.add_argument("--out", required=True, help="CSV file of the ranked candidates")
+    design.add_argument("--plot", dest="plot_out", help="image file of the ranking (optional)")
+    design.add_argument("--outcomes", type=int, default=32,
+                        help="simulated outcomes per candidate (%(default)s)")
+    design.add_argument("--replicates", type=int, default=16,
+                        help="predictive draws per posterior draw (%(default)s)")
+    design.add_argument("--max-draws", type=int, default=400,
+                        help="posterior draws used, thinned evenly (%(default)s)")
+    design.add_argument("--ci-prob", type=_finite_float, default=None,
+                        help="interval probability (default: ArviZ's stats.ci_prob)")
+    design.add_argument("--seed", type=int, default=2026, help="random seed (%(default)s)")
+    design.add_argument("--overwrite", "--force", dest="force", action="store_true",
+                        help="replace existing output files")
+
     plot = sub.add_parser("plot", help="plot a fit with credible bands (the plot matches the "
                                        "fit's model), or its forest/degree/diagnostics plot")
     plot.add_argument("fit", help="fit file (.nc)")
@@ -423,6 +453,49 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_design(args: argparse.Namespace) -> int:
+    from bayes_scaling.data import read_csv_checked
+    from bayes_scaling.design import rank_candidates
+    from bayes_scaling.io import ensure_writable, load_fit, write_atomic
+
+    for path in (args.out, args.plot_out):
+        if path:
+            ensure_writable(path, overwrite=args.force)  # refuse before any sampling
+    fit = load_fit(args.fit)
+    table = rank_candidates(fit, args.target, read_csv_checked(args.candidates),
+                            projection_of=args.projection_of, outcomes=args.outcomes,
+                            replicates=args.replicates, max_draws=args.max_draws,
+                            ci_prob=args.ci_prob, seed=args.seed)
+    write_atomic(args.out, lambda p: table.to_csv(p, index=False), overwrite=args.force)
+    _say(f"{len(table)} candidate(s) ranked for the projection of {table.attrs['projection_of']}"
+         f" ({table.attrs['quantity']}, target {args.target}); written to {args.out}")
+    flagged = int(table["refit_recommended"].sum())
+    if flagged:
+        _say(f"note: {flagged} candidate(s) have degenerate importance weights "
+             "(refit_recommended): their numbers are unreliable")
+    if args.plot_out:
+        _write_design_plot(table, args.plot_out, overwrite=args.force)
+        _say(f"plot written to {args.plot_out}")
+    return 0
+
+
+def _write_design_plot(table: Any, out: str, *, overwrite: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayes_scaling.io import write_atomic
+    from bayes_scaling.plotting.design import plot_design
+
+    fig, _ = plot_design(table)
+    suffix = Path(out).suffix.lstrip(".") or "png"
+    try:
+        write_atomic(out, lambda p: fig.savefig(p, format=suffix), overwrite=overwrite)
+    finally:
+        plt.close(fig)
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -551,8 +624,8 @@ def _cmd_priors(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": _cmd_demo, "report": _cmd_report, "fit": _cmd_fit, "project": _cmd_project,
-            "plot": _cmd_plot, "predict": _cmd_predict, "compare": _cmd_compare,
-            "datasets": _cmd_datasets, "priors": _cmd_priors}
+            "plot": _cmd_plot, "predict": _cmd_predict, "design": _cmd_design,
+            "compare": _cmd_compare, "datasets": _cmd_datasets, "priors": _cmd_priors}
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object,

@@ -318,7 +318,8 @@ def validate_frame(frame: pd.DataFrame, *, size: str = "data") -> pd.DataFrame:
 
 
 def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str],
-                             covariates: Sequence[str] = ()) -> pd.DataFrame:
+                             covariates: Sequence[str] = (),
+                             extra_positive: Sequence[str] = ()) -> pd.DataFrame:
     """Validate the rows to predict at: ``domain``, ``curve``, the size columns and covariates.
 
     Unlike :func:`validate_frame` no metric is needed (it is what is predicted); a metric
@@ -336,6 +337,10 @@ def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str],
     covariates : sequence of str, optional
         Other columns the fit needs, whole numbers (``("year",)`` for a compute-scaling
         fit with a year trend).
+    extra_positive : sequence of str, optional
+        Optional columns the caller accepts besides the tidy table's, positive finite
+        numbers where present (``("cost",)`` for the candidates of
+        :func:`bayes_scaling.design.rank_candidates`).
 
     Returns
     -------
@@ -361,10 +366,10 @@ def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str],
     dups = sorted({c for c in columns if columns.count(c) > 1})
     if dups:
         _fail(f"duplicated column name(s) {dups}; each column must appear once", column=dups[0])
-    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    valid = [*KNOWN_COLUMNS, *extra_positive]
+    unknown = [c for c in columns if c not in valid]
     if unknown:
-        _fail(f"unknown column(s) {unknown}; valid columns are {list(KNOWN_COLUMNS)}",
-              column=unknown[0])
+        _fail(f"unknown column(s) {unknown}; valid columns are {valid}", column=unknown[0])
     needed = [*ID_COLUMNS, *sizes, *covariates]
     missing = [c for c in needed if c not in columns]
     if missing:
@@ -377,7 +382,7 @@ def validate_prediction_rows(frame: pd.DataFrame, *, sizes: Sequence[str],
     for column in ID_COLUMNS:
         _check_utf8(out, column)
         out[column] = _check_text(out, column)
-    positive = [*sizes, *[c for c in (*SIZE_COLUMNS, *METRIC_COLUMNS)
+    positive = [*sizes, *[c for c in (*SIZE_COLUMNS, *METRIC_COLUMNS, *extra_positive)
                           if c in columns and c not in sizes]]
     for column in positive:
         values = _numeric(out, column)

@@ -22,10 +22,11 @@ BLOCK = "block"  # independent blocks (curves or domains) of an SMC fit
 PROB = "prob"  # probabilities of nested credible bands
 KNOT = "knot"  # interior knots of the discrepancy term along each curve
 ROW = "row"  # rows of a prediction table (bayes_scaling.prediction)
+REPLICATE = "replicate"  # independent predictive draws per posterior draw
 
 SAMPLE_DIMS: tuple[str, str] = (CHAIN, DRAW)
 
 ALL_DIMS: frozenset[str] = frozenset(
     {CHAIN, DRAW, OBS, CURVE, DOMAIN, RESOURCE, TARGET, CI_BOUND, MODEL, SIZE, QUANTILE, BLOCK,
-     PROB, KNOT, ROW}
+     PROB, KNOT, ROW, REPLICATE}
 )

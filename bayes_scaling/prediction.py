@@ -41,7 +41,7 @@ from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.models import MODELS
 from bayes_scaling.models.indexing import curve_label
 
-__all__ = ["DEFAULT_PROBS", "predict", "predictable_model_types"]
+__all__ = ["DEFAULT_PROBS", "predict", "predictable_model_types", "predictive_draws"]
 
 #: Central interval probabilities of :func:`predict` when none are given.
 DEFAULT_PROBS: tuple[float, ...] = (0.5, 0.9)
@@ -153,17 +153,82 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
     (0.5, 0.9)
     """
     probs = _check_probs(probs)
+    table, model, draws = predictive_draws(fit, rows, seed=seed, chunk_rows=chunk_rows)
+    quantity = getattr(model, "predicted_column", None) or fit.attrs.get("metric", "metric")
+    values = np.exp(draws.isel({dims.REPLICATE: 0}, drop=True))
+    out = pd.concat([table, _interval_table(values, probs, quantity, table.index)], axis=1)
+    fitted = set(str(c) for c in fit["posterior"][dims.CURVE].values)
+    labels = [curve_label(d, c) for d, c in zip(out["domain"], out["curve"], strict=True)]
+    known = np.array([lab in fitted for lab in labels])
+    out["curve_status"] = np.where(known, "fitted", "new curve: population predictive")
+    out["extrapolation"] = _extrapolation(model, fit, labels, table, known)
+    return out
+
+
+def predictive_draws(fit: xr.DataTree, rows: pd.DataFrame, *, seed: int = 2026,
+                     replicates: int = 1, chunk_rows: int = CHUNK_ROWS,
+                     ) -> tuple[pd.DataFrame, Any, xr.DataArray]:
+    """Posterior-predictive draws of the log of what is predicted at ``rows``.
+
+    The draws :func:`predict` summarises, kept per posterior draw: draw ``(chain, draw)``
+    of the result is the predictive of a new measurement given posterior draw
+    ``(chain, draw)`` (its parameters, and for models with an integrated-out discrepancy
+    a draw of the discrepancy given them and the data), so it pairs with any other
+    quantity computed from the same posterior draw (a projection).
+
+    Parameters
+    ----------
+    fit : xarray.DataTree
+        A NUTS fit (see :func:`predictable_model_types`).
+    rows : pandas.DataFrame
+        As for :func:`predict`.
+    seed : int
+        Random seed of the predictive draws.
+    replicates : int
+        Independent predictive draws per posterior draw (on the ``replicate`` dim), for
+        the predictive's spread given one posterior draw.
+    chunk_rows : int
+        Rows per predictive call.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The validated rows (0-based index, the ``row`` coordinate).
+    model : ScalingModel
+        The model rebuilt from the fit (its class says what is predicted).
+    draws : xarray.DataArray
+        Log of the predicted quantity, dims (replicate, chain, draw, row).
+
+    Raises
+    ------
+    DataValidationError, ModelConfigError, FitFileError
+        As for :func:`predict`; :class:`ModelConfigError` also for ``replicates`` < 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve
+    >>> from bayes_scaling.prediction import predictive_draws
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> rows = pd.DataFrame({"domain": "digits", "curve": ["mlp-1x"], "data": [2000.0]})
+    >>> table, model, draws = predictive_draws(fit, rows, replicates=3)
+    >>> dict(draws.sizes)
+    {'replicate': 3, 'chain': 2, 'draw': 200, 'row': 1}
+    """
     model_type = fit.attrs.get("model_type")
     cls: Any = MODELS.get(str(model_type))
     if cls is None or not hasattr(cls, "add_predictive"):
         raise _refuse(model_type)
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
-        raise ModelConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    for value, name in ((chunk_rows, "chunk_rows"), (replicates, "replicates")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ModelConfigError(f"{name} must be a positive integer, got {value!r}")
     model = cls.from_fit(fit)
     table = validate_prediction_rows(
         rows, sizes=cls.prediction_sizes,
         covariates=tuple(getattr(model, "prediction_covariates", ())))
-    quantity = getattr(model, "predicted_column", None) or fit.attrs.get("metric", "metric")
+    source = _replicated_posterior(fit, replicates)
     pieces = []
     for start in range(0, len(table), chunk_rows):
         chunk = table.iloc[start:start + chunk_rows]
@@ -182,18 +247,32 @@ def predict(fit: xr.DataTree, rows: pd.DataFrame, *, probs: Sequence[float] | fl
             # holds the fitted knot constants in numba's on-disk cache; it is compiled
             # (and runs) all the same, once per call.
             warnings.filterwarnings("ignore", message="Cannot cache compiled function")
-            draws = pm.sample_posterior_predictive(
-                fit, model=model.build_model(), var_names=[name], predictions=True,
+            drawn = pm.sample_posterior_predictive(
+                source, model=model.build_model(), var_names=[name], predictions=True,
                 random_seed=seed + start, progressbar=False)
-        values = np.exp(draws["predictions"][name])
-        pieces.append(_interval_table(values, probs, quantity, chunk.index))
-    out = pd.concat([table, pd.concat(pieces)], axis=1)
-    fitted = set(str(c) for c in fit["posterior"][dims.CURVE].values)
-    labels = [curve_label(d, c) for d, c in zip(out["domain"], out["curve"], strict=True)]
-    known = np.array([lab in fitted for lab in labels])
-    out["curve_status"] = np.where(known, "fitted", "new curve: population predictive")
-    out["extrapolation"] = _extrapolation(model, fit, labels, table, known)
-    return out
+        values = drawn["predictions"][name]
+        pieces.append(values.assign_coords({dims.ROW: chunk.index.to_numpy()}))
+    draws = xr.concat(pieces, dim=dims.ROW) if len(pieces) > 1 else pieces[0]
+    n_chain = fit["posterior"].sizes[dims.CHAIN]
+    stacked = draws.transpose(dims.CHAIN, dims.DRAW, dims.ROW).values
+    shaped = stacked.reshape(replicates, n_chain, *stacked.shape[1:])
+    out = xr.DataArray(shaped, dims=(dims.REPLICATE, dims.CHAIN, dims.DRAW, dims.ROW),
+                       coords={dims.CHAIN: fit["posterior"][dims.CHAIN].values,
+                               dims.DRAW: fit["posterior"][dims.DRAW].values,
+                               dims.ROW: table.index.to_numpy()})
+    return table, model, out
+
+
+def _replicated_posterior(fit: xr.DataTree, replicates: int) -> xr.DataTree:
+    """The fit, or its posterior repeated ``replicates`` times along ``chain``
+    (replicate-major), so one predictive call draws every replicate."""
+    if replicates == 1:
+        return fit
+    post = fit["posterior"].to_dataset()
+    n_chain = post.sizes[dims.CHAIN]
+    tiled = xr.concat([post] * replicates, dim=dims.CHAIN).assign_coords(
+        {dims.CHAIN: np.arange(n_chain * replicates)})
+    return xr.DataTree.from_dict({"posterior": tiled})
 
 
 def _interval_table(values: xr.DataArray, probs: tuple[float, ...], metric: str,

@@ -46,8 +46,10 @@ def test_every_module_is_listed():
 def test_plot_contract(name):
     func = getattr(plotting, name)
     params = list(inspect.signature(func).parameters.values())
-    # the comparison plot takes the comparison result (of several fits) first
-    assert params[0].name == ("comparison" if name == "plot_model_comparison" else "fit")
+    # the comparison plot takes the comparison result (of several fits) first, the design
+    # plot the table of ranked candidates
+    first = {"plot_model_comparison": "comparison", "plot_design": "design"}
+    assert params[0].name == first.get(name, "fit")
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
     assert "plt.show" not in inspect.getsource(func)
 

@@ -46,6 +46,7 @@ PUBLIC_MODULES = [
     "bayes_scaling.comparison",
     "bayes_scaling.comparison.hypotheses",
     "bayes_scaling.prediction",
+    "bayes_scaling.design",
     "bayes_scaling.plotting",
     "bayes_scaling.io",
     "bayes_scaling.report",
