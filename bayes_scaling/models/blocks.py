@@ -23,6 +23,7 @@ names each failed block.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import json
 import os
@@ -31,7 +32,7 @@ import time
 import traceback
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,8 @@ from bayes_scaling.curves import CurveFamily
 from bayes_scaling.data import ScalingData
 from bayes_scaling.errors import BlockFitError, IdentificationWarning, ModelConfigError
 
-__all__ = ["JOBS_ENV", "BlockResult", "BlockTask", "default_jobs", "fit_block", "run_blocks"]
+__all__ = ["JOBS_ENV", "BlockResult", "BlockTask", "dask_client", "default_jobs", "fit_block",
+           "run_blocks"]
 
 #: Environment variable with the default number of local worker processes.
 JOBS_ENV = "BAYES_SCALING_JOBS"
@@ -158,6 +160,53 @@ def default_jobs() -> int:
         return value
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
         os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str, *, n_workers: int | None = None) -> Iterator[Any]:
+    """A ``distributed.Client`` for ``scheduler``, closed on exit.
+
+    Parameters
+    ----------
+    scheduler : str
+        ``"local"``: start a ``LocalCluster`` on this machine (``n_workers`` processes of
+        one thread each; default :func:`default_jobs`), shut down on exit. Otherwise the
+        address of a running scheduler, e.g. ``"tcp://10.0.0.5:8786"``; its workers need
+        ``bayes_scaling`` (same version) installed.
+    n_workers : int, optional
+        Workers of the local cluster.
+
+    Yields
+    ------
+    distributed.Client
+
+    Raises
+    ------
+    ModelConfigError
+        If ``distributed`` is not installed, the address is empty, or no scheduler answers.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ModelConfigError("running on a Dask cluster needs dask.distributed: "
+                               "pip install 'bayes_scaling[dask]'") from None
+    text = str(scheduler).strip()
+    if not text:
+        raise ModelConfigError("scheduler must be 'local' or a Dask scheduler address such "
+                               "as tcp://host:8786, got an empty string")
+    if text == "local":
+        with LocalCluster(n_workers=n_workers or default_jobs(), threads_per_worker=1,
+                          processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(text, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ModelConfigError(f"no Dask scheduler answered at {text!r} ({exc}); pass "
+                               "'local' for a cluster on this machine") from None
+    with client:
+        yield client
 
 
 def fit_block(task: BlockTask) -> BlockResult:
@@ -365,9 +414,23 @@ def _to_netcdf(ds: xr.Dataset) -> bytes:
     ds = ds.copy()
     ds.attrs = {k: (v if isinstance(v, str | int | float) else json.dumps(v, default=str))
                 for k, v in ds.attrs.items()}
-    return bytes(ds.to_netcdf(engine="h5netcdf"))
+    with _local_io():
+        return bytes(ds.to_netcdf(engine="h5netcdf"))
 
 
 def _from_netcdf(data: bytes) -> xr.Dataset:
-    return xr.load_dataset(io.BytesIO(data), engine="h5netcdf")
+    with _local_io():
+        return xr.load_dataset(io.BytesIO(data), engine="h5netcdf")
 
+
+@contextlib.contextmanager
+def _local_io() -> Iterator[None]:
+    """In-memory NetCDF with a local lock: under a Dask client xarray would take a
+    cluster-wide lock named after the file, which an in-memory buffer does not have."""
+    try:
+        import dask
+    except ImportError:
+        yield
+        return
+    with dask.config.set(scheduler="synchronous"):
+        yield
