@@ -163,7 +163,8 @@ def default_jobs() -> int:
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str, *, n_workers: int | None = None) -> Iterator[Any]:
+def dask_client(scheduler: str, *, n_workers: int | None = None,
+                timeout: float = 20.0) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler``, closed on exit.
 
     Parameters
@@ -175,6 +176,8 @@ def dask_client(scheduler: str, *, n_workers: int | None = None) -> Iterator[Any
         ``bayes_scaling`` (same version) installed.
     n_workers : int, optional
         Workers of the local cluster.
+    timeout : float
+        Seconds to wait for a scheduler at an address.
 
     Yields
     ------
@@ -201,7 +204,7 @@ def dask_client(scheduler: str, *, n_workers: int | None = None) -> Iterator[Any
             yield client
         return
     try:
-        client = Client(text, timeout="20s")
+        client = Client(text, timeout=f"{timeout}s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise ModelConfigError(f"no Dask scheduler answered at {text!r} ({exc}); pass "
                                "'local' for a cluster on this machine") from None

@@ -1,0 +1,174 @@
+"""SMC blocks off this process: loky workers and a Dask ``LocalCluster`` of 2 workers.
+
+The fast tests fit two tiny blocks once, in this process, and send blocks that fail at
+once (no sampling) to loky workers and to the cluster: what they test is that a failure
+comes back named, never missing. The tests that sample on workers (bit-identical to the
+serial fit) or kill a Dask worker mid-run are ``slow``: worker start-up and a fresh
+PyTensor process per worker cost about a minute on two shared cores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+
+import pytest
+import xarray as xr
+
+from bayes_scaling.errors import BlockFitError, ModelConfigError
+from bayes_scaling.models import CurveFormModel, SMCConfig
+from bayes_scaling.models.blocks import BlockResult, default_jobs, run_blocks
+from bayes_scaling.simulate import simulate_form_curves
+
+#: Tiny SMC: the blocks always fail their checks at 50 particles and are rerun at 100 and
+#: 200, which exercises the remedy path in the workers too.
+TINY = SMCConfig(draws=50, chains=2, seed=3, threshold=0.5, correlation_threshold=0.01)
+
+
+@pytest.fixture(scope="module")
+def model() -> CurveFormModel:
+    sim = simulate_form_curves("power_law", {"alpha": 1.0, "beta": 0.5}, n_curves=2,
+                               n_seeds=1, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CurveFormModel(sim.frame, "power_law")
+
+
+@pytest.fixture(scope="module")
+def results(model) -> list[BlockResult]:
+    return run_blocks(model.smc_tasks(TINY), n_jobs=1)
+
+
+@pytest.fixture(scope="module")
+def serial(model, results) -> xr.DataTree:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.join_smc(results, TINY)
+
+
+def _broken(model: CurveFormModel) -> list:
+    """The model's tasks, the second one unable to run (no SMC settings)."""
+    tasks = model.smc_tasks(TINY)
+    return [dataclasses.replace(tasks[0], cfg=None), dataclasses.replace(tasks[1], cfg=None)]
+
+
+def _assert_same_draws(a: xr.DataTree, b: xr.DataTree) -> None:
+    for group in ("posterior", "log_likelihood", "sample_stats"):
+        xr.testing.assert_equal(a[group].to_dataset(), b[group].to_dataset())
+
+
+def test_bad_executor_settings_are_named(model):
+    with pytest.raises(ModelConfigError, match="n_jobs must be a positive integer, got 0"):
+        run_blocks(model.smc_tasks(TINY), n_jobs=0)
+    with pytest.raises(ModelConfigError, match=r"client must be a distributed\.Client"):
+        run_blocks(model.smc_tasks(TINY), client="tcp://nowhere:8786")
+
+
+def test_jobs_environment_variable(monkeypatch):
+    monkeypatch.setenv("BAYES_SCALING_JOBS", "3")
+    assert default_jobs() == 3
+    monkeypatch.setenv("BAYES_SCALING_JOBS", "many")
+    with pytest.raises(ModelConfigError, match="BAYES_SCALING_JOBS must be a positive"):
+        default_jobs()
+
+
+def test_failed_blocks_are_named_in_process(model):
+    with pytest.raises(BlockFitError) as err:
+        run_blocks(_broken(model), n_jobs=1)
+    assert len(err.value.failures) == 2
+    assert all(name in str(err.value) for name in
+               ("power_law / sim/c0", "power_law / sim/c1", "AttributeError"))
+
+
+def test_failed_blocks_are_named_on_workers(model):
+    with pytest.raises(BlockFitError, match=r"2 SMC block\(s\) failed: power_law / sim/c0"):
+        run_blocks(_broken(model), n_jobs=2)
+
+
+def test_results_travel_as_netcdf(model, results):
+    """Workers send NetCDF bytes back, never pickled datasets; the fit through them is the
+    fit of ``fit_smc`` in this process."""
+    assert all(isinstance(r, BlockResult) and r.posterior[:4] == b"\x89HDF" for r in results)
+    assert [r.name for r in results] == ["power_law / sim/c0", "power_law / sim/c1"]
+
+
+@pytest.mark.slow
+def test_loky_workers_match_the_serial_fit(model, serial):
+    """Two worker processes, blocks in whatever order they finish: bit-identical draws and
+    evidence (each block's seed depends on its index only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parallel = model.fit_smc(TINY, n_jobs=2)
+    _assert_same_draws(parallel, serial)
+    assert parallel.attrs.get("smc_remedy") == serial.attrs.get("smc_remedy")
+
+
+def test_join_refuses_results_out_of_order(model, results):
+    with pytest.raises(ModelConfigError, match=r"blocks 0\.\.1 in order, got \[1, 0\]"):
+        model.join_smc(results[::-1], TINY)
+
+
+# ---------------------------------------------------------------- Dask (LocalCluster)
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from bayes_scaling.models.blocks import dask_client
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with dask_client("local", n_workers=2) as c:
+            yield c
+
+
+def test_dask_failed_blocks_are_named(model, client):
+    with pytest.raises(BlockFitError) as err:
+        run_blocks(_broken(model), client=client)
+    assert [f.split(":")[0] for f in err.value.failures] == ["power_law / sim/c0",
+                                                             "power_law / sim/c1"]
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    from bayes_scaling.models.blocks import dask_client
+
+    with pytest.raises(ModelConfigError, match="no Dask scheduler answered at"), \
+            dask_client("tcp://127.0.0.1:9", timeout=2):
+        pass
+
+
+@pytest.mark.slow
+def test_dask_matches_the_serial_fit(model, serial, client):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = model.fit_smc(TINY, client=client)
+    _assert_same_draws(fit, serial)
+
+
+@pytest.mark.slow
+def test_dask_retries_the_blocks_of_a_killed_worker(model, serial, client, tmp_path):
+    """The worker that takes the first block dies (os._exit) the first time; the scheduler
+    runs the block again elsewhere and the fit is the serial one."""
+    marker = str(tmp_path / "died")
+
+    class DieOnce:
+        """SMC settings that kill their worker process the first time they are read."""
+
+        def __init__(self, cfg: SMCConfig, marker: str) -> None:
+            self.cfg, self.marker = cfg, marker
+
+        def __getattr__(self, name: str):
+            if name == "seed" and not os.path.exists(self.marker):
+                open(self.marker, "w").close()
+                os._exit(1)
+            return getattr(self.cfg, name)
+
+    tasks = model.smc_tasks(TINY)
+    tasks[0] = dataclasses.replace(tasks[0], cfg=DieOnce(TINY, marker))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = run_blocks(tasks, client=client)
+        fit = model.join_smc(results, TINY)
+    assert os.path.exists(marker)  # a worker did die
+    _assert_same_draws(fit, serial)
