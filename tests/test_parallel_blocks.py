@@ -133,6 +133,10 @@ def test_dask_failed_blocks_are_named(model, client):
 def test_unreachable_scheduler_is_a_clear_error():
     from bayes_scaling.models.blocks import dask_client
 
+    for bad in ("", "localhost", "/dev/null", "tcp://host"):
+        with pytest.raises(ModelConfigError, match="scheduler must be 'local' or a Dask"), \
+                dask_client(bad):
+            pass
     with pytest.raises(ModelConfigError, match="no Dask scheduler answered at"), \
             dask_client("tcp://127.0.0.1:9", timeout=2):
         pass

@@ -27,6 +27,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -51,6 +52,7 @@ __all__ = ["JOBS_ENV", "BlockResult", "BlockTask", "dask_client", "default_jobs"
 
 #: Environment variable with the default number of local worker processes.
 JOBS_ENV = "BAYES_SCALING_JOBS"
+_ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^\s/:]+:\d{1,5}$")
 #: Seed stride between the blocks of one fit: block ``i`` uses ``seed + SEED_STRIDE * i``.
 SEED_STRIDE = 7919
 
@@ -194,9 +196,9 @@ def dask_client(scheduler: str, *, n_workers: int | None = None,
         raise ModelConfigError("running on a Dask cluster needs dask.distributed: "
                                "pip install 'bayes_scaling[dask]'") from None
     text = str(scheduler).strip()
-    if not text:
+    if text != "local" and not _ADDRESS.match(text):
         raise ModelConfigError("scheduler must be 'local' or a Dask scheduler address such "
-                               "as tcp://host:8786, got an empty string")
+                               f"as tcp://host:8786 or host:8786, got {scheduler!r}")
     if text == "local":
         with LocalCluster(n_workers=n_workers or default_jobs(), threads_per_worker=1,
                           processes=True, dashboard_address=None) as cluster, \
