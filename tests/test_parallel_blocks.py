@@ -1,6 +1,6 @@
 """SMC blocks off this process: loky workers and a Dask ``LocalCluster`` of 2 workers.
 
-The fast tests fit two tiny blocks once, in this process, and send blocks that fail at
+The fast tests fit one tiny block once, in this process, and send blocks that fail at
 once (no sampling) to loky workers and to the cluster: what they test is that a failure
 comes back named, never missing. The tests that sample on workers (bit-identical to the
 serial fit) or kill a Dask worker mid-run are ``slow``: worker start-up and a fresh
@@ -37,14 +37,15 @@ def model() -> CurveFormModel:
 
 @pytest.fixture(scope="module")
 def results(model) -> list[BlockResult]:
-    return run_blocks(model.smc_tasks(TINY), n_jobs=1)
+    """The first block only, fitted in this process (a few seconds)."""
+    return run_blocks(model.smc_tasks(TINY)[:1], n_jobs=1)
 
 
 @pytest.fixture(scope="module")
-def serial(model, results) -> xr.DataTree:
+def serial(model) -> xr.DataTree:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return model.join_smc(results, TINY)
+        return model.fit_smc(TINY, n_jobs=1)
 
 
 def _broken(model: CurveFormModel) -> list:
@@ -90,7 +91,10 @@ def test_results_travel_as_netcdf(model, results):
     """Workers send NetCDF bytes back, never pickled datasets; the fit through them is the
     fit of ``fit_smc`` in this process."""
     assert all(isinstance(r, BlockResult) and r.posterior[:4] == b"\x89HDF" for r in results)
-    assert [r.name for r in results] == ["power_law / sim/c0", "power_law / sim/c1"]
+    assert [r.name for r in results] == ["power_law / sim/c0"]
+    posterior, loglik = results[0].datasets()
+    assert posterior.sizes["chain"] == TINY.chains and posterior.sizes["draw"] == TINY.draws
+    assert len(results[0].log_z) == TINY.chains and "obs" in loglik.dims
 
 
 @pytest.mark.slow
@@ -105,8 +109,11 @@ def test_loky_workers_match_the_serial_fit(model, serial):
 
 
 def test_join_refuses_results_out_of_order(model, results):
+    swapped = [dataclasses.replace(results[0], index=1), results[0]]
     with pytest.raises(ModelConfigError, match=r"blocks 0\.\.1 in order, got \[1, 0\]"):
-        model.join_smc(results[::-1], TINY)
+        model.join_smc(swapped, TINY)
+    with pytest.raises(ModelConfigError, match=r"got \[0\]"):
+        model.join_smc(results, TINY)  # a block missing
 
 
 # ---------------------------------------------------------------- Dask (LocalCluster)
