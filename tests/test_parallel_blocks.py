@@ -87,6 +87,24 @@ def test_failed_blocks_are_named_on_workers(model):
         run_blocks(_broken(model), n_jobs=2)
 
 
+class _DieAtSeed:
+    """SMC settings that kill the worker process reading them."""
+
+    def __getattr__(self, name: str):
+        if name == "seed":
+            os._exit(1)
+        raise AttributeError(name)
+
+
+@pytest.mark.slow
+def test_a_dead_local_worker_names_the_unfinished_blocks(model):
+    tasks = [dataclasses.replace(t, cfg=_DieAtSeed()) for t in model.smc_tasks(TINY)]
+    with pytest.raises(BlockFitError, match="not finished: a local worker process failed") as err:
+        run_blocks(tasks, n_jobs=2)
+    assert [f.split(":")[0] for f in err.value.failures] == ["power_law / sim/c0",
+                                                             "power_law / sim/c1"]
+
+
 def test_results_travel_as_netcdf(model, results):
     """Workers send NetCDF bytes back, never pickled datasets; the fit through them is the
     fit of ``fit_smc`` in this process."""

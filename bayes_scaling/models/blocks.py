@@ -382,10 +382,16 @@ def _run_loky(tasks: list[BlockTask], jobs: int,
     out: list[BlockResult | str | None] = [None] * len(tasks)
     parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
     indexed = parallel(delayed(_indexed)(k, task) for k, task in enumerate(tasks))
-    for k, outcome in indexed:
-        out[k] = outcome
-        _step(report, tasks[k])
-    return [o if o is not None else "no result came back" for o in out]
+    lost = "no result came back"
+    try:
+        for k, outcome in indexed:
+            out[k] = outcome
+            _step(report, tasks[k])
+    except Exception as exc:  # a worker process died (loky does not retry): name the rest
+        lost = (f"not finished: a local worker process failed ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}); on a Dask cluster the "
+                "scheduler would rerun it")
+    return [o if o is not None else lost for o in out]
 
 
 def _indexed(k: int, task: BlockTask) -> tuple[int, BlockResult | str]:
