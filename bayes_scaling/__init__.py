@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from bayes_scaling.data import ScalingData, load_table
 from bayes_scaling.errors import (
     BayesScalingError,
+    BlockFitError,
     ComparisonWarning,
     DatasetError,
     DataValidationError,
@@ -32,6 +33,7 @@ from bayes_scaling.errors import (
 
 __all__ = [
     "BayesScalingError",
+    "BlockFitError",
     "ComparisonWarning",
     "DataValidationError",
     "DatasetError",

@@ -8,12 +8,13 @@ are reported loudly (and with ``--strict`` exit with status 3).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -296,6 +297,12 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", help="results folder (tables, comparison.json)")
     compare.add_argument("--save-fits", action="store_true", help="also save every fit (NetCDF)")
     compare.add_argument("--force", action="store_true", help="replace existing outputs")
+    compare.add_argument("--jobs", type=int, default=None,
+                         help="local worker processes for the SMC blocks (default: every "
+                              "core; 1 runs them in this process)")
+    compare.add_argument("--scheduler", default=None,
+                         help="run the SMC blocks on Dask: a scheduler address "
+                              "(tcp://host:8786) or 'local' for a LocalCluster here")
 
     pr = sub.add_parser("priors", help="literature prior sets (--prior-set NAME): list, info")
     pr_sub = pr.add_subparsers(dest="action", required=True)
@@ -546,7 +553,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         table = resolve_table(args.data, size=size, mirror=args.mirror)
         _say(f"testing {args.hypothesis!r} on {args.data} (SMC, {args.chains} chains x "
              f"{args.draws} particles per block) ...")
-        result = test_hypothesis(args.hypothesis, table, smc=smc)
+        with _executor(args) as run:
+            result = test_hypothesis(args.hypothesis, table, smc=smc, **run)
         _say(result.verdict())
         comparison, main_table = result.comparison, result.by_domain
     else:
@@ -555,8 +563,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         table = resolve_table(args.data, size=args.size or "data", mirror=args.mirror)
         _say(f"comparing {len(forms)} forms on {args.data} by {', '.join(methods)} (SMC, "
              f"{args.chains} chains x {args.draws} particles per block) ...")
-        comparison = compare_forms(table, forms, methods=methods, smc=smc,
-                                   n_largest=args.holdout_largest, weighting=args.weighting)
+        with _executor(args) as run:
+            comparison = compare_forms(table, forms, methods=methods, smc=smc,
+                                       n_largest=args.holdout_largest,
+                                       weighting=args.weighting, **run)
         _say(comparison.summary())
         main_table = next(t for t in (comparison.evidence, comparison.loo, comparison.lfo)
                           if t is not None)
@@ -577,6 +587,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         _say(f"{len(comparison.problems)} problem(s) reported above: read them before "
              "trusting the ranking")
     return 0
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """Where the SMC blocks run: ``--scheduler`` (Dask) or ``--jobs`` local processes."""
+    if args.jobs is not None and args.jobs < 1:
+        raise BayesScalingError(f"--jobs must be a positive integer, got {args.jobs}")
+    if args.scheduler is None:
+        yield {"n_jobs": args.jobs, "progress": True}
+        return
+    from bayes_scaling.models.blocks import dask_client
+
+    with dask_client(args.scheduler, n_workers=args.jobs) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        _say(f"SMC blocks on Dask ({args.scheduler}: {workers} worker(s) now)")
+        yield {"client": client, "progress": True}
 
 
 def _split_forms(text: str) -> list[str]:

@@ -37,7 +37,7 @@ Approximations (stated in the table's attrs and in :func:`rank_candidates`):
   depends on the range), which reweighting cannot do: under the current model a point
   beyond the range is largely absorbed by the discrepancy's extrapolation, so the expected
   reductions of such candidates are far smaller than what a refit gives (measured in
-  ``BENCHMARKS.md``, section 7). Inside the range the two are the same model (a slow-tier
+  ``BENCHMARKS.md``, section 8). Inside the range the two are the same model (a slow-tier
   test in ``tests/test_design.py`` compares them).
 * The interval is equal-tailed (``ci_prob`` from ArviZ's ``stats.ci_prob``) over the
   draws where the target is reachable, on the log10 scale (widths in decades).

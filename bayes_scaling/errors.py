@@ -85,6 +85,29 @@ class ModelConfigError(BayesScalingError, ValueError):
     """
 
 
+class BlockFitError(BayesScalingError, RuntimeError):
+    """One or more independent SMC blocks (a form's curve or domain) failed to fit.
+
+    Raised after every block has run, so that one failure does not hide the others.
+
+    Attributes
+    ----------
+    failures : list of str
+        ``"form / block: error"``, one per failed block.
+
+    Examples
+    --------
+    >>> from bayes_scaling import BlockFitError
+    >>> print(BlockFitError(["power_law / LM/a: ValueError: bad"]))
+    1 SMC block(s) failed: power_law / LM/a: ValueError: bad
+    """
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = list(failures)
+        heads = [f.splitlines()[0] if f else f for f in self.failures]
+        super().__init__(f"{len(heads)} SMC block(s) failed: " + "; ".join(heads))
+
+
 class FitFileError(BayesScalingError, OSError):
     """A saved fit file is missing, truncated, tampered with or from an incompatible version.
 

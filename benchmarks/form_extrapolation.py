@@ -34,12 +34,13 @@ from benchmarks.extrapolation import POINT_PREDICTORS, compare, intervals_from_d
 
 
 def bayesian_predictors(table: pd.DataFrame, forms: list[str], smc: SMCConfig,
-                        ) -> tuple[dict, object]:
+                        n_jobs: int | None = None) -> tuple[dict, object]:
     """Fit the forms once; return fixed predictors (per form and averaged) and the comparison."""
     holdout = table[table["split"] == "holdout"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = compare_forms(table, forms, methods=("evidence", "loo"), smc=smc)
+        result = compare_forms(table, forms, methods=("evidence", "loo"), smc=smc,
+                               n_jobs=n_jobs, progress=True)
     predictive = {name: form_predictive(fit, holdout.reset_index(drop=True), seed=smc.seed)
                   for name, fit in result.fits.items()}
     mixtures = {f"average ({w})": mix_draws(predictive, model_weights(
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forms", nargs="+", default=None, help="default: every family")
     parser.add_argument("--draws", type=int, default=600)
     parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes for the SMC blocks (default: every core; 1: "
+                             "serial, in this process)")
+    parser.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     from bayes_scaling.datasets import load_dataset
 
@@ -81,9 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     smc = SMCConfig(draws=100 if args.quick else args.draws,
                     chains=2 if args.quick else args.chains, seed=2026)
     out = RESULTS / "quick" if args.quick else RESULTS
+    if args.out:
+        from pathlib import Path
+
+        out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    bayes, result = bayesian_predictors(table, forms, smc)
+    bayes, result = bayesian_predictors(table, forms, smc, n_jobs=args.jobs)
     seconds = time.perf_counter() - start
     scores = compare({**POINT_PREDICTORS, **bayes}, table)
     stem = f"form_extrapolation_{args.dataset}"
@@ -92,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     result.loo.to_csv(out / f"{stem}_loo.csv")
     pd.DataFrame(result.weights).to_csv(out / f"{stem}_weights.csv")
     meta = {**machine(), "forms": forms, "draws": smc.draws, "chains": smc.chains,
+            "jobs": args.jobs,
             "fit_seconds": round(seconds, 1), "problems": result.problems}
     (out / f"{stem}.machine.json").write_text(json.dumps(meta, indent=2, default=str))
     print(scores.to_string(index=False))

@@ -3,6 +3,10 @@
 Profiles: ``ci`` (default, bounded example counts so the fast tier stays fast) and
 ``long`` (many more examples, for a nightly or pre-release run). Select one with
 ``BAYES_SCALING_HYPOTHESIS_PROFILE=long``.
+
+SMC blocks run in this process (``BAYES_SCALING_JOBS=1``) unless a test asks for workers:
+the tier shares two cores, and stubs installed with ``monkeypatch`` (no sampling in the CLI
+tests) do not reach worker processes. ``tests/test_parallel_blocks.py`` runs the workers.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import matplotlib
 from hypothesis import settings
 
 matplotlib.use("Agg")
+os.environ.setdefault("BAYES_SCALING_JOBS", "1")
 
 # deadline=None: the first call of a property pays pandas/pytensor warm-up costs,
 # which would otherwise show up as flaky DeadlineExceeded errors.

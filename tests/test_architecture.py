@@ -82,11 +82,17 @@ def test_only_the_cli_chooses_a_matplotlib_backend():
     assert offenders == []
 
 
+#: Extras the library itself imports (lazily, with an error naming the extra when missing).
+LIBRARY_EXTRAS = ("dask",)
+
+
 def _declared_distributions() -> set[str]:
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    names = [re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0] for spec in project["dependencies"]]
+    specs = [*project["dependencies"],
+             *(s for extra in LIBRARY_EXTRAS for s in project["optional-dependencies"][extra])]
+    names = [re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0] for spec in specs]
     return {name.lower().replace("_", "-") for name in names}
 
 

@@ -36,7 +36,7 @@ OPTIONS = ["--out", "--model", "--robust", "--form", "--trend", "--frontier", "-
            "--ci-prob", "--extrapolate", "--forms", "--hypothesis", "--method", "--size",
            "--holdout-largest", "--weighting", "--save-fits", "--version", "-h", "--bogus",
            "--kind", "--hypotheses", "--smc-draws", "--smc-chains", "--smc-seed",
-           "--exclude-unfittable",
+           "--exclude-unfittable", "--scheduler",
            "list", "info", "fetch"]
 VALUES = ["-1", "0", "1", "2", "3", "0.5", "0.99", "1.0", "1.5", "nan", "inf", "-inf",
           "1e999", "9" * 30, "-0", "x0.5", "x0", "x-1", "xnan", "x1e999", "imagenet-top1-5pct",

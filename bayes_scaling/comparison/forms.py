@@ -38,6 +38,7 @@ from bayes_scaling.comparison.predictive import compare_loo, score_holdout, spli
 from bayes_scaling.curves import CURVES
 from bayes_scaling.data import ScalingData, as_table
 from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.models.blocks import run_blocks
 from bayes_scaling.models.form import CurveFormModel, SMCConfig, form_predictive
 from bayes_scaling.projection import Target, project_form_growth
 
@@ -251,17 +252,27 @@ def _safe(name: str) -> str:
 
 def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
              problems: list[str], label: str,
-             reuse: Mapping[str, xr.DataTree] | None = None) -> dict[str, xr.DataTree]:
-    fits = {}
+             reuse: Mapping[str, xr.DataTree] | None = None,
+             run: Mapping[str, Any] | None = None) -> dict[str, xr.DataTree]:
+    """Fit every form; the blocks of all forms run as one pool of tasks (``run``: the
+    keywords of :func:`~bayes_scaling.models.blocks.run_blocks`)."""
+    models: dict[str, CurveFormModel] = {}
+    fits: dict[str, xr.DataTree] = {}
     for spec in specs:
         model = _record(problems, spec.model, data, prefix=f"{label} fit of {spec.name}: ")
         earlier = (reuse or {}).get(spec.name)
         if earlier is not None and earlier.attrs.get("model_id") == model.model_id():
             fits[spec.name] = earlier  # same form, priors and rows: no need to refit
-            continue
-        fits[spec.name] = _record(problems, model.fit_smc, smc,
-                                  prefix=f"{label} fit of {spec.name}: ")
-    return fits
+        else:
+            models[spec.name] = model
+    tasks = {name: model.smc_tasks(smc, label=name) for name, model in models.items()}
+    pooled = [t for name in models for t in tasks[name]]
+    results = iter(run_blocks(pooled, **(run or {})) if pooled else [])
+    joined = {name: _record(problems, model.join_smc,
+                            [next(results) for _ in tasks[name]], smc,
+                            prefix=f"{label} fit of {name}: ")
+              for name, model in models.items()}
+    return {spec.name: fits.get(spec.name, joined.get(spec.name)) for spec in specs}
 
 
 def _record(problems: list[str], func: Any, *args: Any, prefix: str = "", **kwargs: Any) -> Any:
@@ -280,7 +291,8 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
                   methods: Sequence[str] = METHODS, size: str | None = None,
                   smc: SMCConfig | None = None, n_largest: int | None = None,
                   weighting: str = "stacking",
-                  fits: Mapping[str, xr.DataTree] | None = None) -> FormComparison:
+                  fits: Mapping[str, xr.DataTree] | None = None, n_jobs: int | None = None,
+                  client: Any = None, progress: bool = False) -> FormComparison:
     """Fit every form and compare them by evidence, PSIS-LOO and leave-future-out.
 
     Parameters
@@ -304,10 +316,24 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
     fits : mapping of str to xarray.DataTree, optional
         Earlier SMC fits keyed by form name (e.g. another comparison's ``fits``); one is
         reused when its ``model_id`` (form, priors, fitted rows) matches.
+    n_jobs : int, optional
+        Local worker processes for the SMC blocks (every form's curves or domains run as
+        one pool); default every core this process may use (``BAYES_SCALING_JOBS``
+        overrides it), ``1`` runs them in this process. The results do not depend on it.
+    client : distributed.Client, optional
+        Run the blocks on this Dask cluster instead (``n_jobs`` is then ignored); the
+        fits come back as the same ``DataTree`` objects.
+    progress : bool
+        Count finished blocks on stderr.
 
     Returns
     -------
     FormComparison
+
+    Raises
+    ------
+    BlockFitError
+        If a block of any form failed (each named); no partial comparison is returned.
 
     Examples
     --------
@@ -339,6 +365,7 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
     if weighting not in WEIGHTINGS:
         raise ModelConfigError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}")
     smc = smc or SMCConfig()
+    run = {"n_jobs": n_jobs, "client": client, "progress": progress}
     table = as_table(data, size=size)
     result = FormComparison(settings={"forms": names, "methods": list(methods),
                                       "smc": vars(smc) if hasattr(smc, "__dict__") else {},
@@ -347,7 +374,7 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
     problems = result.problems
     full_needed = "evidence" in methods or "loo" in methods
     if full_needed:
-        result.fits = _fit_all(specs, table, smc, problems, "full", reuse=fits)
+        result.fits = _fit_all(specs, table, smc, problems, "full", reuse=fits, run=run)
         if "evidence" in methods:
             result.evidence = _record(problems, compare_evidence, result.fits)
             result.weights["evidence"] = model_weights(method="evidence",
@@ -359,7 +386,7 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
         train, holdout = split_future(table, n_largest=n_largest)
         same_rows = n_largest is None and result.fits
         result.lfo_fits = result.fits if same_rows else _fit_all(specs, train, smc, problems,
-                                                                 "training")
+                                                                 "training", run=run)
         result.lfo, result.lfo_weights = _score_future(result, holdout, weighting, smc.seed)
     return result
 

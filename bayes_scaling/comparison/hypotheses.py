@@ -165,7 +165,8 @@ def _row(domain: str, e1: pd.Series, e0: pd.Series, ci_prob: float, seed: int) -
 
 def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
                     loo: bool = True, ci_prob: float | None = None,
-                    fits: Mapping[str, xr.DataTree] | None = None) -> HypothesisResult:
+                    fits: Mapping[str, xr.DataTree] | None = None, n_jobs: int | None = None,
+                    client: Any = None, progress: bool = False) -> HypothesisResult:
     """Run a named hypothesis on a table and return its verdict.
 
     Parameters
@@ -182,6 +183,8 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
         Probability of the intervals (ArviZ's default if omitted).
     fits : mapping of str to xarray.DataTree, optional
         Earlier SMC fits to reuse (see :func:`~bayes_scaling.comparison.compare_forms`).
+    n_jobs, client, progress
+        Where the SMC blocks run, as in :func:`~bayes_scaling.comparison.compare_forms`.
 
     Returns
     -------
@@ -214,7 +217,8 @@ def test_hypothesis(name: str, data: Any, *, smc: SMCConfig | None = None,
                                    f"(curves per domain: {per_domain.to_dict()})")
     methods = ("evidence", "loo") if loo else ("evidence",)
     h1, h0 = parse_form(h.h1).name, parse_form(h.h0).name
-    comparison = compare_forms(table, [h1, h0], methods=methods, smc=smc, fits=fits)
+    comparison = compare_forms(table, [h1, h0], methods=methods, smc=smc, fits=fits,
+                               n_jobs=n_jobs, client=client, progress=progress)
     e1 = block_evidence(comparison.fits[h1], by=dims.DOMAIN, name=h1)
     e0 = block_evidence(comparison.fits[h0], by=dims.DOMAIN, name=h0)
     rows = [_row(str(d), e1.loc[d], e0.loc[d], ci_prob, smc.seed) for d in e1.index]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
@@ -36,15 +35,15 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
-from pymc.smc.kernels import MH
 
 from bayes_scaling import dims
 from bayes_scaling.curves import CurveFamily, get_curve
 from bayes_scaling.data import ScalingData, as_table, best_model_size_rows
 from bayes_scaling.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
-from bayes_scaling.errors import IdentificationWarning, ModelConfigError
+from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
+from bayes_scaling.models.blocks import BlockResult, BlockTask, run_blocks
 from bayes_scaling.models.indexing import CurveIndex, curve_label
 from bayes_scaling.priors import Prior, load_default_priors, parse_priors, read_yaml
 
@@ -292,17 +291,68 @@ class CurveFormModel(ScalingModel):
         return label_observations(tree, self.data.frame, self.index.curve_domain)
 
     # ------------------------------------------------------------------ SMC
-    def _block_model(self, block: str) -> CurveFormModel:
+    def _block_data(self, block: str) -> ScalingData:
         rows = self._block_rows(block)
-        sub = ScalingData(self.data.frame.iloc[rows].reset_index(drop=True),
-                          size=self.data.size, source=f"{self.data.source}[{block}]")
-        with warnings.catch_warnings():
-            # already reported for the whole table by this model's constructor
-            warnings.simplefilter("ignore", IdentificationWarning)
-            return CurveFormModel(sub, self.family, shared=self.shared, robust=self.robust,
-                                  priors=self.user_priors)
+        return ScalingData(self.data.frame.iloc[rows].reset_index(drop=True),
+                           size=self.data.size, source=f"{self.data.source}[{block}]")
 
-    def fit_smc(self, config: SMCConfig | None = None, **overrides: Any) -> xr.DataTree:
+    def smc_tasks(self, config: SMCConfig | None = None, *, label: str | None = None,
+                  **overrides: Any) -> list[BlockTask]:
+        """One self-contained task per independent block (see
+        :mod:`bayes_scaling.models.blocks`), for :meth:`join_smc`.
+
+        Parameters
+        ----------
+        config : SMCConfig, optional
+            SMC settings; keyword ``overrides`` replace single fields.
+        label : str, optional
+            The form's name in messages (default :attr:`name`).
+
+        Returns
+        -------
+        list of BlockTask
+            Block ``i`` is seeded with ``config.seed + 7919 * i``.
+        """
+        cfg = SMCConfig(**{**asdict(config or SMCConfig()), **overrides})
+        blocks = self.blocks()
+        max_se = SMC_BLOCK_MAX_EVIDENCE_SE / np.sqrt(len(blocks))
+        priors = self.user_priors
+        if isinstance(priors, str) or hasattr(priors, "read_text"):
+            priors = read_yaml(priors)  # a worker elsewhere may not see the file
+        return [BlockTask(label=label or self.name, block=block, index=i,
+                          data=self._block_data(block), family=self.family,
+                          shared=self.shared, robust=self.robust, priors=priors, cfg=cfg,
+                          max_se=float(max_se))
+                for i, block in enumerate(blocks)]
+
+    def join_smc(self, results: Sequence[BlockResult], config: SMCConfig | None = None,
+                 **overrides: Any) -> xr.DataTree:
+        """Join the blocks' SMC results (of :meth:`smc_tasks`, in their order) into one fit.
+
+        Warnings caught while fitting a block are emitted again here, named by block.
+        """
+        cfg = SMCConfig(**{**asdict(config or SMCConfig()), **overrides})
+        blocks = self.blocks()
+        if [r.index for r in results] != list(range(len(blocks))):
+            raise ModelConfigError(
+                f"{self.name}: expected the results of blocks 0..{len(blocks) - 1} in order, "
+                f"got {[r.index for r in results]}")
+        posts, loglik, remedies = [], [], {}
+        for block, result in zip(blocks, results, strict=True):
+            result.reemit_warnings()
+            post, ll = result.datasets()
+            posts.append(post)
+            loglik.append(ll.assign_coords({dims.OBS: self._block_rows(block)}))
+            if result.remedy is not None:
+                remedies[block] = result.remedy
+        log_z = np.array([r.log_z for r in results], dtype=float).T
+        tree = self._join_blocks(posts, loglik, log_z, blocks)
+        if remedies:
+            tree.attrs["smc_remedy"] = json.dumps(remedies, sort_keys=True)
+        return self._finalize_smc(tree, cfg)
+
+    def fit_smc(self, config: SMCConfig | None = None, *, n_jobs: int | None = None,
+                client: Any = None, progress: bool = False, **overrides: Any) -> xr.DataTree:
         """Sample each independent block with SMC and join them into one fit.
 
         A block whose runs disagree or mix poorly (Monte Carlo error of its log evidence
@@ -315,10 +365,22 @@ class CurveFormModel(ScalingModel):
         make the tempering steps finer and the MH moves longer, so the runs find the same
         posterior; the evidence keeps the larger run's estimate.
 
+        The blocks run concurrently (:func:`~bayes_scaling.models.blocks.run_blocks`): on
+        local worker processes by default, or on a Dask cluster with ``client``. Each
+        block's seed is fixed by its position, so the result does not depend on where or
+        in which order the blocks ran.
+
         Parameters
         ----------
         config : SMCConfig, optional
             SMC settings; keyword ``overrides`` replace single fields.
+        n_jobs : int, optional
+            Local worker processes (``1``: in this process); default every core this
+            process may use (or ``BAYES_SCALING_JOBS``).
+        client : distributed.Client, optional
+            Run the blocks on this Dask cluster instead.
+        progress : bool
+            Count finished blocks on stderr.
 
         Returns
         -------
@@ -328,51 +390,15 @@ class CurveFormModel(ScalingModel):
             ``log_marginal_likelihood`` (chain, block): each chain's estimate of the log
             evidence of each block. Root attrs as for NUTS fits, with
             ``inference = "smc"``.
+
+        Raises
+        ------
+        BlockFitError
+            If any block failed (each named).
         """
-        cfg = SMCConfig(**{**asdict(config or SMCConfig()), **overrides})
-        blocks = self.blocks()
-        posts, loglik, log_z, remedies = [], [], [], {}
-        max_se = SMC_BLOCK_MAX_EVIDENCE_SE / np.sqrt(len(blocks))
-        for i, block in enumerate(blocks):
-            sub = self._block_model(block)
-            model = sub.build_model()
-            attempts: list[tuple[int, xr.DataTree, np.ndarray, dict[str, float]]] = []
-            draws = cfg.draws
-            for _ in range(SMC_REMEDY_ATTEMPTS + 1):
-                with model, warnings.catch_warnings(), _quiet_pymc():
-                    warnings.filterwarnings("ignore",
-                                            message=".*(r_hat|effective sample|diverg).*")
-                    run = pm.sample_smc(draws=draws, kernel=MH, chains=cfg.chains, cores=1,
-                                        random_seed=cfg.seed + 7919 * i, progressbar=False,
-                                        compute_convergence_checks=False,
-                                        threshold=cfg.threshold,
-                                        correlation_threshold=cfg.correlation_threshold)
-                z = _final_log_evidence(run["sample_stats"]["log_marginal_likelihood"])
-                checks = _block_checks(run["posterior"].to_dataset(), z, cfg, max_se)
-                attempts.append((draws, run, z, checks))
-                if max(checks.values()) <= 1.0:
-                    break
-                draws *= 2
-            best = min(range(len(attempts)), key=lambda k: _smc_badness(attempts[k][3]))
-            draws, run, z, _ = attempts[best]
-            if len(attempts) > 1:
-                remedies[block] = {
-                    "attempts": [{"draws": a[0], **{f"{k}_over_limit": round(v, 3)
-                                                    for k, v in a[3].items()}}
-                                 for a in attempts],
-                    "kept": best, "block_max_evidence_se": max_se}
-            if draws > cfg.draws:
-                run = _resample_particles(run, cfg.draws, seed=cfg.seed + 7919 * i)
-            with model, _quiet_pymc():
-                pm.compute_log_likelihood(run, model=model, progressbar=False)
-            log_z.append(z)
-            posts.append(run["posterior"].to_dataset())
-            ll = run["log_likelihood"].to_dataset()
-            loglik.append(ll.assign_coords({dims.OBS: self._block_rows(block)}))
-        tree = self._join_blocks(posts, loglik, np.stack(log_z, axis=1), blocks)
-        if remedies:
-            tree.attrs["smc_remedy"] = json.dumps(remedies, sort_keys=True)
-        return self._finalize_smc(tree, cfg)
+        tasks = self.smc_tasks(config, **overrides)
+        results = run_blocks(tasks, n_jobs=n_jobs, client=client, progress=progress)
+        return self.join_smc(results, tasks[0].cfg)
 
     def _join_blocks(self, posts: list[xr.Dataset], loglik: list[xr.Dataset],
                      log_z: np.ndarray, blocks: list[str]) -> xr.DataTree:
