@@ -86,6 +86,7 @@ from benchmarks.extrapolation import (
     Predictor,
     hierarchical_predictor,
     metric_of,
+    prediction_intervals,
     score,
     simulated_split,
 )
@@ -303,12 +304,7 @@ def joint_predictor(*, draws: int = 1000, seed: int = 2026,
               flush=True)
         rows = holdout[["domain", "curve", *JOINT_SIZES]]
         table = predict_rows(fit, rows, probs=LEVELS, seed=seed)
-        metric = fit.attrs["metric"]
-        out = {"prediction": table[f"{metric}_median"].to_numpy()}
-        for p in LEVELS:
-            out[f"lower_{p:g}"] = table[f"{metric}_lower_{p:g}"].to_numpy()
-            out[f"upper_{p:g}"] = table[f"{metric}_upper_{p:g}"].to_numpy()
-        return pd.DataFrame(out, index=holdout.index)
+        return prediction_intervals(table, fit.attrs["metric"], holdout.index)
 
     predict.__name__ = "predict_joint"
     predict.reports = reports  # type: ignore[attr-defined]

@@ -63,12 +63,7 @@ def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026,
               f"{fit_report(fit).verdict}", flush=True)
         rows = holdout[["domain", "curve", "data"]]
         table = predict_rows(fit, rows, probs=LEVELS, seed=seed)
-        metric = fit.attrs["metric"]
-        out = {"prediction": table[f"{metric}_median"].to_numpy()}
-        for p in LEVELS:
-            out[f"lower_{p:g}"] = table[f"{metric}_lower_{p:g}"].to_numpy()
-            out[f"upper_{p:g}"] = table[f"{metric}_upper_{p:g}"].to_numpy()
-        return pd.DataFrame(out, index=holdout.index)
+        return prediction_intervals(table, fit.attrs["metric"], holdout.index)
 
     predict.__name__ = "predict_hierarchical"
     return predict
@@ -226,3 +221,13 @@ def run(*, quick: bool = False) -> dict[str, pd.DataFrame]:
                                 curves_per_domain=2 if quick else 5, seed=7)
     return {"extrapolation_lang": compare(predictors),
             "extrapolation_simulated": compare(predictors, simulated)}
+
+
+def prediction_intervals(table: pd.DataFrame, metric: str, index: pd.Index) -> pd.DataFrame:
+    """The scorer's columns (``prediction``, ``lower_<p>``, ``upper_<p>`` for every
+    level of :data:`LEVELS`) from a :func:`bayes_scaling.prediction.predict` table."""
+    out = {"prediction": table[f"{metric}_median"].to_numpy()}
+    for p in LEVELS:
+        out[f"lower_{p:g}"] = table[f"{metric}_lower_{p:g}"].to_numpy()
+        out[f"upper_{p:g}"] = table[f"{metric}_upper_{p:g}"].to_numpy()
+    return pd.DataFrame(out, index=index)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._common import MIRROR, RESULTS, write_results
-from benchmarks.extrapolation import LEVELS, metric_of, score
+from benchmarks.extrapolation import LEVELS, metric_of, prediction_intervals, score
 
 #: Sizes per curve that are fitted (the smallest ones); every larger size is held out.
 FIT_SIZES = 4
@@ -101,12 +101,7 @@ def _predictor(prior_set: str | None, fits: dict, *, draws: int, tune: int, chai
         print(f"  fit (prior set {prior_set}) on {len(train)} rows: {fits['seconds']:.0f} s, "
               f"{fits['verdict']}", flush=True)
         table = predict_rows(fit, holdout[["domain", "curve", "data"]], probs=LEVELS, seed=SEED)
-        metric = fit.attrs["metric"]
-        out = {"prediction": table[f"{metric}_median"].to_numpy()}
-        for p in LEVELS:
-            out[f"lower_{p:g}"] = table[f"{metric}_lower_{p:g}"].to_numpy()
-            out[f"upper_{p:g}"] = table[f"{metric}_upper_{p:g}"].to_numpy()
-        return pd.DataFrame(out, index=holdout.index)
+        return prediction_intervals(table, fit.attrs["metric"], holdout.index)
 
     return predict
 

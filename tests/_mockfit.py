@@ -22,7 +22,11 @@ from bayes_scaling.simulate import simulate_learning_curves
 def mock_fit() -> xr.DataTree:
     """A complete learning-curve fit of a simulated 2 x 2 table, from prior draws."""
     sim = simulate_learning_curves(n_domains=2, curves_per_domain=2, seed=6)
-    model = HierarchicalLearningCurve(sim.frame)
+    return mock_fit_of(HierarchicalLearningCurve(sim.frame))
+
+
+def mock_fit_of(model: HierarchicalLearningCurve) -> xr.DataTree:
+    """``model`` fitted from prior draws (PyMC's mock sampler): shapes, not inference."""
     original = pm.sample
     pm.sample = mock_sample
     try:

@@ -14,7 +14,7 @@ import pymc as pm
 import pytest
 import xarray as xr
 import yaml
-from pymc.testing import mock_sample
+from _mockfit import mock_fit_of
 
 from bayes_scaling._resources import resource_dir
 from bayes_scaling.cli import main
@@ -24,7 +24,6 @@ from bayes_scaling.models import (
     HierarchicalLearningCurve,
     HierarchicalModelSize,
     JointScalingLaw,
-    SamplerConfig,
 )
 from bayes_scaling.prior_sets import (
     PRIOR_SET_MODELS,
@@ -180,15 +179,7 @@ def test_report_refuses_an_uncovering_set_before_fitting():
 
 @functools.cache
 def _mock_fit() -> xr.DataTree:
-    model = HierarchicalLearningCurve(_sim(), prior_set="language-model")
-    original = pm.sample
-    pm.sample = mock_sample
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # prior draws: diagnostics are not the point
-            return model.fit(SamplerConfig(draws=40, tune=10, chains=2, seed=1))
-    finally:
-        pm.sample = original
+    return mock_fit_of(HierarchicalLearningCurve(_sim(), prior_set="language-model"))
 
 
 def test_the_fit_records_the_set_and_the_table_shows_prior_and_posterior():
