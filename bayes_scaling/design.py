@@ -288,8 +288,10 @@ def candidate_costs(fit: xr.DataTree, candidates: pd.DataFrame) -> tuple[np.ndar
     ...     draws=200, tune=300, chains=2, seed=1)
     >>> rows = pd.DataFrame({"domain": "digits", "curve": "mlp-1x", "data": [2000.0]})
     >>> costs, unit = candidate_costs(fit, rows)
-    >>> unit, costs.tolist()  # the fit knows no model sizes: cost in training examples
-    ('examples', [2000.0])
+    >>> unit  # the fit has model sizes: the curve's largest, x 6 FLOP per parameter-example
+    'FLOP'
+    >>> int(costs[0] / (6 * 2000))  # the largest fitted model of mlp-1x, in parameters
+    19210
     >>> candidate_costs(fit, rows.assign(params=1e5))
     (array([1.2e+09]), 'FLOP')
     """
