@@ -25,11 +25,16 @@ setup: $(STAMP)
 install: $(STAMP)
 	@"$(PY)" -m pip install --quiet --no-deps --force-reinstall .
 
+# The default tier runs on TEST_WORKERS processes (pytest-xdist; 0 runs it in this process).
+# --dist loadfile keeps each test file on one worker, so the fits a file caches
+# (tests/_fits.py, module-level caches) are made once.
+TEST_WORKERS ?= 2
+
 demo: install
 	"$(VENV)/bin/bayes-scaling" demo $(DEMO_ARGS)
 
 test: install
-	cd tests && "../$(PY)" -m pytest -p no:cacheprovider $(PYTEST_ARGS) -c ../pyproject.toml --rootdir ..
+	cd tests && "../$(PY)" -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS) -c ../pyproject.toml --rootdir ..
 
 # Every notebook executed with quick sampler settings (~5 min on 2 cores), without building
 # the site. CI executes them in `make docs` instead (the gallery runs the same notebooks with
