@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from bayes_scaling import dims
@@ -302,6 +303,37 @@ def allocation_bands(
     grid = xr.DataArray(np.broadcast_to(grid_1d, (const.sizes[dims.CURVE], n_points)),
                         dims=(dims.CURVE, dims.SIZE), coords={dims.CURVE: const[dims.CURVE]})
     return summarize_bands(alloc, grid, c_max, probs=probs, ci_kind=ci_kind)
+
+
+def fitted_points(fit: xr.DataTree) -> pd.DataFrame:
+    """The points a fit was made on, as a tidy table to draw beside its bands.
+
+    Rebuilt from the fit's own groups (``constant_data``, ``observed_data``), so a saved fit
+    needs no table. Compute-scaling fits add ``on_frontier``: whether the row lies on its
+    curve's accuracy frontier (:func:`bayes_scaling.models.compute.frontier_mask`).
+
+    Parameters
+    ----------
+    fit : xarray.DataTree
+        A ``hierarchical_learning_curve`` or ``compute_scaling`` fit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``domain``, ``curve``, the size column (``data`` or ``compute``), the metric and
+        the fit's extra columns (``params``, ``seed``, ``year``, ``label``).
+    """
+    from bayes_scaling.models import compute, learning_curve
+
+    model_type = fit.attrs.get("model_type")
+    if model_type == "hierarchical_learning_curve":
+        return learning_curve.fitted_table(fit)
+    if model_type == "compute_scaling":
+        table = compute.fitted_table(fit)
+        metric = fit.attrs.get("metric", "error")
+        return table.assign(on_frontier=compute.frontier_mask(table, metric=metric))
+    raise ProjectionError(f"no fitted points for a {model_type!r} fit; they exist for "
+                          "hierarchical_learning_curve and compute_scaling fits")
 
 
 def _check_fit(fit: xr.DataTree, model_type: str) -> None:

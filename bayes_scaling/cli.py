@@ -510,8 +510,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
     from matplotlib.backend_bases import FigureCanvasBase
 
+    from bayes_scaling.figures import plot_fit
     from bayes_scaling.io import load_fit, write_atomic
-    from bayes_scaling.plotting import plot_fit
 
     fmt = Path(args.out).suffix.lstrip(".").lower() or "png"
     formats = FigureCanvasBase.get_supported_filetypes()

@@ -7,6 +7,9 @@ PyMC is never allowed to auto-name a dimension (``x_dim_0``).
 
 from __future__ import annotations
 
+#: Separator of a curve's coordinate label ``"domain/curve"`` (unique across domains).
+CURVE_SEP = "/"
+
 CHAIN = "chain"
 DRAW = "draw"
 OBS = "obs"

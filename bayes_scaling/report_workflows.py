@@ -261,6 +261,7 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
                             prior_set: str | None = None) -> Findings:
     """Learning curves (+ model size), projections, form comparison, hypotheses."""
     from bayes_scaling.comparison import compare_forms
+    from bayes_scaling.fit_projection import degree_posterior
     from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize
     from bayes_scaling.plotting import (
         plot_degree,
@@ -269,7 +270,7 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
         plot_model_size,
         plot_projection_forest,
     )
-    from bayes_scaling.projection import project_growth, summarize_degree, summarize_projection
+    from bayes_scaling.projection import project_growth, summarize_projection
 
     found = Findings("learning-curve", "HierarchicalLearningCurve")
     found.add_fit("learning_curve", HierarchicalLearningCurve(
@@ -297,20 +298,19 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
     _figure(found, "learning_curves", "Learning curves with credible bands (dashed and hatched:"
             " extrapolation)", plot_learning_curves, fit, targets=list(targets))
     _figure(found, "projection_forest", "Data growth to reach each target, per domain",
-            plot_projection_forest, fit, targets=list(targets), model_size_fit=size_fit,
-            compute_growth_per_year=compute_growth_per_year)
+            plot_projection_forest, growth, targets=list(targets))
     if size_fit is not None:
         found.tables.append(Table("model_size_parameters", "parameters",
                                   "Model-size parameters", parameter_table(size_fit),
                                   index=True))
-        degree = summarize_degree(projection)
+        degree = degree_posterior(fit, projection=projection)
         found.tables.append(Table("degree", "projections",
                                   "Implied compute-polynomial degree k = (1 + beta_p) / beta_g",
-                                  degree, show=_shown(degree, DEGREE_COLUMNS)))
+                                  degree.table, show=_shown(degree.table, DEGREE_COLUMNS)))
         _figure(found, "model_size", "Best model size per shard and s(m) with bands",
                 plot_model_size, size_fit)
         _figure(found, "degree", "Posterior of the implied degree k (Thompson's bound 4 "
-                "dashed)", plot_degree, fit, model_size_fit=size_fit)
+                "dashed)", plot_degree, degree)
     if len(forms) >= 2:
         found.comparison = compare_forms(data, list(forms), methods=("evidence", "loo"),
                                          smc=smc)
@@ -363,8 +363,8 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     from bayes_scaling.compute_projection import (
         project_compute_growth,
         summarize_algorithmic_progress,
-        summarize_degree_fit,
     )
+    from bayes_scaling.fit_projection import degree_posterior
     from bayes_scaling.models import HierarchicalComputeScaling
     from bayes_scaling.plotting import (
         plot_compute_scaling,
@@ -382,9 +382,9 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     found.tables.append(Table("parameters", "parameters", "Compute-scaling parameters",
                               parameter_table(fit), index=True))
     add_prior_set_findings(found, prior_set)
-    degree = summarize_degree_fit(fit)
+    degree = degree_posterior(fit)
     found.tables.append(Table("degree", "projections", "Fitted compute-polynomial degree k",
-                              degree, show=_shown(degree, DEGREE_COLUMNS)))
+                              degree.table, show=_shown(degree.table, DEGREE_COLUMNS)))
     projection = project_compute_growth(fit, list(targets))
     growth = summarize_projection(projection)
     found.tables.append(Table("projection", "projections",
@@ -402,9 +402,9 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     _figure(found, "compute_scaling", "Error vs training compute with credible bands",
             plot_compute_scaling, fit, targets=list(targets))
     _figure(found, "degree", "Posterior of the degree k per benchmark (bound 4 dashed)",
-            plot_degree, fit)
+            plot_degree, degree)
     _figure(found, "projection_forest", "Compute growth to reach each target, per curve",
-            plot_projection_forest, fit, targets=list(targets), level="curve")
+            plot_projection_forest, growth, targets=list(targets), level="curve")
     _hypotheses(found, data, ["polynomial-vs-exponential"] if hypotheses is None
                 else list(hypotheses), smc)
     return found
@@ -444,7 +444,7 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     _figure(found, "joint_scaling", "Compute-optimal loss and allocation with bands",
             plot_joint_scaling, fit, targets=list(targets))
     _figure(found, "projection_forest", "Compute to reach each target loss",
-            plot_projection_forest, fit, targets=list(targets))
+            plot_projection_forest, table, targets=list(targets))
     return found
 
 

@@ -6,8 +6,11 @@ The interval probability and kind default to ``arviz.rcParams["stats.ci_prob"]``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import arviz as az
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from bayes_scaling import dims
@@ -66,3 +69,42 @@ def posterior_interval(values: xr.DataArray, ci_prob: float, ci_kind: str, *,
     upper = bounds.sel({dims.CI_BOUND: "upper"}, drop=True)
     out = tuple((10**x if log else x).where(any_valid) for x in (median, lower, upper))
     return out  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class DegreePosterior:
+    """The posterior of the compute-polynomial degree ``k``, ready to draw or tabulate.
+
+    Made by :func:`bayes_scaling.fit_projection.degree_posterior` (which also exports
+    it), drawn by :func:`bayes_scaling.plotting.plot_degree`.
+
+    Attributes
+    ----------
+    draws : xarray.Dataset
+        ``k`` (chain, draw, curve), ``k_domain`` (chain, draw, domain) and ``k_global``
+        (chain, draw), with the coordinate ``curve_domain`` (the domain of each curve).
+    table : pandas.DataFrame
+        Median, interval and ``p_above_theory_bound`` per curve, domain and the population
+        level (:func:`bayes_scaling.projection.degree_table`).
+    source : str
+        What the degree is: the *fitted* degree of a compute-scaling fit or the *implied*
+        one, ``k = (1 + beta_p) / beta_g``, of a learning curve with a model-size fit.
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import load_dataset
+    >>> from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize
+    >>> data = load_dataset("mlp-learning-curves")
+    >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.fit_projection import degree_posterior
+    >>> degree = degree_posterior(fit, model_size_fit=sizes)
+    >>> degree.source
+    'implied degree (learning curve + model size)'
+    >>> dict(degree.draws["k_domain"].sizes)
+    {'chain': 2, 'draw': 200, 'domain': 2}
+    """
+
+    draws: xr.Dataset
+    table: pd.DataFrame
+    source: str

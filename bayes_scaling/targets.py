@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from bayes_scaling._resources import resource_dir
-from bayes_scaling.errors import PriorConfigError
+from bayes_scaling.dims import CURVE_SEP
+from bayes_scaling.errors import PriorConfigError, ProjectionError
 from bayes_scaling.priors import read_yaml
 
 _TOP = {"references", "targets", "published"}
@@ -164,3 +166,110 @@ def named_targets() -> dict[str, NamedTarget]:
 def published_projections() -> dict[str, PublishedProjection]:
     """Published point projections shipped in ``priors/targets.yaml``."""
     return dict(_load()[1])
+
+
+#: Lower bound of the compute-polynomial degree from theory (Thompson et al. 2020).
+THOMPSON_THEORY_BOUND_K = 4.0
+
+_RELATIVE = re.compile(r"^\s*(?:x\s*([0-9.eE+-]+)|([0-9.eE+-]+)\s*x)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target metric value.
+
+    Parameters
+    ----------
+    kind : {"absolute", "relative"}
+        Absolute metric value, or a factor of the curve's current (fitted) value.
+    value : float
+        The value (absolute) or factor (relative, in (0, inf)).
+    domain, curve : str, optional
+        The curves the target is about (the table's ``domain`` and ``curve`` names,
+        matched exactly; ``None`` matches any): ImageNet top-1 error is about the
+        ``top1`` curve of ``imagenet``. Projections evaluate the target on matching
+        curves only. Named targets take them from ``applies_to`` in ``targets.yaml``.
+    name : str, optional
+        The named target this came from (descriptive; not part of equality).
+
+    Examples
+    --------
+    >>> Target.parse("x0.5").label
+    'x0.5'
+    >>> Target.parse(0.05).label
+    '0.05'
+    >>> top1 = Target.parse("imagenet-top1-5pct")
+    >>> top1.label, top1.scope, top1.applies_to("imagenet", "top5")
+    ('0.05', 'imagenet/top1', False)
+    """
+
+    kind: Literal["absolute", "relative"]
+    value: float
+    domain: str | None = None
+    curve: str | None = None
+    name: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.value, int | float) and math.isfinite(self.value)
+                and self.value > 0):
+            raise ProjectionError(f"target value must be a finite number > 0, got {self.value!r}")
+        if self.kind not in ("absolute", "relative"):
+            raise ProjectionError(f"target kind must be 'absolute' or 'relative', "
+                                  f"got {self.kind!r}")
+        for key in ("domain", "curve"):
+            given = getattr(self, key)
+            if given is not None and not (isinstance(given, str) and given):
+                raise ProjectionError(f"target {key} must be a non-empty name or None, got "
+                                      f"{given!r}")
+
+    @property
+    def label(self) -> str:
+        """Coordinate label: ``"0.05"`` (absolute) or ``"x0.5"`` (relative)."""
+        text = f"{self.value:g}"
+        return f"x{text}" if self.kind == "relative" else text
+
+    @property
+    def scope(self) -> str | None:
+        """The curves the target is about as ``"domain/curve"`` (``*`` for any), or
+        ``None`` when it applies to every curve."""
+        if self.domain is None and self.curve is None:
+            return None
+        return f"{self.domain or '*'}{CURVE_SEP}{self.curve or '*'}"
+
+    def applies_to(self, domain: str, curve: str) -> bool:
+        """Whether the target is about the curve ``curve`` of ``domain``."""
+        return ((self.domain is None or self.domain == domain)
+                and (self.curve is None or self.curve == curve))
+
+    @property
+    def description(self) -> str:
+        """``'imagenet-top1-5pct' (0.05)`` for named targets, else the label."""
+        return f"{self.name!r} ({self.label})" if self.name else self.label
+
+    @classmethod
+    def parse(cls, spec: Target | float | str) -> Target:
+        """Parse ``0.05`` / ``"0.05"`` (absolute) or ``"x0.5"`` / ``"0.5x"`` (relative)."""
+        if isinstance(spec, Target):
+            return spec
+        if isinstance(spec, bool):
+            raise ProjectionError(f"invalid target {spec!r}")
+        if isinstance(spec, int | float):
+            return cls("absolute", float(spec))
+        if isinstance(spec, str):
+            match = _RELATIVE.match(spec)
+            try:
+                if match:
+                    return cls("relative", float(match.group(1) or match.group(2)))
+                return cls("absolute", float(spec))
+            except ValueError:
+                pass
+            named = named_targets()
+            if spec.strip() in named:
+                entry = named[spec.strip()]
+                return cls(entry.kind, entry.value, domain=entry.domain,  # type: ignore[arg-type]
+                           curve=entry.curve, name=entry.name)
+        raise ProjectionError(
+            f"invalid target {spec!r}: use an absolute metric value such as 0.05, a "
+            "relative one such as 'x0.5' (half the current error), or a named target "
+            f"({', '.join(sorted(named_targets()))})"
+        )

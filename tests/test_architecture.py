@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,9 +50,11 @@ def test_every_module_is_listed():
 def test_plot_contract(name):
     func = getattr(plotting, name)
     params = list(inspect.signature(func).parameters.values())
-    # the comparison plot takes the comparison result (of several fits) first, the design
-    # plot the table of ranked candidates
-    first = {"plot_model_comparison": "comparison", "plot_design": "design"}
+    # the curve plots take the fit (their bands are computed from it); the others the
+    # computed object they draw: the comparison result, the ranked candidates, the
+    # projection table, the degree posterior
+    first = {"plot_model_comparison": "comparison", "plot_design": "design",
+             "plot_projection_forest": "table", "plot_degree": "degree"}
     assert params[0].name == first.get(name, "fit")
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
     assert "plt.show" not in inspect.getsource(func)
@@ -120,3 +126,17 @@ def test_every_imported_package_is_declared():
                   if not {d.lower().replace("_", "-") for d in distributions.get(module, [])}
                   & declared}
     assert undeclared == {}
+
+
+def test_import_layers_hold():
+    """The import-layer contracts of ``pyproject.toml`` ([tool.importlinter]): cli above the
+    report, the report above plotting, plotting above the analysis modules, those above
+    the models, the models above data, curves and priors; plotting never imports the
+    models, projections or fits directly. Checked by import-linter on the source tree."""
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint_imports, "import-linter is not installed (the test extra declares it)"
+    result = subprocess.run([lint_imports, "--no-cache", str(ROOT / "pyproject.toml")],
+                            cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

@@ -42,12 +42,14 @@ PUBLIC_MODULES = [
     "bayes_scaling.identification",
     "bayes_scaling.projection",
     "bayes_scaling.compute_projection",
+    "bayes_scaling.fit_projection",
     "bayes_scaling.allocation",
     "bayes_scaling.comparison",
     "bayes_scaling.comparison.hypotheses",
     "bayes_scaling.prediction",
     "bayes_scaling.design",
     "bayes_scaling.plotting",
+    "bayes_scaling.figures",
     "bayes_scaling.io",
     "bayes_scaling.report",
     "bayes_scaling.curves",
@@ -183,7 +185,8 @@ _FIT_CACHE: dict[tuple, object] = {}
 ALLOWED = (FitDiagnosticsWarning, IdentificationWarning, ComparisonWarning)
 #: Modules whose examples read public tables (the offline mirror, as the other tests).
 NEEDS_MIRROR = {"bayes_scaling.datasets", "bayes_scaling.models",
-                "bayes_scaling.compute_projection", "bayes_scaling.allocation",
+                "bayes_scaling.compute_projection", "bayes_scaling.fit_projection",
+                "bayes_scaling.allocation",
                 "bayes_scaling.plotting"}
 
 

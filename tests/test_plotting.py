@@ -31,11 +31,12 @@ from bayes_scaling.bands import (
     optimal_loss_bands,
 )
 from bayes_scaling.errors import ModelConfigError, ProjectionError
+from bayes_scaling.figures import plot_fit
+from bayes_scaling.fit_projection import degree_posterior, project_fit
 from bayes_scaling.plotting import (
     plot_compute_scaling,
     plot_degree,
     plot_diagnostics,
-    plot_fit,
     plot_joint_scaling,
     plot_learning_curves,
     plot_model_comparison,
@@ -86,7 +87,7 @@ def _texts(ax):
     return [t.get_text() for t in ax.texts]
 
 
-def test_plot_functions_take_fit_first_then_keyword_only():
+def test_plot_functions_take_the_drawn_object_first_then_keyword_only():
     for name in plotting.__all__:
         params = list(inspect.signature(getattr(plotting, name)).parameters.values())
         assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
@@ -191,7 +192,8 @@ def test_joint_plot_structure(joint):
 def test_forest_plot_structure(sweep):
     _, lc, ms = sweep
     targets = ["x0.8", "x0.5", 1e-6]  # the last one is below every floor
-    fig, axes = plot_projection_forest(lc, targets=targets, model_size_fit=ms)
+    _, table = project_fit(lc, targets, model_size_fit=ms)
+    fig, axes = plot_projection_forest(table)
     visible = _visible(axes)
     assert [ax.get_title() for ax in visible] == ["data growth", "model growth",
                                                   "compute growth"]
@@ -204,15 +206,46 @@ def test_forest_plot_structure(sweep):
         markers = [line for line in ax.get_lines() if line.get_marker() == "o"
                    and len(line.get_xdata())]
         assert len(markers) == len(domains) * 2
+        # the plot draws the table's numbers
+        shown = sorted(float(line.get_xdata()[0]) for line in markers)
+        rows = table[(table["level"] == "domain") & (table["p_reachable"] > 0)
+                     & (table["quantity"] == visible_quantity(ax))]
+        np.testing.assert_allclose(shown, sorted(rows["median"].astype(float)))
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any("x0.5" in t for t in legend) and any("1e-06" in t for t in legend)
     with pytest.raises(ProjectionError, match="quantities"):
-        plot_projection_forest(lc, targets=["x0.5"], quantities=["model_growth"])
+        plot_projection_forest(project_fit(lc, ["x0.5"])[1], quantities=["model_growth"])
+    with pytest.raises(ProjectionError, match=r"level 'population'.*'curve', 'domain'"):
+        plot_projection_forest(project_fit(lc, [0.05])[1], level="population")
+
+
+def visible_quantity(ax):
+    return ax.get_title().replace(" ", "_")
+
+
+def test_forest_plot_draws_into_given_axes_and_refuses_a_fit(sweep):
+    _, lc, ms = sweep
+    _, table = project_fit(lc, ["x0.5"], model_size_fit=ms)
+    fig, (left, right) = plt.subplots(1, 2)
+    try:
+        out_fig, axes = plot_projection_forest(table, quantities=["data_growth"], ax=left)
+        assert out_fig is fig and list(axes) == [left]
+        assert left.get_title() == "data growth" and not right.has_data()
+        assert left.get_legend() is not None and not fig.get_suptitle()
+        with pytest.raises(ModelConfigError, match=r"3 matplotlib Axes.*one per quantity"):
+            plot_projection_forest(table, ax=[left, right])
+    finally:
+        plt.close(fig)
+    with pytest.raises(ModelConfigError, match=r"not a fit.*project_fit"):
+        plot_projection_forest(lc)
+    with pytest.raises(ModelConfigError, match=r"lacks columns \['p_reachable'\]"):
+        plot_projection_forest(table.drop(columns="p_reachable"))
 
 
 def test_degree_plot_implied_k(sweep):
     _, lc, ms = sweep
-    _fig, axes = plot_degree(lc, model_size_fit=ms)
+    degree = degree_posterior(lc, model_size_fit=ms)
+    _fig, axes = plot_degree(degree)
     visible = _visible(axes)
     assert len(visible) == lc["posterior"].sizes["domain"]
     for ax in visible:
@@ -222,12 +255,36 @@ def test_degree_plot_implied_k(sweep):
     assert visible[-1].get_xscale() == "log"
     assert "degree k" in visible[-1].get_xlabel()
     with pytest.raises(ProjectionError, match="model_size_fit"):
+        degree_posterior(lc)
+    with pytest.raises(ModelConfigError, match="DegreePosterior, not a fit"):
         plot_degree(lc)
+    # the same posterior from a projection already made (the report's path)
+    from bayes_scaling.projection import project_growth
+
+    reused = degree_posterior(lc, projection=project_growth(lc, ["x0.5"], model_size_fit=ms))
+    pd.testing.assert_frame_equal(reused.table, degree.table)
+    with pytest.raises(ProjectionError, match="no implied degree"):
+        degree_posterior(lc, projection=project_growth(lc, ["x0.5"]))
+
+
+def test_degree_plot_draws_into_given_axes(sweep):
+    _, lc, ms = sweep
+    degree = degree_posterior(lc, model_size_fit=ms)
+    n = lc["posterior"].sizes["domain"]
+    fig, axes = plt.subplots(n, 1)
+    try:
+        out_fig, drawn = plot_degree(degree, ax=axes)
+        assert out_fig is fig and drawn.shape == (n, 1)
+        assert all(_bands(ax) for ax in axes) and not fig.get_suptitle()
+        with pytest.raises(ModelConfigError, match=f"{n} matplotlib Axes"):
+            plot_degree(degree, ax=axes[0] if n > 1 else list(axes) * 2)
+    finally:
+        plt.close(fig)
 
 
 @needs_mirror
 def test_degree_plot_fitted_k(imagenet):
-    fig, axes = plot_degree(imagenet)
+    fig, axes = plot_degree(degree_posterior(imagenet))
     assert len(_visible(axes)) == 1
     ax = axes.ravel()[0]
     assert any("imagenet: k " in t for t in _texts(ax))

@@ -189,7 +189,8 @@ def test_a_scoped_target_is_evaluated_only_for_its_curves(fit):
     assert any("domain1/arch0" in note and "not projected" in note
                for note in proj.attrs["target_notes"])
     # the forest plot shows the same rows as the table, and names the target's curves
-    fig, axes = plot_projection_forest(fit, targets=[scoped], level="curve")
+    fig, axes = plot_projection_forest(summarize_projection(project_data_growth(fit, [scoped])),
+                                       targets=[scoped], level="curve")
     try:
         ticks = [t.get_text() for t in axes.ravel()[0].get_yticklabels()]
         assert ticks == ["domain1/arch0"]

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_scaling import dims
-
-CURVE_SEP = "/"
+from bayes_scaling.dims import CURVE_SEP
 
 
 def curve_label(domain: str, curve: str) -> str:

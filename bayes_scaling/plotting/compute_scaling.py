@@ -12,8 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from bayes_scaling import dims
-from bayes_scaling.bands import compute_scaling_bands
-from bayes_scaling.models.compute import fitted_table, frontier_mask
+from bayes_scaling.bands import compute_scaling_bands, fitted_points
 from bayes_scaling.plotting.style import (
     METRIC_LABELS,
     SEQUENTIAL_CMAP,
@@ -27,8 +26,8 @@ from bayes_scaling.plotting.style import (
     panels,
     suptitle,
 )
-from bayes_scaling.projection import Target
 from bayes_scaling.summaries import ci_defaults, posterior_interval
+from bayes_scaling.targets import Target
 
 MARKERS = ("o", "s", "^", "v", "D", "P")
 
@@ -91,7 +90,7 @@ def plot_compute_scaling(
         raise ValueError(f"label_years must be 'frontier', 'all' or 'none', got {label_years!r}")
     bands = compute_scaling_bands(fit, probs=probs, ci_kind=ci_kind, extrapolate=extrapolate,
                                   year=year)
-    table = fitted_table(fit)
+    table = fitted_points(fit)
     metric = fit.attrs.get("metric", "error")
     post = fit["posterior"]
     law = _law_labels(fit, bands.attrs["probs"][-1], ci_kind)
@@ -101,7 +100,7 @@ def plot_compute_scaling(
     has_year = "year" in table
     norm = (mpl.colors.Normalize(table["year"].min(), table["year"].max()) if has_year
             else None)
-    on_frontier = frontier_mask(table, metric=metric)
+    on_frontier = table["on_frontier"].to_numpy()
     parsed = [Target.parse(t) for t in targets]
     for d, domain in enumerate(domains):
         ax: Axes = axes.ravel()[d]

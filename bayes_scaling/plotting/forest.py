@@ -11,9 +11,9 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from bayes_scaling.errors import ProjectionError
-from bayes_scaling.plotting.style import color, panels, plain_log_ticks, suptitle
-from bayes_scaling.projection import Target
+from bayes_scaling.errors import ModelConfigError, ProjectionError
+from bayes_scaling.plotting.style import color, given_axes, panels, plain_log_ticks, suptitle
+from bayes_scaling.targets import Target
 
 QUANTITY_LABELS = {
     "data_growth": "data growth factor (x current training-set size)",
@@ -24,75 +24,88 @@ QUANTITY_LABELS = {
 }
 
 
-def projection_table(fit: xr.DataTree, targets: Sequence[float | str], *,
-                     model_size_fit: xr.DataTree | None = None,
-                     compute_growth_per_year: float | None = None,
-                     ci_prob: float | None = None, ci_kind: str | None = None) -> pd.DataFrame:
-    """The summary table behind the forest plot (:func:`bayes_scaling.fit_projection.project_fit`).
+#: Columns a projection table needs to be drawn (the tables of
+#: :func:`bayes_scaling.fit_projection.project_fit`).
+TABLE_COLUMNS = ("quantity", "level", "domain", "curve", "target", "p_reachable", "median",
+                 "lower", "upper", "ci_prob", "ci_kind", "status")
 
-    Growth tables (learning-curve and compute-scaling fits) come from
-    :func:`bayes_scaling.projection.summarize_projection`, the joint law's compute budget
-    from :func:`bayes_scaling.fit_projection.summarize_target_compute`.
-    """
-    from bayes_scaling.fit_projection import project_fit, summarize_target_compute
-    from bayes_scaling.projection import summarize_projection
 
-    projection, _ = project_fit(fit, list(targets), model_size_fit=model_size_fit,
-                                compute_growth_per_year=compute_growth_per_year)
-    if fit.attrs.get("model_type") == "joint_scaling":
-        table = summarize_target_compute(projection, ci_prob=ci_prob, ci_kind=ci_kind)
-        return table.assign(level="curve", domain=table["curve"].str.split("/").str[0])
-    return summarize_projection(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+def _check_table(table: object) -> pd.DataFrame:
+    if isinstance(table, xr.DataTree):
+        raise ModelConfigError(
+            "plot_projection_forest draws a projection table, not a fit: make it with "
+            "projection, table = bayes_scaling.fit_projection.project_fit(fit, targets) and "
+            "pass the table")
+    if not isinstance(table, pd.DataFrame):
+        raise ModelConfigError(f"plot_projection_forest needs a pandas DataFrame (the table "
+                               f"of project_fit); got {type(table).__name__}")
+    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ModelConfigError(f"the projection table lacks columns {missing}; the tables of "
+                               "bayes_scaling.fit_projection.project_fit have them all")
+    if table.empty:
+        raise ProjectionError("the projection table has no rows")
+    return table
 
 
 def plot_projection_forest(
-    fit: xr.DataTree,
+    table: pd.DataFrame,
     *,
-    targets: Sequence[float | str],
-    model_size_fit: xr.DataTree | None = None,
+    targets: Sequence[Target | float | str] = (),
     level: Literal["domain", "curve", "population"] = "domain",
     quantities: Sequence[str] | None = None,
-    compute_growth_per_year: float | None = None,
-    ci_prob: float | None = None,
-    ci_kind: str | None = None,
     figsize: tuple[float, float] | None = None,
+    ax: Axes | Sequence[Axes] | np.ndarray | None = None,
 ) -> tuple[Figure, np.ndarray]:
-    """Forest plot of the projected growth to reach each target, one panel per quantity.
+    """Forest plot of a projection table: growth (or compute) to reach each target.
 
-    Each row is a domain (or curve) and target: the posterior median (dot) and the
-    credible interval (line) over the reachable draws, on a log axis. Rows whose target
-    is reachable in only part of the draws carry ``p=...`` (``p>0.99`` / ``p<0.01`` when
-    it would round to 1 or 0); unreachable ones say so, and rows whose status is
-    "already reached" (median growth below 1) are labelled so. A growth factor of 1
-    (today) is marked. A named target for some curves only (``imagenet-top1-5pct``:
-    ImageNet top-1) has rows for those curves only, as in the table, and its legend
-    entry names them.
+    One panel per quantity. Each row is a domain (or curve) and target: the posterior
+    median (dot) and the credible interval (line) over the reachable draws, on a log
+    axis. Rows whose target is reachable in only part of the draws carry ``p=...``
+    (``p>0.99`` / ``p<0.01`` when it would round to 1 or 0); unreachable ones say so, and
+    rows whose status is "already reached" (median growth below 1) are labelled so. A
+    growth factor of 1 (today) is marked. A named target for some curves only
+    (``imagenet-top1-5pct``: ImageNet top-1) has rows for those curves only, as in the
+    table, and its legend entry names them.
+
+    The plot draws the numbers of the table and computes nothing:
+    :func:`bayes_scaling.fit_projection.project_fit` makes the table (the same one the
+    report and ``bayes-scaling project`` write).
 
     Parameters
     ----------
-    fit : xarray.DataTree
-        A learning-curve, compute-scaling or joint fit.
-    targets : sequence of float or str
-        Targets (``0.05``, ``"x0.5"``, named targets).
-    model_size_fit : xarray.DataTree, optional
-        Learning-curve fits: adds model and compute growth.
+    table : pandas.DataFrame
+        A projection table (:func:`bayes_scaling.fit_projection.project_fit`, or
+        :func:`bayes_scaling.projection.summarize_projection` of a growth projection).
+    targets : sequence of Target, float or str, optional
+        The targets the table was made for, to name them in the legend (a named target's
+        name and the curves it applies to); targets not given are read from the table's
+        labels.
     level : {"domain", "curve", "population"}, default "domain"
         Rows per domain (best curve), per curve, or the population (relative targets).
-        Joint fits have curve rows only.
+        Tables of the joint law's compute (``compute_optimal_flop``) have curve rows only
+        and are drawn whole.
     quantities : sequence of str, optional
         Panels to draw (default: every quantity in the table, e.g. ``data_growth``,
         ``model_growth``, ``compute_growth``).
-    compute_growth_per_year : float, optional
-        Adds ``years_to_target`` (learning-curve fits with a model-size fit).
-    ci_prob, ci_kind : optional
-        Interval settings (default ArviZ's ``stats.ci_prob`` / ``stats.ci_kind``).
     figsize : tuple, optional
-        Figure size in inches.
+        Figure size in inches (a new figure only).
+    ax : matplotlib Axes or sequence of Axes, optional
+        Draw into these axes, one per quantity, instead of a new figure (the caller's
+        figure keeps its own title; the legend goes in the first axes).
 
     Returns
     -------
     (matplotlib.figure.Figure, numpy.ndarray of Axes)
         One axes per quantity.
+
+    Raises
+    ------
+    ModelConfigError
+        When ``table`` is not a projection table (a fit, or missing columns), or ``ax``
+        does not hold one axes per quantity.
+    ProjectionError
+        For a level or quantity the table does not have.
 
     Examples
     --------
@@ -102,19 +115,29 @@ def plot_projection_forest(
     >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
     >>> from bayes_scaling.models import HierarchicalModelSize
     >>> sizes = HierarchicalModelSize(data).fit(draws=200, tune=300, chains=2, seed=1)
+    >>> from bayes_scaling.fit_projection import project_fit
+    >>> projection, table = project_fit(fit, ["x0.5"], model_size_fit=sizes)
     >>> from bayes_scaling.plotting import plot_projection_forest
-    >>> fig, axes = plot_projection_forest(fit, targets=["x0.5"], model_size_fit=sizes)
+    >>> fig, axes = plot_projection_forest(table)
     >>> [ax.get_title() for ax in axes.ravel()]
     ['data growth', 'model growth', 'compute growth']
+
+    Two tables side by side in one figure of your own:
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3), layout="constrained")
+    >>> _ = plot_projection_forest(table, quantities=["data_growth"], ax=left)
+    >>> _ = plot_projection_forest(table, level="curve", quantities=["data_growth"], ax=right)
     """
-    table = projection_table(fit, targets, model_size_fit=model_size_fit,
-                             compute_growth_per_year=compute_growth_per_year,
-                             ci_prob=ci_prob, ci_kind=ci_kind)
-    if fit.attrs.get("model_type") != "joint_scaling":
+    table = _check_table(table)
+    joint = set(table["quantity"]) == {"compute_optimal_flop"}
+    if not joint:
+        levels = sorted(set(table["level"]))
         table = table[table["level"] == level]
-    if table.empty:
-        raise ProjectionError(f"no rows at level {level!r}; the population level exists for "
-                              "relative targets (e.g. 'x0.5') only")
+        if table.empty:
+            raise ProjectionError(f"no rows at level {level!r} (the table has {levels}); the "
+                                  "population level exists for relative targets (e.g. "
+                                  "'x0.5') only")
     available = list(dict.fromkeys(table["quantity"]))
     chosen = list(quantities) if quantities is not None else available
     unknown = sorted(set(chosen) - set(available))
@@ -126,19 +149,24 @@ def plot_projection_forest(
     legend = {label: _target_text(given.get(label) or Target.parse(label))
               for label in target_labels}
     row_names = list(dict.fromkeys(_row_name(r) for _, r in table.iterrows()))
-    height = max(2.4, 1.2 + 0.3 * len(row_names) * len(target_labels))
-    fig, axes = panels(len(chosen), ncols=3, panel_size=(5.2, height), figsize=figsize,
-                       sharey=True)
-    for ax, quantity in zip(axes.ravel(), chosen, strict=False):
-        _draw_quantity(ax, table[table["quantity"] == quantity], quantity, row_names,
+    if ax is None:
+        height = max(2.4, 1.2 + 0.3 * len(row_names) * len(target_labels))
+        fig, axes = panels(len(chosen), ncols=3, panel_size=(5.2, height), figsize=figsize,
+                           sharey=True)
+    else:
+        fig, axes = given_axes(ax, len(chosen), what=f"one per quantity: {chosen}")
+    for panel, quantity in zip(axes.ravel(), chosen, strict=False):
+        _draw_quantity(panel, table[table["quantity"] == quantity], quantity, row_names,
                        target_labels, legend)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
     # long entries (named targets with their curves) one per line, so none is cut off
     ncols = 1 if max(map(len, labels), default=0) > 40 else min(len(labels), 3)
+    if ax is not None:
+        axes.ravel()[0].legend(handles, labels, fontsize=7, frameon=False)
+        return fig, axes
     fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=8,
                frameon=False)
     first = table.iloc[0]
-    joint = fit.attrs.get("model_type") == "joint_scaling"
     what = "compute-optimal training compute" if joint else f"growth (rows: {level})"
     suptitle(fig, f"Projected {what} to reach the targets: posterior median and "
                   f"{first['ci_prob']:.0%} credible interval ({first['ci_kind']}) over "

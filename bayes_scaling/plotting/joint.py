@@ -24,7 +24,7 @@ from bayes_scaling.plotting.style import (
     panels,
     suptitle,
 )
-from bayes_scaling.projection import Target
+from bayes_scaling.targets import Target
 
 
 def plot_joint_scaling(

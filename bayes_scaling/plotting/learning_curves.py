@@ -10,8 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from bayes_scaling import dims
-from bayes_scaling.bands import learning_curve_bands
-from bayes_scaling.models.learning_curve import fitted_table
+from bayes_scaling.bands import fitted_points, learning_curve_bands
 from bayes_scaling.plotting.style import (
     METRIC_LABELS,
     SIZE_LABELS,
@@ -23,7 +22,7 @@ from bayes_scaling.plotting.style import (
     panels,
     suptitle,
 )
-from bayes_scaling.projection import Target
+from bayes_scaling.targets import Target
 
 
 def plot_learning_curves(
@@ -75,7 +74,7 @@ def plot_learning_curves(
     >>> fig.savefig("curves.svg")
     """
     bands = learning_curve_bands(fit, probs=probs, ci_kind=ci_kind, extrapolate=extrapolate)
-    table = fitted_table(fit)
+    table = fitted_points(fit)
     metric = fit.attrs.get("metric", "error")
     domains = [str(d) for d in fit["posterior"][dims.DOMAIN].values]
     curves = [str(c) for c in fit["posterior"][dims.CURVE].values]

@@ -13,6 +13,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from bayes_scaling.errors import ModelConfigError
+
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
@@ -62,6 +64,23 @@ def panels(n: int, *, ncols: int = 3, panel_size: tuple[float, float] = (5.0, 4.
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     return fig, axes
+
+
+def given_axes(ax: Axes | Sequence[Axes] | np.ndarray, n: int, *, what: str,
+               ) -> tuple[Figure, np.ndarray]:
+    """The figure and flat array of axes a caller passed as ``ax=``, checked to be ``n``.
+
+    Raises
+    ------
+    ModelConfigError
+        When the number of axes is not ``n`` (the message says what each one is for).
+    """
+    axes = np.array([ax], dtype=object) if isinstance(ax, Axes) else \
+        np.asarray(ax, dtype=object).ravel()
+    if len(axes) != n or not all(isinstance(a, Axes) for a in axes):
+        raise ModelConfigError(f"ax= needs {n} matplotlib Axes ({what}); got "
+                               f"{len(axes)} object(s)")
+    return axes[0].figure, axes
 
 
 def draw_bands(ax: Axes, band: xr.Dataset, col: str, *, label: str | None = None,

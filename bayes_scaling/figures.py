@@ -1,5 +1,12 @@
-"""Choose the plot for a fit: its own curves (by ``model_type``) or a projection, degree or
-diagnostics plot (used by ``bayes-scaling plot``)."""
+"""A fit's figure in one call: compute what the plot of ``kind`` draws, then draw it.
+
+The layer above :mod:`bayes_scaling.plotting` (which draws computed objects) and the
+analysis modules (which compute them): a forest plot is
+:func:`~bayes_scaling.fit_projection.project_fit` then
+:func:`~bayes_scaling.plotting.plot_projection_forest`, a degree plot
+:func:`~bayes_scaling.fit_projection.degree_posterior` then
+:func:`~bayes_scaling.plotting.plot_degree`. ``bayes-scaling plot`` calls :func:`plot_fit`.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +18,20 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from bayes_scaling.errors import ModelConfigError
-from bayes_scaling.plotting.compute_scaling import plot_compute_scaling
-from bayes_scaling.plotting.degree import plot_degree
-from bayes_scaling.plotting.diagnostics import plot_diagnostics
-from bayes_scaling.plotting.forest import plot_projection_forest
-from bayes_scaling.plotting.joint import plot_joint_scaling
-from bayes_scaling.plotting.learning_curves import plot_learning_curves
-from bayes_scaling.plotting.model_size import plot_model_size
+from bayes_scaling.fit_projection import degree_posterior, project_fit
+from bayes_scaling.plotting import (
+    plot_compute_scaling,
+    plot_degree,
+    plot_diagnostics,
+    plot_joint_scaling,
+    plot_learning_curves,
+    plot_model_size,
+    plot_projection_forest,
+)
 
+__all__ = ["PLOT_KINDS", "plot_fit"]
+
+#: The kinds of :func:`plot_fit` (``bayes-scaling plot --kind``).
 PLOT_KINDS: tuple[str, ...] = ("fit", "forest", "degree", "diagnostics")
 
 
@@ -37,7 +50,9 @@ def plot_fit(
     error vs compute (``compute_scaling``) or compute-optimal loss and allocation
     (``joint_scaling``). ``"forest"`` is :func:`plot_projection_forest` (needs
     ``targets``), ``"degree"`` :func:`plot_degree` (compute-scaling fits, or learning-curve
-    fits with ``model_size_fit``), ``"diagnostics"`` :func:`plot_diagnostics`.
+    fits with ``model_size_fit``), ``"diagnostics"`` :func:`plot_diagnostics`. Forest and
+    degree plots are computed first (:func:`~bayes_scaling.fit_projection.project_fit`,
+    :func:`~bayes_scaling.fit_projection.degree_posterior`); the other plots draw the fit.
 
     Raises
     ------
@@ -50,11 +65,14 @@ def plot_fit(
     >>> from bayes_scaling.models import HierarchicalLearningCurve
     >>> data = load_dataset("mlp-learning-curves")
     >>> fit = HierarchicalLearningCurve(data).fit(draws=200, tune=300, chains=2, seed=1)
-    >>> from bayes_scaling.plotting import plot_fit
+    >>> from bayes_scaling.figures import plot_fit
     >>> fig, axes = plot_fit(fit)  # a learning-curve fit: plot_learning_curves
     >>> [ax.get_title() for ax in axes.ravel()]
     ['digits', 'mnist1d']
     >>> fig, axes = plot_fit(fit, kind="forest", targets=["x0.5"])
+    >>> from bayes_scaling.figures import PLOT_KINDS
+    >>> PLOT_KINDS
+    ('fit', 'forest', 'degree', 'diagnostics')
     """
     if kind not in PLOT_KINDS:
         raise ModelConfigError(f"unknown plot kind {kind!r}; valid: {list(PLOT_KINDS)}")
@@ -62,9 +80,10 @@ def plot_fit(
     if kind == "forest":
         if not targets:
             raise ModelConfigError("a forest plot needs at least one target (--target x0.5)")
-        return plot_projection_forest(fit, targets=targets, model_size_fit=model_size_fit)
+        _, table = project_fit(fit, targets, model_size_fit=model_size_fit)
+        return plot_projection_forest(table)
     if kind == "degree":
-        return plot_degree(fit, model_size_fit=model_size_fit)
+        return plot_degree(degree_posterior(fit, model_size_fit=model_size_fit))
     if kind == "diagnostics":
         return plot_diagnostics(fit)
     model_type = fit.attrs.get("model_type")
