@@ -26,8 +26,9 @@ from bayes_scaling.errors import (
     IdentificationWarning,
 )
 from bayes_scaling.models import SamplerConfig, SMCConfig
-from bayes_scaling.pipeline import DEMO_SAMPLER, MODEL_KINDS
-from bayes_scaling.report_workflows import REPORT_KINDS
+from bayes_scaling.models.kinds import MODEL_KINDS
+from bayes_scaling.report.analyses import REPORT_KINDS
+from bayes_scaling.report.demo import DEMO_SAMPLER
 
 if TYPE_CHECKING:
     from bayes_scaling.report import ReportResult
@@ -350,7 +351,7 @@ def _report_remedy(fit: object) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from bayes_scaling.pipeline import DEMO_DATASET, run_demo
+    from bayes_scaling.report.demo import DEMO_DATASET, run_demo
 
     _say(f"bayes-scaling demo: the report on the embedded dataset {DEMO_DATASET!r}: two NUTS "
          "fits, a comparison of three forms and two hypotheses by SMC (~4 min on 2 cores) ...")
@@ -360,7 +361,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from bayes_scaling.report import DEFAULT_FORMS, build_report
+    from bayes_scaling.report import build_report
+    from bayes_scaling.report.analyses import DEFAULT_FORMS
 
     forms = _names(args.forms)
     _say(f"bayes-scaling report: {args.data} -> {args.out} (fits, projections, comparison) ...")
@@ -389,8 +391,9 @@ def _finish_report(result: ReportResult, strict: bool) -> int:
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from bayes_scaling.diagnostics import fit_report
-    from bayes_scaling.io import ensure_writable, save_fit
-    from bayes_scaling.pipeline import fit_model
+    from bayes_scaling.files import ensure_writable
+    from bayes_scaling.io import save_fit
+    from bayes_scaling.models.kinds import fit_model
 
     out = ensure_writable(args.out, overwrite=args.force)  # refuse before sampling
     _say(f"fitting the {args.model} model to {args.data} ...")
@@ -410,8 +413,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_project(args: argparse.Namespace) -> int:
+    from bayes_scaling.files import write_atomic
     from bayes_scaling.fit_projection import project_fit
-    from bayes_scaling.io import load_fit, write_atomic
+    from bayes_scaling.io import load_fit
     from bayes_scaling.projection import summarize_degree
 
     fit = load_fit(args.fit)
@@ -441,7 +445,8 @@ def _cmd_project(args: argparse.Namespace) -> int:
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     from bayes_scaling.data import read_csv_checked
-    from bayes_scaling.io import ensure_writable, load_fit, write_atomic
+    from bayes_scaling.files import ensure_writable, write_atomic
+    from bayes_scaling.io import load_fit
     from bayes_scaling.prediction import predict
 
     if args.out:
@@ -463,7 +468,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_design(args: argparse.Namespace) -> int:
     from bayes_scaling.data import read_csv_checked
     from bayes_scaling.design import rank_candidates
-    from bayes_scaling.io import ensure_writable, load_fit, write_atomic
+    from bayes_scaling.files import ensure_writable, write_atomic
+    from bayes_scaling.io import load_fit
 
     for path in (args.out, args.plot_out):
         if path:
@@ -492,7 +498,7 @@ def _write_design_plot(table: Any, out: str, *, overwrite: bool) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bayes_scaling.io import write_atomic
+    from bayes_scaling.files import write_atomic
     from bayes_scaling.plotting.design import plot_design
 
     fig, _ = plot_design(table)
@@ -511,7 +517,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from matplotlib.backend_bases import FigureCanvasBase
 
     from bayes_scaling.figures import plot_fit
-    from bayes_scaling.io import load_fit, write_atomic
+    from bayes_scaling.files import write_atomic
+    from bayes_scaling.io import load_fit
 
     fmt = Path(args.out).suffix.lstrip(".").lower() or "png"
     formats = FigureCanvasBase.get_supported_filetypes()
@@ -537,8 +544,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from bayes_scaling.comparison import compare_forms
     from bayes_scaling.comparison.hypotheses import test_hypothesis
-    from bayes_scaling.io import ensure_writable
-    from bayes_scaling.pipeline import resolve_table
+    from bayes_scaling.datasets import resolve_table
+    from bayes_scaling.files import ensure_writable
 
     smc = SMCConfig(draws=args.draws, chains=args.chains, seed=args.seed)
     if args.out:
@@ -560,7 +567,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     else:
         methods = [m.strip() for m in args.method.split(",") if m.strip()]
         forms = [f.strip() for f in _split_forms(args.forms)]
-        table = resolve_table(args.data, size=args.size or "data", mirror=args.mirror)
+        table = resolve_table(args.data, size=args.size, mirror=args.mirror)
         _say(f"comparing {len(forms)} forms on {args.data} by {', '.join(methods)} (SMC, "
              f"{args.chains} chains x {args.draws} particles per block) ...")
         with _executor(args) as run:
@@ -573,7 +580,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.out:
         files = comparison.write(args.out, overwrite=args.force, save_fits=args.save_fits)
         if args.hypothesis:
-            from bayes_scaling.io import write_atomic
+            from bayes_scaling.files import write_atomic
 
             files["hypothesis"] = write_atomic(
                 Path(args.out) / "hypothesis.csv",

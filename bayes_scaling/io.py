@@ -14,13 +14,9 @@ only replaced with ``overwrite=True``.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import h5py
@@ -28,7 +24,8 @@ import numpy as np
 import xarray as xr
 
 from bayes_scaling import __version__
-from bayes_scaling.errors import FitFileError, OutputExistsError
+from bayes_scaling.errors import FitFileError
+from bayes_scaling.files import write_atomic
 
 __all__ = [
     "load_fit",
@@ -71,51 +68,6 @@ def content_hash(tree: xr.DataTree) -> str:
             else:
                 digest.update(np.ascontiguousarray(values).tobytes())
     return digest.hexdigest()
-
-
-def ensure_writable(path: str | Path, *, overwrite: bool = False) -> Path:
-    """Raise :class:`OutputExistsError` if ``path`` exists and ``overwrite`` is false.
-
-    Call it before expensive work (sampling) so a refusal comes first, not last.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} already exists; pass overwrite=True (CLI: --force) "
-                                "to replace it")
-    return path
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it into place on success.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        Final destination.
-    overwrite : bool, default False
-        Replace an existing file; otherwise :class:`OutputExistsError` is raised
-        before anything is written.
-    """
-    path = ensure_writable(path, overwrite=overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def write_atomic(path: str | Path, writer: Callable[[Path], None], *,
-                 overwrite: bool = False) -> Path:
-    """Call ``writer(tmp_path)`` and atomically move the result to ``path``."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        writer(tmp)
-    return Path(path)
 
 
 def save_fit(tree: xr.DataTree, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -65,6 +65,11 @@ def test_packaged_resources_are_found():
     assert (priors / "hierarchical_learning_curve.yaml").is_file()
     assert (priors / "targets.yaml").is_file()
     assert (resource_dir("datasets") / "registry.yaml").is_file()
+    # the report's page template ships inside the package (jinja2.PackageLoader)
+    import bayes_scaling.report
+
+    templates = Path(bayes_scaling.report.__file__).parent / "templates"
+    assert (templates / "report.md.j2").is_file()
     if "site-packages" in bayes_scaling.__file__:
         # a non-editable install must carry its own copies inside the package
         assert priors.parent.name == "_data"

@@ -8,7 +8,8 @@ import xarray as xr
 from _fits import simulated_fit
 
 from bayes_scaling.errors import FitFileError, OutputExistsError
-from bayes_scaling.io import atomic_path, load_fit, save_fit
+from bayes_scaling.files import atomic_path
+from bayes_scaling.io import load_fit, save_fit
 from bayes_scaling.models.learning_curve import fitted_table
 
 

@@ -35,7 +35,7 @@ from bayes_scaling.prior_sets import (
     prior_sets_table,
 )
 from bayes_scaling.priors import Prior
-from bayes_scaling.report_workflows import check_report_prior_set
+from bayes_scaling.report.analyses import check_report_prior_set
 from bayes_scaling.simulate import simulate_learning_curves
 
 MODEL_CLASSES = {cls.model_type: cls for cls in (HierarchicalLearningCurve, JointScalingLaw,

@@ -14,7 +14,6 @@ import shutil
 import pytest
 from _paths import MIRROR, needs_mirror
 
-from bayes_scaling import report
 from bayes_scaling.cli import main
 from bayes_scaling.data import load_table
 from bayes_scaling.datasets import load_dataset
@@ -22,6 +21,7 @@ from bayes_scaling.datasets.registry import get_spec
 from bayes_scaling.errors import OutputExistsError
 from bayes_scaling.io import load_fit
 from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.report import build as report_build
 from bayes_scaling.report import build_report
 
 QUICK_NUTS = SamplerConfig(draws=100, tune=150, chains=2, seed=7)
@@ -40,14 +40,14 @@ def embedded(tmp_path_factory):
     """A real report of the embedded dataset (tiny settings) and the analysis behind it."""
     out = tmp_path_factory.mktemp("report") / "mlp"
     captured = {}
-    real = report.run_findings
+    real = report_build.run_findings
 
     def spy(*args, **kwargs):
         captured["findings"] = real(*args, **kwargs)
         return captured["findings"]
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "run_findings", spy)
+        mp.setattr(report_build, "run_findings", spy)
         result = build_report("mlp-learning-curves", out, sampler=QUICK_NUTS, smc=QUICK_SMC,
                               forms=FORMS, hypotheses=(), compute_growth_per_year=4.0)
     return result, captured["findings"]
@@ -62,7 +62,7 @@ def cached(embedded, monkeypatch):
         calls.append(kwargs)
         return embedded[1]
 
-    monkeypatch.setattr(report, "run_findings", replay)
+    monkeypatch.setattr(report_build, "run_findings", replay)
     return calls
 
 
@@ -99,7 +99,7 @@ def test_forms_averaged_projection_and_caveat_when_the_comparison_rejects_the_fo
     """The averaged-forms table is in the report; a caveat under the first line says when
     the evidence strongly favours another form than the projected one, with the numbers
     of the evidence table, and only then."""
-    from bayes_scaling.report_workflows import PROJECTED_FORM, REJECTED_FORM_LOG_BF
+    from bayes_scaling.report.analyses import PROJECTED_FORM, REJECTED_FORM_LOG_BF
 
     result, findings = embedded
     text = (result.out_dir / "report.md").read_text()
@@ -168,7 +168,7 @@ def test_refuses_an_existing_folder_before_fitting(tmp_path, monkeypatch):
     def no_fit(*args, **kwargs):
         raise AssertionError("fitted although the folder was refused")
 
-    monkeypatch.setattr(report, "run_findings", no_fit)
+    monkeypatch.setattr(report_build, "run_findings", no_fit)
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
@@ -192,7 +192,7 @@ def test_failure_mid_way_leaves_no_partial_folder(embedded, cached, tmp_path, mo
         assert (tmp / "fits" / "learning_curve.nc").is_file()  # mid-way: fits are written
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(report, "_write_figures", fail)
+    monkeypatch.setattr(report_build, "_write_figures", fail)
     with pytest.raises(RuntimeError, match="injected"):
         build_report("mlp-learning-curves", out, overwrite=earlier)
     assert [p.name for p in tmp_path.iterdir()] == (["broken"] if earlier else [])
@@ -240,7 +240,7 @@ def test_report_passes_and_names_the_prior_set(embedded, cached, tmp_path, capsy
 def test_prior_set_findings_note_and_prior_vs_posterior_table():
     from _mockfit import mock_fit
 
-    from bayes_scaling.report_workflows import Findings, add_prior_set_findings
+    from bayes_scaling.report.analyses import Findings, add_prior_set_findings
 
     found = Findings("learning-curve", "HierarchicalLearningCurve")
     fit = mock_fit().copy()
@@ -295,3 +295,14 @@ def test_report_on_chinchilla_from_the_mirror(tmp_path, monkeypatch):
     assert {p.stem for p in (out / "figures").glob("*.png")} == {
         "joint_scaling", "projection_forest", "diagnostics_joint"}
     assert (out / "fits" / "joint.nc").is_file() and (out / "tables" / "allocation.csv").is_file()
+
+
+def test_report_template_refuses_a_missing_value():
+    """The page is a Jinja2 template rendered strictly: a value the analyses did not
+    provide is an error, never an empty line in the report."""
+    import jinja2
+
+    from bayes_scaling.report.render import render_markdown
+
+    with pytest.raises(jinja2.UndefinedError, match="title"):
+        render_markdown({"version": "0"})

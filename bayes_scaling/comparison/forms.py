@@ -197,7 +197,8 @@ class FormComparison:
         """Write the tables (CSV), settings/weights/problems (``comparison.json``) and,
         with ``save_fits``, every fit (NetCDF) to ``out_dir``; atomic, no overwrite
         unless ``overwrite``. Returns the written paths by name."""
-        from bayes_scaling.io import ensure_writable, save_fit, write_atomic
+        from bayes_scaling.files import ensure_writable, write_atomic
+        from bayes_scaling.io import save_fit
 
         out = Path(out_dir)
         files: dict[str, Path] = {}

@@ -32,11 +32,11 @@ from typing import Any
 
 import pandas as pd
 
-from bayes_scaling.data import ScalingData
+from bayes_scaling.data import ScalingData, load_table
+from bayes_scaling.datasets.cleaning import CleaningReport, DroppedRow
 from bayes_scaling.datasets.embedded import count_rows, embedded_path
 from bayes_scaling.datasets.loading import load_with_report
 from bayes_scaling.datasets.registry import get_spec, load_registry
-from bayes_scaling.datasets.report import CleaningReport, DroppedRow
 from bayes_scaling.datasets.retrieval import ENV_CACHE, ENV_MIRROR, cache_root, fetch_file
 from bayes_scaling.datasets.thompson import BENCHMARKS, network_unavailable
 
@@ -50,6 +50,7 @@ __all__ = [
     "list_datasets",
     "load_dataset",
     "load_dataset_report",
+    "resolve_table",
 ]
 
 LIST_COLUMNS: tuple[str, ...] = (
@@ -233,3 +234,54 @@ def load_dataset(name: str, *, mirror: str | Path | None = None,
     ('data', 'loss')
     """
     return load_with_report(name, mirror=mirror, cache_dir=cache_dir, compute=compute)[0]
+
+
+#: Size columns a tidy CSV may have, in the order :func:`resolve_table` looks for them.
+SIZE_COLUMNS: tuple[str, ...] = ("data", "compute", "params")
+
+
+def resolve_table(source: str | Path, *, size: str | None = None,
+                  mirror: str | Path | None = None) -> ScalingData:
+    """The one way a command names its input: a tidy CSV file or a registered dataset.
+
+    An existing file is read as a tidy CSV (:func:`bayes_scaling.data.load_table`);
+    otherwise a registered dataset name (``bayes-scaling datasets list``) is loaded with
+    :func:`load_dataset`; anything else fails with the file-not-found validation error.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        A CSV path or a dataset name.
+    size : {"data", "compute", "params"}, optional
+        The size column of a CSV; default the first of :data:`SIZE_COLUMNS` in its
+        header. Datasets know their own.
+    mirror : str or pathlib.Path, optional
+        Offline mirror of the public dataset files.
+
+    Returns
+    -------
+    ScalingData
+
+    Examples
+    --------
+    >>> from bayes_scaling.datasets import resolve_table
+    >>> resolve_table("mlp-learning-curves").size
+    'data'
+    >>> import pandas as pd
+    >>> pd.DataFrame({"domain": "d", "curve": "c", "compute": [1e15, 1e16, 1e17],
+    ...               "error": [0.3, 0.2, 0.15]}).to_csv("mine.csv", index=False)
+    >>> resolve_table("mine.csv").size  # the CSV's size column
+    'compute'
+    """
+    path = Path(source)
+    if path.exists():
+        if size is None:
+            try:
+                columns = set(pd.read_csv(path, nrows=0).columns)
+            except (OSError, ValueError):
+                columns = set()  # load_table reports the real problem
+            size = next((c for c in SIZE_COLUMNS if c in columns), "data")
+        return load_table(path, size=size)
+    if str(source) in set(list_datasets()["name"]):
+        return load_dataset(str(source), mirror=mirror)
+    return load_table(path, size=size or "data")  # raises the file-not-found error

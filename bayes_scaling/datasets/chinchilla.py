@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from bayes_scaling.data import validate_frame
+from bayes_scaling.datasets.cleaning import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rawcsv import read_raw_csv
-from bayes_scaling.datasets.report import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rules import RowDrop, parse_number
 from bayes_scaling.errors import DatasetError
 

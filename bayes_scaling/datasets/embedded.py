@@ -8,8 +8,8 @@ import pandas as pd
 
 from bayes_scaling._resources import resource_dir
 from bayes_scaling.data import read_csv_checked, validate_frame
+from bayes_scaling.datasets.cleaning import CleaningReport
 from bayes_scaling.datasets.registry import DatasetSpec
-from bayes_scaling.datasets.report import CleaningReport
 from bayes_scaling.errors import DatasetError
 
 

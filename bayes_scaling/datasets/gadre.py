@@ -35,7 +35,7 @@ Rules. A file that does not have the registered format is an error
 not UTF-8, not JSON, a key repeated in one object, a missing field, a field of the wrong
 JSON type, a ``val_data`` that is not one path under ``eval_data/``, a validation set
 twice in one run, two files with the same run ``name``. Values are checked row by row and
-reported (:class:`~bayes_scaling.datasets.report.CleaningReport`), as in the CSV cleaners:
+reported (:class:`~bayes_scaling.datasets.cleaning.CleaningReport`), as in the CSV cleaners:
 a run whose ``params`` or ``tokens`` is not a positive finite number, or whose ``6 N D``
 overflows, is dropped whole; a loss that is not a positive finite number drops that
 (run, validation set) row; a curve left with fewer than 3 distinct ``params`` is dropped
@@ -57,7 +57,7 @@ from typing import Any
 import pandas as pd
 
 from bayes_scaling.data import MIN_DISTINCT_SIZES, ScalingData, validate_frame
-from bayes_scaling.datasets.report import CleaningReport, DroppedRow
+from bayes_scaling.datasets.cleaning import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rules import RowDrop
 from bayes_scaling.errors import DatasetError
 

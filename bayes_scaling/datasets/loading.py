@@ -9,10 +9,10 @@ import pandas as pd
 
 from bayes_scaling.data import ScalingData
 from bayes_scaling.datasets.chinchilla import clean_chinchilla
+from bayes_scaling.datasets.cleaning import CleaningReport
 from bayes_scaling.datasets.embedded import load_embedded
 from bayes_scaling.datasets.gadre import clean_gadre
 from bayes_scaling.datasets.registry import DatasetSpec, get_spec
-from bayes_scaling.datasets.report import CleaningReport
 from bayes_scaling.datasets.retrieval import fetch_files
 from bayes_scaling.datasets.revisiting import clean_revisiting
 from bayes_scaling.datasets.thompson import COMPUTE_KINDS, clean_thompson

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pooch
@@ -34,6 +33,7 @@ from bayes_scaling.datasets.registry import (
     manifest_text,
 )
 from bayes_scaling.errors import DatasetError
+from bayes_scaling.files import write_atomic
 
 #: Environment variable naming the cache folder of fetched files (else pooch's OS cache).
 ENV_CACHE = "BAYES_SCALING_CACHE"
@@ -81,14 +81,9 @@ def sha256_of(path: Path) -> str:
 
 
 def _copy_atomic(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        write_atomic(target, lambda tmp: shutil.copyfile(source, tmp), overwrite=True)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise DatasetError(f"cannot copy {source} into the cache at {target}: "
                            f"{exc.strerror or exc}") from exc
 
@@ -170,13 +165,10 @@ def _write_manifest(spec: DatasetSpec, cache: Path) -> Path:
     target = cache / str(spec.filename) / MANIFEST_NAME
     if target.is_file() and sha256_of(target) == spec.sha256:
         return target
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    text = manifest_text(spec.files).encode("utf-8")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(manifest_text(spec.files).encode("utf-8"))
-        os.replace(tmp, target)
+        write_atomic(target, lambda tmp: tmp.write_bytes(text), overwrite=True)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise DatasetError(f"cannot write the manifest {target}: {exc.strerror or exc}") from exc
     if sha256_of(target) != spec.sha256:  # registry checks make this unreachable
         target.unlink(missing_ok=True)

@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from bayes_scaling.data import MIN_DISTINCT_SIZES, validate_frame
+from bayes_scaling.datasets.cleaning import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rawcsv import RawTable, read_raw_csv
-from bayes_scaling.datasets.report import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rules import RowDrop, parse_number
 from bayes_scaling.errors import DatasetError
 

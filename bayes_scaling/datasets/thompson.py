@@ -57,8 +57,8 @@ from typing import Literal
 import pandas as pd
 
 from bayes_scaling.data import MIN_DISTINCT_SIZES, validate_frame
+from bayes_scaling.datasets.cleaning import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rawcsv import RawTable, read_raw_csv
-from bayes_scaling.datasets.report import CleaningReport, DroppedRow
 from bayes_scaling.datasets.rules import RowDrop, parse_number
 from bayes_scaling.datasets.timeparse import TimeParseError, parse_duration
 from bayes_scaling.errors import DatasetError

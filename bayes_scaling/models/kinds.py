@@ -1,0 +1,63 @@
+"""Fit a model named as the CLI names it (``bayes-scaling fit --model KIND``).
+
+The CLI's model names, each with its model class and the size column of a user's CSV,
+and :func:`fit_model`: resolve the table (:func:`bayes_scaling.datasets.resolve_table`),
+check the options against the model's constructor, fit, and record excluded curves.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from bayes_scaling.datasets import resolve_table
+from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.identification import exclude_unfittable_curves, excluded_records
+from bayes_scaling.models.base import SamplerConfig
+
+#: CLI model names -> (model class, size column of a user CSV).
+MODEL_KINDS: dict[str, tuple[str, str]] = {
+    "learning-curve": ("HierarchicalLearningCurve", "data"),
+    "model-size": ("HierarchicalModelSize", "data"),
+    "compute-scaling": ("HierarchicalComputeScaling", "compute"),
+    "joint": ("JointScalingLaw", "params"),
+}
+
+
+def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = None,
+              priors: Any = None, mirror: str | Path | None = None,
+              exclude_unfittable: bool = False, **options: Any) -> xr.DataTree:
+    """Fit the model named ``kind`` (a key of :data:`MODEL_KINDS`) to a CSV or dataset.
+
+    ``options`` go to the model's constructor (e.g. ``robust=True``, ``form=...``,
+    ``trend=True``, ``frontier=True``); options left as ``None`` are not passed.
+
+    With ``exclude_unfittable=True`` curves that cannot be fitted at all (a single size,
+    or the same metric at every point) are left out instead of refusing the table
+    (:func:`bayes_scaling.identification.exclude_unfittable_curves`, which warns); the
+    fit's ``excluded_curves`` attr records them (JSON list of ``curve``, ``rows``,
+    ``column``, ``reason``; ``[]`` when none was), under the fit file's content hash.
+    """
+    from bayes_scaling import models
+
+    if kind not in MODEL_KINDS:
+        raise ModelConfigError(f"unknown model {kind!r}; valid: {sorted(MODEL_KINDS)}")
+    class_name, size = MODEL_KINDS[kind]
+    cls = getattr(models, class_name)
+    given = {k: v for k, v in options.items() if v is not None}
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "data", "priors"}
+    wrong = sorted(set(given) - accepted)
+    if wrong:
+        raise ModelConfigError(f"option(s) {wrong} do not apply to the {kind} model; it takes "
+                               f"{sorted(accepted) or 'no options'}")
+    data = resolve_table(source, size=size, mirror=mirror)
+    if not exclude_unfittable:
+        return cls(data, priors=priors, **given).fit(sampler or SamplerConfig())
+    data, excluded = exclude_unfittable_curves(data)
+    fit = cls(data, priors=priors, **given).fit(sampler or SamplerConfig())
+    fit.attrs["excluded_curves"] = json.dumps(excluded_records(excluded))
+    return fit
