@@ -145,3 +145,16 @@ def test_import_layers_hold():
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
+
+
+def test_glossary_names_every_model_as_the_code_does():
+    """ARCHITECTURE.md's table of model names (CLI kind, model_type, class) is the code's."""
+    from bayes_scaling.models import MODELS
+    from bayes_scaling.models.kinds import MODEL_KINDS
+
+    text = (ROOT / "ARCHITECTURE.md").read_text()
+    rows = re.findall(r"^\| ([^|]+?) \| `([a-z_]+)` \| `([A-Za-z]+)` \|$", text, flags=re.M)
+    listed = {model_type: cls for _, model_type, cls in rows}
+    assert listed == {name: cls.__name__ for name, cls in MODELS.items()}
+    kinds = {kind.strip("`"): cls for kind, _, cls in rows if not kind.startswith("(")}
+    assert kinds == {kind: name for kind, (name, _) in MODEL_KINDS.items()}
