@@ -16,7 +16,8 @@ again:
 
 Reported per table and strategy: the width of the projection's interval (log10 growth,
 ``summarize_projection``'s interval, ArviZ's ``stats.ci_prob``) after the refit, whether
-the true growth is inside it, and the cost; the summary gives, per rule, the mean paired
+the true growth is inside it (counted, as the projection counts growth, from the
+curve's current largest size, which a run of arch0 beyond it moves), and the cost; the summary gives, per rule, the mean paired
 difference of widths (design minus rule) with its standard error over tables, and the
 coverage of each strategy.
 
@@ -58,13 +59,24 @@ def _fit(frame: pd.DataFrame, sampler: SamplerConfig):
         return HierarchicalLearningCurve(frame, **MODEL_OPTIONS).fit(sampler)
 
 
-def _interval(fit, target: Target, truth: float) -> dict[str, float]:
-    """The projection's interval of arch0 (log10 growth), and whether it holds the truth."""
-    table = summarize_projection(project_data_growth(fit, [target]))
+def interval_of(table: pd.DataFrame, true_size: float) -> dict[str, float]:
+    """The interval of arch0's growth in a projection table (log10 width), and whether it
+    holds the true growth.
+
+    Growth is relative to the curve's *current* size, the largest size fitted
+    (``current_size``), so after a run at a larger size of arch0 the true growth is
+    ``true_size / current_size`` of the refit, not of the first fit.
+    """
     row = table[(table["level"] == "curve") & (table["curve"] == CURVE)].iloc[0]
     lower, upper = float(row["lower"]), float(row["upper"])
+    truth = true_size / float(row["current_size"])
     return {"width": np.log10(upper) - np.log10(lower), "lower": lower, "upper": upper,
-            "truth_inside": bool(lower <= truth <= upper), "p_reachable": float(row["p_reachable"])}
+            "true_growth": truth, "truth_inside": bool(lower <= truth <= upper),
+            "p_reachable": float(row["p_reachable"])}
+
+
+def _interval(fit, target: Target, true_size: float) -> dict[str, float]:
+    return interval_of(summarize_projection(project_data_growth(fit, [target])), true_size)
 
 
 def run_table(seed: int, sampler: SamplerConfig, *, outcomes: int, replicates: int,
@@ -82,7 +94,7 @@ def run_table(seed: int, sampler: SamplerConfig, *, outcomes: int, replicates: i
     rng = np.random.default_rng(1000 + seed)
     start = time.perf_counter()
     fit = _fit(sim.frame, sampler)
-    before = _interval(fit, target, true_growth)
+    before = _interval(fit, target, true_size)
     candidates = pd.DataFrame([{"domain": "domain0", "curve": c, "data": SIZES.max() * f}
                                for c in ("arch0", "arch1") for f in FACTORS])
     t0 = time.perf_counter()
@@ -112,7 +124,7 @@ def run_table(seed: int, sampler: SamplerConfig, *, outcomes: int, replicates: i
             new = pd.DataFrame([{"domain": "domain0", "curve": curve, "data": size, "seed": 9,
                                  "error": error}])
             refit = _fit(pd.concat([sim.frame, new], ignore_index=True), sampler)
-            results[(curve, size)] = _interval(refit, target, true_growth)
+            results[(curve, size)] = _interval(refit, target, true_size)
         expected = ranked[(ranked["curve"] == curve) & (ranked["data"] == size)].iloc[0]
         rows.append({"table_seed": seed, "strategy": strategy, "curve": curve, "data": size,
                      "cost": size, "width_before": before["width"],
@@ -127,8 +139,23 @@ def run_table(seed: int, sampler: SamplerConfig, *, outcomes: int, replicates: i
     return rows
 
 
+def recount_truth(runs: pd.DataFrame) -> pd.DataFrame:
+    """``truth_inside_after`` of runs written before the truth was counted from the refit's
+    current size (no ``true_growth_after`` column): recounted from the stored interval, the
+    new run's curve and size (a run of arch0 beyond the largest size moves its current size;
+    a run of arch1 does not)."""
+    if "true_growth_after" in runs:
+        return runs
+    current = np.where(runs["curve"] == CURVE.split("/")[1],
+                       np.maximum(SIZES.max(), runs["data"]), SIZES.max())
+    truth = runs["true_growth"] * SIZES.max() / current
+    return runs.assign(true_growth_after=truth, truth_inside_after=(
+        (runs["lower_after"] <= truth) & (truth <= runs["upper_after"])))
+
+
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     """Per strategy: mean width after, coverage, mean cost; paired difference to design."""
+    runs = recount_truth(runs)
     wide = runs.pivot(index="table_seed", columns="strategy", values="width_after")
     out = []
     for strategy, group in runs.groupby("strategy", sort=False):

@@ -140,3 +140,37 @@ def test_prior_sets_benchmark_fits_the_smallest_sizes_and_holds_out_the_rest():
         assert len(fitted) == FIT_SIZES and (held > fitted[-1]).all() and len(held)
     with pytest.raises(KeyError, match=r"unknown table 'nope'"):
         load_table("nope")
+
+
+def test_design_benchmark_measures_growth_from_the_refit_s_current_size():
+    """After a run at 16x the largest size, growth is counted from the new largest size:
+    a true size of 300,000 is growth 30 before (largest 10,000) and 1.875 after (160,000).
+    Counting it from the first fit's size (30) put the truth outside every far refit."""
+    from benchmarks.design import CURVE, interval_of
+
+    def table(current):
+        return pd.DataFrame([{"level": "curve", "curve": CURVE, "lower": 1.0, "upper": 5.0,
+                              "current_size": current, "p_reachable": 1.0},
+                             {"level": "curve", "curve": "domain0/arch1", "lower": 50.0,
+                              "upper": 90.0, "current_size": 10_000.0, "p_reachable": 1.0}])
+
+    after = interval_of(table(160_000.0), 300_000.0)
+    assert after["true_growth"] == pytest.approx(1.875) and after["truth_inside"]
+    before = interval_of(table(10_000.0), 300_000.0)
+    assert before["true_growth"] == pytest.approx(30.0) and not before["truth_inside"]
+    assert after["width"] == pytest.approx(np.log10(5.0))
+
+
+def test_design_summary_recounts_runs_written_with_the_first_fit_s_truth():
+    from benchmarks.design import recount_truth
+
+    runs = pd.DataFrame({"curve": ["arch0", "arch1", "arch0"],
+                         "data": [160_000.0, 160_000.0, 20_000.0],
+                         "true_growth": [30.0, 30.0, 30.0],
+                         "lower_after": [1.0, 20.0, 10.0], "upper_after": [5.0, 40.0, 20.0],
+                         "truth_inside_after": [False, True, False]})
+    fixed = recount_truth(runs)
+    # arch0 at 16x: growth 1.875 from 160,000; arch1: arch0's size unchanged; arch0 at 2x: 15
+    assert fixed["true_growth_after"].tolist() == pytest.approx([1.875, 30.0, 15.0])
+    assert fixed["truth_inside_after"].tolist() == [True, True, True]
+    assert recount_truth(fixed) is fixed  # runs written by the fixed benchmark are kept
