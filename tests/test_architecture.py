@@ -157,4 +157,4 @@ def test_glossary_names_every_model_as_the_code_does():
     listed = {model_type: cls for _, model_type, cls in rows}
     assert listed == {name: cls.__name__ for name, cls in MODELS.items()}
     kinds = {kind.strip("`"): cls for kind, _, cls in rows if not kind.startswith("(")}
-    assert kinds == {kind: name for kind, (name, _) in MODEL_KINDS.items()}
+    assert kinds == {kind: cls.__name__ for kind, cls in MODEL_KINDS.items()}

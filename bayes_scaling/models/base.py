@@ -169,6 +169,10 @@ class ScalingModel(ABC):
     """
 
     model_type: ClassVar[str]
+    #: The model's name on the command line (``bayes-scaling fit --model KIND``; None: not
+    #: fitted by ``fit``) and the size column of a user's CSV for it.
+    cli_kind: ClassVar[str | None] = None
+    size_column: ClassVar[str] = "data"
     prior_names: ClassVar[tuple[str, ...]]
     observed_name: ClassVar[str] = "log_metric"
     #: NUTS target acceptance used when the sampler config leaves it unset.

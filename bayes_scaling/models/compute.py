@@ -294,6 +294,8 @@ class HierarchicalComputeScaling(ScalingModel):
     """
 
     model_type: ClassVar[str] = "compute_scaling"
+    cli_kind: ClassVar[str | None] = "compute-scaling"
+    size_column: ClassVar[str] = "compute"
     #: Published tables have a few far-off models; on thompson2020-imagenet (hardware
     #: compute) target_accept 0.9 left 1-2 divergences in 4,000 draws, 0.95 none.
     default_target_accept: ClassVar[float] = 0.95

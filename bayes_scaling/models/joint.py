@@ -257,6 +257,8 @@ class JointScalingLaw(ScalingModel):
     """
 
     model_type: ClassVar[str] = "joint_scaling"
+    cli_kind: ClassVar[str | None] = "joint"
+    size_column: ClassVar[str] = "params"
     #: With the discrepancy the floor, the exponents and the bridges trade off along a
     #: curved ridge (module docstring): target_accept 0.9 gave 12 and 66 divergences (two
     #: runs, max R-hat 1.03-1.04) on ``gadre2024``'s 760 fit rows, and 425 divergences on

@@ -17,15 +17,13 @@ import xarray as xr
 from bayes_scaling.datasets import resolve_table
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.identification import exclude_unfittable_curves, excluded_records
-from bayes_scaling.models.base import SamplerConfig
+from bayes_scaling.models import MODELS
+from bayes_scaling.models.base import SamplerConfig, ScalingModel
 
-#: CLI model names -> (model class, size column of a user CSV).
-MODEL_KINDS: dict[str, tuple[str, str]] = {
-    "learning-curve": ("HierarchicalLearningCurve", "data"),
-    "model-size": ("HierarchicalModelSize", "data"),
-    "compute-scaling": ("HierarchicalComputeScaling", "compute"),
-    "joint": ("JointScalingLaw", "params"),
-}
+#: CLI model names -> model class (its ``size_column`` is the size column of a user CSV),
+#: from each registered class's ``cli_kind``.
+MODEL_KINDS: dict[str, type[ScalingModel]] = {
+    cls.cli_kind: cls for cls in MODELS.values() if cls.cli_kind is not None}
 
 
 def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = None,
@@ -42,12 +40,10 @@ def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = 
     fit's ``excluded_curves`` attr records them (JSON list of ``curve``, ``rows``,
     ``column``, ``reason``; ``[]`` when none was), under the fit file's content hash.
     """
-    from bayes_scaling import models
-
     if kind not in MODEL_KINDS:
         raise ModelConfigError(f"unknown model {kind!r}; valid: {sorted(MODEL_KINDS)}")
-    class_name, size = MODEL_KINDS[kind]
-    cls = getattr(models, class_name)
+    cls = MODEL_KINDS[kind]
+    size = cls.size_column
     given = {k: v for k, v in options.items() if v is not None}
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "data", "priors"}
     wrong = sorted(set(given) - accepted)

@@ -239,6 +239,8 @@ class HierarchicalLearningCurve(ScalingModel):
     """
 
     model_type: ClassVar[str] = "hierarchical_learning_curve"
+    cli_kind: ClassVar[str | None] = "learning-curve"
+    size_column: ClassVar[str] = "data"
     prior_names: ClassVar[tuple[str, ...]] = (
         "log_beta_mu",
         "log_beta_domain_sigma",

@@ -110,6 +110,8 @@ class HierarchicalModelSize(ScalingModel):
     """
 
     model_type: ClassVar[str] = "hierarchical_model_size"
+    cli_kind: ClassVar[str | None] = "model-size"
+    size_column: ClassVar[str] = "data"
     observed_name: ClassVar[str] = "log_best_params"
     #: With few domains (2 in the embedded data) the domain-level scale of the non-centred
     #: hierarchy is weakly identified and NUTS meets a curved ridge between it, the

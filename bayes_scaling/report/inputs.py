@@ -19,9 +19,11 @@ from bayes_scaling.datasets import fetch, list_datasets, resolve_table
 from bayes_scaling.datasets.embedded import embedded_path
 from bayes_scaling.datasets.registry import get_spec
 from bayes_scaling.datasets.retrieval import sha256_of
+from bayes_scaling.models.kinds import MODEL_KINDS
 
-#: The size column of a CSV for each report kind.
-KIND_SIZES = {"learning-curve": "data", "compute-scaling": "compute", "joint": "params"}
+#: The size column of a CSV for each report kind (its main model's ``size_column``).
+KIND_SIZES = {kind: MODEL_KINDS[kind].size_column
+              for kind in ("learning-curve", "compute-scaling", "joint")}
 
 
 @dataclass
