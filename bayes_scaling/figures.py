@@ -10,7 +10,7 @@ analysis modules (which compute them): a forest plot is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +30,15 @@ from bayes_scaling.plotting import (
 )
 
 __all__ = ["PLOT_KINDS", "plot_fit"]
+
+#: The plot of a fit's own curves by ``model_type`` (``kind="fit"``), and whether it takes
+#: targets.
+FIT_PLOTS: dict[str, tuple[Callable[..., tuple[Figure, np.ndarray]], bool]] = {
+    "hierarchical_learning_curve": (plot_learning_curves, True),
+    "hierarchical_model_size": (plot_model_size, False),
+    "compute_scaling": (plot_compute_scaling, True),
+    "joint_scaling": (plot_joint_scaling, True),
+}
 
 #: The kinds of :func:`plot_fit` (``bayes-scaling plot --kind``).
 PLOT_KINDS: tuple[str, ...] = ("fit", "forest", "degree", "diagnostics")
@@ -87,14 +96,8 @@ def plot_fit(
     if kind == "diagnostics":
         return plot_diagnostics(fit)
     model_type = fit.attrs.get("model_type")
-    if model_type == "hierarchical_learning_curve":
-        return plot_learning_curves(fit, targets=targets, **extra)
-    if model_type == "hierarchical_model_size":
-        return plot_model_size(fit, **extra)
-    if model_type == "compute_scaling":
-        return plot_compute_scaling(fit, targets=targets, **extra)
-    if model_type == "joint_scaling":
-        return plot_joint_scaling(fit, targets=targets, **extra)
-    raise ModelConfigError(f"no plot for model type {model_type!r}; plottable: "
-                           "hierarchical_learning_curve, hierarchical_model_size, "
-                           "compute_scaling, joint_scaling")
+    if model_type not in FIT_PLOTS:
+        raise ModelConfigError(f"no plot for model type {model_type!r}; plottable: "
+                               f"{', '.join(FIT_PLOTS)}")
+    plot, takes_targets = FIT_PLOTS[model_type]
+    return plot(fit, **({"targets": targets} if takes_targets else {}), **extra)
