@@ -35,7 +35,8 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
-from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, JointScalingLaw, joint_loss
+from bayes_scaling.model_types import JOINT_SCALING
+from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN, joint_loss
 from bayes_scaling.projection import (
     Target,
     parse_targets,
@@ -57,9 +58,9 @@ RESOURCES: tuple[str, str] = ("params", "data")
 
 
 def _check_fit(fit: xr.DataTree) -> None:
-    if fit.attrs.get("model_type") != JointScalingLaw.model_type:
+    if fit.attrs.get("model_type") != JOINT_SCALING:
         raise ProjectionError(
-            f"compute-optimal allocation needs a {JointScalingLaw.model_type!r} fit "
+            f"compute-optimal allocation needs a {JOINT_SCALING!r} fit "
             f"(JointScalingLaw), got {fit.attrs.get('model_type')!r}"
         )
 

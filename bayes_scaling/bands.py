@@ -9,7 +9,7 @@ band probabilities are 0.5 and ArviZ's ``stats.ci_prob``, the kind ``stats.ci_ki
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,16 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
+from bayes_scaling.model_types import (
+    COMPUTE_SCALING,
+    HIERARCHICAL_LEARNING_CURVE,
+    HIERARCHICAL_MODEL_SIZE,
+    JOINT_SCALING,
+)
+from bayes_scaling.models.compute import fitted_table as compute_fitted_table
+from bayes_scaling.models.compute import frontier_mask
 from bayes_scaling.models.learning_curve import curve_mean
+from bayes_scaling.models.learning_curve import fitted_table as learning_curve_fitted_table
 from bayes_scaling.summaries import ci_defaults, posterior_interval
 
 #: Probability of the inner band (the outer one is ArviZ's ``stats.ci_prob``).
@@ -170,7 +179,7 @@ def model_size_bands(
     xarray.Dataset
         The band layout (module docstring); values are parameters.
     """
-    _check_fit(fit, "hierarchical_model_size")
+    _check_fit(fit, HIERARCHICAL_MODEL_SIZE)
     _check_extrapolate(extrapolate)
     const = fit["constant_data"].to_dataset()
     post = fit["posterior"]
@@ -217,7 +226,7 @@ def compute_scaling_bands(
     from bayes_scaling.compute_projection import _projection_year
     from bayes_scaling.models.compute import curve_log_mean
 
-    _check_fit(fit, "compute_scaling")
+    _check_fit(fit, COMPUTE_SCALING)
     _check_extrapolate(extrapolate)
     const = fit["constant_data"].to_dataset()
     size_max = const["max_size"].values
@@ -253,7 +262,7 @@ def optimal_loss_bands(
     """
     from bayes_scaling.allocation import optimal_loss
 
-    _check_fit(fit, "joint_scaling")
+    _check_fit(fit, JOINT_SCALING)
     _check_extrapolate(extrapolate)
     const = fit["constant_data"].to_dataset()
     idx = const["curve_idx"].values
@@ -292,7 +301,7 @@ def allocation_bands(
     """
     from bayes_scaling.allocation import compute_optimal_allocation
 
-    _check_fit(fit, "joint_scaling")
+    _check_fit(fit, JOINT_SCALING)
     _check_extrapolate(extrapolate)
     const = fit["constant_data"].to_dataset()
     compute = const["compute"].values
@@ -323,17 +332,25 @@ def fitted_points(fit: xr.DataTree) -> pd.DataFrame:
         ``domain``, ``curve``, the size column (``data`` or ``compute``), the metric and
         the fit's extra columns (``params``, ``seed``, ``year``, ``label``).
     """
-    from bayes_scaling.models import compute, learning_curve
-
     model_type = fit.attrs.get("model_type")
-    if model_type == "hierarchical_learning_curve":
-        return learning_curve.fitted_table(fit)
-    if model_type == "compute_scaling":
-        table = compute.fitted_table(fit)
-        metric = fit.attrs.get("metric", "error")
-        return table.assign(on_frontier=compute.frontier_mask(table, metric=metric))
-    raise ProjectionError(f"no fitted points for a {model_type!r} fit; they exist for "
-                          "hierarchical_learning_curve and compute_scaling fits")
+    points = FITTED_POINTS.get(str(model_type))
+    if points is None:
+        raise ProjectionError(f"no fitted points for a {model_type!r} fit; they exist for "
+                              f"{' and '.join(FITTED_POINTS)} fits")
+    return points(fit)
+
+
+def _compute_scaling_points(fit: xr.DataTree) -> pd.DataFrame:
+    table = compute_fitted_table(fit)
+    metric = fit.attrs.get("metric", "error")
+    return table.assign(on_frontier=frontier_mask(table, metric=metric))
+
+
+#: How :func:`fitted_points` rebuilds a fit's points, by ``model_type``.
+FITTED_POINTS: dict[str, Callable[[xr.DataTree], pd.DataFrame]] = {
+    HIERARCHICAL_LEARNING_CURVE: learning_curve_fitted_table,
+    COMPUTE_SCALING: _compute_scaling_points,
+}
 
 
 def _check_fit(fit: xr.DataTree, model_type: str) -> None:

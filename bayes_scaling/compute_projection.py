@@ -50,7 +50,7 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
-from bayes_scaling.models.compute import HierarchicalComputeScaling
+from bayes_scaling.model_types import COMPUTE_SCALING
 from bayes_scaling.projection import (
     Target,
     best_curve_per_domain,
@@ -68,13 +68,12 @@ __all__ = [
     "summarize_degree_fit",
 ]
 
-MODEL_TYPE = HierarchicalComputeScaling.model_type
 SAMPLE = dims.SAMPLE_DIMS
 
 
 def _check_fit(fit: xr.DataTree) -> None:
-    if fit.attrs.get("model_type") != MODEL_TYPE:
-        raise ProjectionError(f"needs a {MODEL_TYPE} fit (HierarchicalComputeScaling), got "
+    if fit.attrs.get("model_type") != COMPUTE_SCALING:
+        raise ProjectionError(f"needs a {COMPUTE_SCALING} fit (HierarchicalComputeScaling), got "
                               f"{fit.attrs.get('model_type')!r}")
 
 
@@ -294,7 +293,7 @@ def summarize_degree_fit(fit: xr.DataTree, *, ci_prob: float | None = None,
     table = degree_table(post["k"], post["k_domain"], post["k_global"],
                          fit["constant_data"]["curve_domain"], ci_prob=ci_prob, ci_kind=ci_kind)
     table.attrs.update({"compute_kind": str(fit.attrs.get("compute_kind", "unknown")),
-                        "source": "compute_scaling fit"})
+                        "source": f"{COMPUTE_SCALING} fit"})
     return table
 
 

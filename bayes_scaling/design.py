@@ -60,6 +60,7 @@ from bayes_scaling.allocation import _flop_per_param_token
 from bayes_scaling.data import validate_prediction_rows
 from bayes_scaling.errors import DataValidationError, ModelConfigError
 from bayes_scaling.fit_projection import project_fit
+from bayes_scaling.model_types import HIERARCHICAL_LEARNING_CURVE, JOINT_SCALING
 from bayes_scaling.models.indexing import curve_label
 from bayes_scaling.models.joint import FLOP_PER_PARAM_TOKEN
 from bayes_scaling.prediction import predictive_draws
@@ -70,8 +71,8 @@ __all__ = ["DESIGN_MODEL_TYPES", "PreposteriorWidth", "candidate_costs", "kish_e
 
 #: Fit types :func:`rank_candidates` supports, with the size columns a candidate needs.
 DESIGN_MODEL_TYPES: dict[str, tuple[str, ...]] = {
-    "hierarchical_learning_curve": ("data",),
-    "joint_scaling": ("params", "data"),
+    HIERARCHICAL_LEARNING_CURVE: ("data",),
+    JOINT_SCALING: ("params", "data"),
 }
 
 #: Share of outcomes whose Pareto k may exceed the threshold before a refit is advised.
@@ -297,7 +298,7 @@ def candidate_costs(fit: xr.DataTree, candidates: pd.DataFrame) -> tuple[np.ndar
     """
     if "cost" in candidates:
         return candidates["cost"].to_numpy(float), "cost"
-    flop = (_flop_per_param_token(fit) if fit.attrs.get("model_type") == "joint_scaling"
+    flop = (_flop_per_param_token(fit) if fit.attrs.get("model_type") == JOINT_SCALING
             else FLOP_PER_PARAM_TOKEN)
     if "params" in candidates:
         return flop * candidates["params"].to_numpy(float) * candidates["data"].to_numpy(float), \

@@ -19,6 +19,12 @@ from matplotlib.figure import Figure
 
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.fit_projection import degree_posterior, project_fit
+from bayes_scaling.model_types import (
+    COMPUTE_SCALING,
+    HIERARCHICAL_LEARNING_CURVE,
+    HIERARCHICAL_MODEL_SIZE,
+    JOINT_SCALING,
+)
 from bayes_scaling.plotting import (
     plot_compute_scaling,
     plot_degree,
@@ -34,10 +40,10 @@ __all__ = ["PLOT_KINDS", "plot_fit"]
 #: The plot of a fit's own curves by ``model_type`` (``kind="fit"``), and whether it takes
 #: targets.
 FIT_PLOTS: dict[str, tuple[Callable[..., tuple[Figure, np.ndarray]], bool]] = {
-    "hierarchical_learning_curve": (plot_learning_curves, True),
-    "hierarchical_model_size": (plot_model_size, False),
-    "compute_scaling": (plot_compute_scaling, True),
-    "joint_scaling": (plot_joint_scaling, True),
+    HIERARCHICAL_LEARNING_CURVE: (plot_learning_curves, True),
+    HIERARCHICAL_MODEL_SIZE: (plot_model_size, False),
+    COMPUTE_SCALING: (plot_compute_scaling, True),
+    JOINT_SCALING: (plot_joint_scaling, True),
 }
 
 #: The kinds of :func:`plot_fit` (``bayes-scaling plot --kind``).

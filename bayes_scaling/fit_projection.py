@@ -10,7 +10,7 @@ project; compute once here, then draw, tabulate or save the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import xarray as xr
@@ -18,6 +18,12 @@ import xarray as xr
 from bayes_scaling.allocation import compute_for_target_loss
 from bayes_scaling.compute_projection import project_compute_growth, summarize_degree_fit
 from bayes_scaling.errors import ProjectionError
+from bayes_scaling.model_types import (
+    COMPUTE_SCALING,
+    HIERARCHICAL_LEARNING_CURVE,
+    HIERARCHICAL_MODEL_SIZE,
+    JOINT_SCALING,
+)
 from bayes_scaling.models.indexing import CURVE_SEP
 from bayes_scaling.projection import (
     already_reached,
@@ -98,6 +104,44 @@ def summarize_target_compute(need: xr.Dataset, *, ci_prob: float | None = None,
     return table
 
 
+def _project_growth(fit: xr.DataTree, targets: list[float | str], *,
+                    model_size_fit: xr.DataTree | None, compute_growth_per_year: float | None,
+                    ci_prob: float | None, ci_kind: str | None
+                    ) -> tuple[xr.Dataset, pd.DataFrame]:
+    """Learning curves: data (+ model and compute) growth; any other type is refused by
+    :func:`bayes_scaling.projection.project_growth`, naming the fits it takes."""
+    projection = project_growth(fit, targets, model_size_fit=model_size_fit,
+                                compute_growth_per_year=compute_growth_per_year)
+    return projection, summarize_projection(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+
+
+def _project_compute(fit: xr.DataTree, targets: list[float | str], *,
+                     model_size_fit: xr.DataTree | None, compute_growth_per_year: float | None,
+                     ci_prob: float | None, ci_kind: str | None
+                     ) -> tuple[xr.Dataset, pd.DataFrame]:
+    """Compute scaling: compute growth (``model_size_fit`` and the growth rate unused)."""
+    projection = project_compute_growth(fit, targets)
+    return projection, summarize_projection(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+
+
+def _project_joint(fit: xr.DataTree, targets: list[float | str], *,
+                   model_size_fit: xr.DataTree | None, compute_growth_per_year: float | None,
+                   ci_prob: float | None, ci_kind: str | None
+                   ) -> tuple[xr.Dataset, pd.DataFrame]:
+    """Joint law: compute-optimal budget (``model_size_fit`` and the growth rate unused)."""
+    need = compute_for_target_loss(fit, targets)
+    return need, summarize_target_compute(need, ci_prob=ci_prob, ci_kind=ci_kind)
+
+
+#: How :func:`project_fit` projects a fit, by ``model_type`` (a type without an entry goes
+#: to the learning-curve projection, which refuses it naming the fits it takes).
+PROJECTORS: dict[str, Callable[..., tuple[xr.Dataset, pd.DataFrame]]] = {
+    HIERARCHICAL_LEARNING_CURVE: _project_growth,
+    COMPUTE_SCALING: _project_compute,
+    JOINT_SCALING: _project_joint,
+}
+
+
 def project_fit(fit: xr.DataTree, targets: Sequence[float | str], *,
                 model_size_fit: xr.DataTree | None = None,
                 compute_growth_per_year: float | None = None, ci_prob: float | None = None,
@@ -138,17 +182,50 @@ def project_fit(fit: xr.DataTree, targets: Sequence[float | str], *,
     >>> sorted(set(table["quantity"])), sorted(set(table["level"]))
     (['data_growth'], ['curve', 'domain', 'population'])
     """
-    targets = list(targets)
-    model_type = fit.attrs.get("model_type")
-    if model_type == "compute_scaling":
-        projection = project_compute_growth(fit, targets)
-        return projection, summarize_projection(projection, ci_prob=ci_prob, ci_kind=ci_kind)
-    if model_type == "joint_scaling":
-        need = compute_for_target_loss(fit, targets)
-        return need, summarize_target_compute(need, ci_prob=ci_prob, ci_kind=ci_kind)
-    projection = project_growth(fit, targets, model_size_fit=model_size_fit,
-                                compute_growth_per_year=compute_growth_per_year)
-    return projection, summarize_projection(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+    project = PROJECTORS.get(str(fit.attrs.get("model_type")), _project_growth)
+    return project(fit, list(targets), model_size_fit=model_size_fit,
+                   compute_growth_per_year=compute_growth_per_year, ci_prob=ci_prob,
+                   ci_kind=ci_kind)
+
+
+def _fitted_degree(fit: xr.DataTree, *, model_size_fit: xr.DataTree | None,
+                   projection: xr.Dataset | None, ci_prob: float | None,
+                   ci_kind: str | None) -> DegreePosterior:
+    """Compute scaling: the fitted degree (``model_size_fit`` and ``projection`` unused)."""
+    table = summarize_degree_fit(fit, ci_prob=ci_prob, ci_kind=ci_kind)
+    post = fit["posterior"]
+    draws = xr.Dataset({"k": post["k"], "k_domain": post["k_domain"],
+                        "k_global": post["k_global"]})
+    draws = draws.assign_coords(curve_domain=fit["constant_data"]["curve_domain"])
+    source = f"fitted degree (compute scaling, {fit.attrs.get('compute_kind', 'unknown')} " \
+             "compute)"
+    return DegreePosterior(draws, table, source)
+
+
+def _implied_degree(fit: xr.DataTree, *, model_size_fit: xr.DataTree | None,
+                    projection: xr.Dataset | None, ci_prob: float | None,
+                    ci_kind: str | None) -> DegreePosterior:
+    """Learning curves: the degree implied with a model-size fit, ``(1 + beta_p) / beta_g``."""
+    if projection is None:
+        if model_size_fit is None:
+            raise ProjectionError("the implied degree k = (1 + beta_p) / beta_g needs "
+                                  f"model_size_fit= (a {HIERARCHICAL_MODEL_SIZE} fit)")
+        projection = project_growth(fit, ["x0.5"], model_size_fit=model_size_fit)
+    if "implied_k" not in projection:
+        raise ProjectionError("the projection holds no implied degree: make it with "
+                              "project_growth(..., model_size_fit=...)")
+    table = summarize_degree(projection, ci_prob=ci_prob, ci_kind=ci_kind)
+    draws = xr.Dataset({"k": projection["implied_k"],
+                        "k_domain": projection["implied_k_domain"],
+                        "k_global": projection["implied_k_global"]})
+    return DegreePosterior(draws, table, "implied degree (learning curve + model size)")
+
+
+#: Where :func:`degree_posterior` finds the degree k, by ``model_type``.
+DEGREE_SOURCES: dict[str, Callable[..., DegreePosterior]] = {
+    COMPUTE_SCALING: _fitted_degree,
+    HIERARCHICAL_LEARNING_CURVE: _implied_degree,
+}
 
 
 def degree_posterior(fit: xr.DataTree, *, model_size_fit: xr.DataTree | None = None,
@@ -197,29 +274,11 @@ def degree_posterior(fit: xr.DataTree, *, model_size_fit: xr.DataTree | None = N
     ['curve', 'domain', 'population']
     """
     model_type = fit.attrs.get("model_type")
-    if model_type == "compute_scaling":
-        table = summarize_degree_fit(fit, ci_prob=ci_prob, ci_kind=ci_kind)
-        post = fit["posterior"]
-        draws = xr.Dataset({"k": post["k"], "k_domain": post["k_domain"],
-                            "k_global": post["k_global"]})
-        draws = draws.assign_coords(curve_domain=fit["constant_data"]["curve_domain"])
-        source = f"fitted degree (compute scaling, {fit.attrs.get('compute_kind', 'unknown')} " \
-                 "compute)"
-        return DegreePosterior(draws, table, source)
-    if model_type == "hierarchical_learning_curve":
-        if projection is None:
-            if model_size_fit is None:
-                raise ProjectionError("the implied degree k = (1 + beta_p) / beta_g needs "
-                                      "model_size_fit= (a hierarchical_model_size fit)")
-            projection = project_growth(fit, ["x0.5"], model_size_fit=model_size_fit)
-        if "implied_k" not in projection:
-            raise ProjectionError("the projection holds no implied degree: make it with "
-                                  "project_growth(..., model_size_fit=...)")
-        table = summarize_degree(projection, ci_prob=ci_prob, ci_kind=ci_kind)
-        draws = xr.Dataset({"k": projection["implied_k"],
-                            "k_domain": projection["implied_k_domain"],
-                            "k_global": projection["implied_k_global"]})
-        return DegreePosterior(draws, table, "implied degree (learning curve + model size)")
-    raise ProjectionError(f"the degree k comes from a compute_scaling fit or a "
-                          f"hierarchical_learning_curve fit with model_size_fit=; got "
-                          f"{model_type!r}")
+    degree = DEGREE_SOURCES.get(str(model_type))
+    if degree is None:
+        raise ProjectionError(f"the degree k comes from a {COMPUTE_SCALING} fit or a "
+                              f"{HIERARCHICAL_LEARNING_CURVE} fit with model_size_fit=; got "
+                              f"{model_type!r}")
+    return degree(fit, model_size_fit=model_size_fit, projection=projection,
+                  ci_prob=ci_prob, ci_kind=ci_kind)
+

@@ -50,6 +50,12 @@ import pandas as pd
 
 from bayes_scaling._resources import resource_dir
 from bayes_scaling.errors import PriorConfigError
+from bayes_scaling.model_types import (
+    COMPUTE_SCALING,
+    HIERARCHICAL_LEARNING_CURVE,
+    HIERARCHICAL_MODEL_SIZE,
+    JOINT_SCALING,
+)
 from bayes_scaling.priors import Prior, parse_priors, read_yaml
 from bayes_scaling.summaries import ci_defaults
 
@@ -66,8 +72,8 @@ __all__ = [
 ]
 
 #: Model types a prior set may cover (each has packaged defaults ``priors/<model>.yaml``).
-PRIOR_SET_MODELS: tuple[str, ...] = ("hierarchical_learning_curve", "joint_scaling",
-                                     "hierarchical_model_size", "compute_scaling")
+PRIOR_SET_MODELS: tuple[str, ...] = (HIERARCHICAL_LEARNING_CURVE, JOINT_SCALING,
+                                     HIERARCHICAL_MODEL_SIZE, COMPUTE_SCALING)
 #: Sub-folder of ``priors/`` holding the sets (mapped into the wheel with ``priors/``).
 PRIOR_SET_FOLDER = "literature"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -52,6 +52,11 @@ import xarray as xr
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ProjectionError
+from bayes_scaling.model_types import (
+    CURVE_FORM,
+    HIERARCHICAL_LEARNING_CURVE,
+    HIERARCHICAL_MODEL_SIZE,
+)
 from bayes_scaling.models.indexing import CURVE_SEP
 from bayes_scaling.models.learning_curve import (
     curve_mean,
@@ -196,9 +201,9 @@ def project_data_growth(fit: xr.DataTree, targets: Sequence[Target | float | str
     >>> bool(((proj["p_reachable"] >= 0) & (proj["p_reachable"] <= 1)).all())
     True
     """
-    if fit.attrs.get("model_type") != "hierarchical_learning_curve":
+    if fit.attrs.get("model_type") != HIERARCHICAL_LEARNING_CURVE:
         raise ProjectionError(
-            f"data-growth projection needs a hierarchical_learning_curve fit, got "
+            f"data-growth projection needs a {HIERARCHICAL_LEARNING_CURVE} fit, got "
             f"{fit.attrs.get('model_type')!r}"
         )
     metric = fit.attrs.get("metric", "error")
@@ -262,8 +267,8 @@ def project_form_growth(fit: xr.DataTree,
     from bayes_scaling.curves import get_curve
     from bayes_scaling.models.form import form_curve_mean
 
-    if fit.attrs.get("model_type") != "curve_form":
-        raise ProjectionError(f"project_form_growth needs a curve_form fit, got "
+    if fit.attrs.get("model_type") != CURVE_FORM:
+        raise ProjectionError(f"project_form_growth needs a {CURVE_FORM} fit, got "
                               f"{fit.attrs.get('model_type')!r}")
     metric = fit.attrs.get("metric", "error")
     targets = parse_targets(targets, metric=metric)
@@ -520,8 +525,8 @@ def project_growth(
     out["reachable_population"] = out["data_growth_population"].notnull()
     if model_size_fit is None:
         return out
-    if model_size_fit.attrs.get("model_type") != "hierarchical_model_size":
-        raise ProjectionError("model_size_fit must be a hierarchical_model_size fit, got "
+    if model_size_fit.attrs.get("model_type") != HIERARCHICAL_MODEL_SIZE:
+        raise ProjectionError(f"model_size_fit must be a {HIERARCHICAL_MODEL_SIZE} fit, got "
                               f"{model_size_fit.attrs.get('model_type')!r}")
     ms = model_size_fit["posterior"]
     missing = sorted(set(post[dims.CURVE].values) - set(ms[dims.CURVE].values))

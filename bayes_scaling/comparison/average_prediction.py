@@ -24,6 +24,7 @@ from bayes_scaling import dims
 from bayes_scaling.comparison.averaging import mix_draws
 from bayes_scaling.data import validate_prediction_rows
 from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.model_types import CURVE_FORM
 from bayes_scaling.models.form import form_predictive
 from bayes_scaling.models.indexing import curve_label
 from bayes_scaling.models.predictive import log_distance_outside
@@ -103,9 +104,9 @@ def predict_average(fits: Mapping[str, xr.DataTree], rows: pd.DataFrame, *,
     if not fits:
         raise ModelConfigError("predict_average needs at least one fit")
     kinds = {name: fit.attrs.get("model_type") for name, fit in fits.items()}
-    wrong = {name: kind for name, kind in kinds.items() if kind != "curve_form"}
+    wrong = {name: kind for name, kind in kinds.items() if kind != CURVE_FORM}
     if wrong:
-        raise ModelConfigError(f"predict_average mixes curve_form fits (compare_forms); got "
+        raise ModelConfigError(f"predict_average mixes {CURVE_FORM} fits (compare_forms); got "
                                f"{wrong}; use bayes_scaling.predict for other fits")
     settings = {(fit.attrs["metric"], fit.attrs["size_column"]) for fit in fits.values()}
     if len(settings) != 1:

@@ -79,6 +79,7 @@ from bayes_scaling.errors import (
     PriorConfigError,
 )
 from bayes_scaling.identification import check_identification
+from bayes_scaling.model_types import COMPUTE_SCALING
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
@@ -293,7 +294,7 @@ class HierarchicalComputeScaling(ScalingModel):
     'hardware'
     """
 
-    model_type: ClassVar[str] = "compute_scaling"
+    model_type: ClassVar[str] = COMPUTE_SCALING
     cli_kind: ClassVar[str | None] = "compute-scaling"
     size_column: ClassVar[str] = "compute"
     #: Published tables have a few far-off models; on thompson2020-imagenet (hardware

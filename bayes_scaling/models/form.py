@@ -42,6 +42,7 @@ from bayes_scaling.data import ScalingData, as_table, best_model_size_rows
 from bayes_scaling.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.identification import check_identification
+from bayes_scaling.model_types import CURVE_FORM, HIERARCHICAL_LEARNING_CURVE
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
 from bayes_scaling.models.blocks import BlockResult, BlockTask, run_blocks
 from bayes_scaling.models.indexing import CurveIndex, curve_label
@@ -161,14 +162,14 @@ class CurveFormModel(ScalingModel):
     ['digits', 'mnist1d']
     """
 
-    model_type: ClassVar[str] = "curve_form"
+    model_type: ClassVar[str] = CURVE_FORM
     default_target_accept: ClassVar[float] = 0.95
     #: Why :func:`bayes_scaling.prediction.predict` refuses these fits (said in its error).
     prediction_unsupported: ClassVar[str] = (
-        "curve_form fits are per-block SMC fits of one form, made for model comparison; "
+        f"{CURVE_FORM} fits are per-block SMC fits of one form, made for model comparison; "
         "their held-out predictive is models.form.form_predictive, scored by "
         "comparison.compare_forms; for intervals at new rows fit the table with the "
-        "hierarchical_learning_curve model")
+        f"{HIERARCHICAL_LEARNING_CURVE} model")
 
     def __init__(self, data: Any, family: str | CurveFamily, *, size: str | None = None,
                  shared: Sequence[str] = (), robust: bool = False, priors: Any = None) -> None:

@@ -100,6 +100,7 @@ from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table
 from bayes_scaling.errors import IdentificationWarning, ModelConfigError
 from bayes_scaling.identification import check_identification
+from bayes_scaling.model_types import HIERARCHICAL_LEARNING_CURVE
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
@@ -238,7 +239,7 @@ class HierarchicalLearningCurve(ScalingModel):
     ['digits', 'mnist1d']
     """
 
-    model_type: ClassVar[str] = "hierarchical_learning_curve"
+    model_type: ClassVar[str] = HIERARCHICAL_LEARNING_CURVE
     cli_kind: ClassVar[str | None] = "learning-curve"
     size_column: ClassVar[str] = "data"
     prior_names: ClassVar[tuple[str, ...]] = (

@@ -34,6 +34,7 @@ from bayes_scaling import dims
 from bayes_scaling.data import ScalingData, best_model_size_rows, load_table, validate_frame
 from bayes_scaling.errors import DataValidationError, FitFileError
 from bayes_scaling.identification import check_identification
+from bayes_scaling.model_types import HIERARCHICAL_MODEL_SIZE
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
@@ -109,7 +110,7 @@ class HierarchicalModelSize(ScalingModel):
     ['best_mean', 'curve', 'data']
     """
 
-    model_type: ClassVar[str] = "hierarchical_model_size"
+    model_type: ClassVar[str] = HIERARCHICAL_MODEL_SIZE
     cli_kind: ClassVar[str | None] = "model-size"
     size_column: ClassVar[str] = "data"
     observed_name: ClassVar[str] = "log_best_params"

@@ -14,15 +14,12 @@ from matplotlib.figure import Figure
 
 from bayes_scaling.diagnostics import fit_report
 from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.model_types import DIAGNOSTIC_VARS
 from bayes_scaling.plotting.style import OKABE_ITO, suptitle
 
-#: Interpretable parameters shown by default, per model type (those present are used).
-DEFAULT_VARS: dict[str, tuple[str, ...]] = {
-    "hierarchical_learning_curve": ("beta_global", "beta_domain", "gamma", "noise_sigma"),
-    "hierarchical_model_size": ("beta_p_global", "beta_p_domain", "noise_sigma"),
-    "compute_scaling": ("k_global", "k_domain", "tau_mu", "error_hi", "noise_nu"),
-    "joint_scaling": ("E", "alpha", "beta", "sigma", "nu"),
-}
+#: Interpretable parameters shown by default, per model type (those present are used):
+#: the registry's :data:`bayes_scaling.model_types.DIAGNOSTIC_VARS`.
+DEFAULT_VARS: dict[str, tuple[str, ...]] = DIAGNOSTIC_VARS
 
 _PLOTS = {"rank": azp.plot_rank, "trace": azp.plot_trace_dist, "ess": azp.plot_ess}
 

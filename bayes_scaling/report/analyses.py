@@ -28,7 +28,9 @@ from matplotlib.figure import Figure
 from bayes_scaling.data import ScalingData
 from bayes_scaling.diagnostics import DiagnosticsReport, fit_report
 from bayes_scaling.errors import ModelConfigError
+from bayes_scaling.model_types import COMPUTE_SCALING, JOINT_SCALING
 from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.models.kinds import MODEL_KINDS
 
 #: Report kinds (CLI ``--model``) in the order they are tried by :func:`choose_kind`.
 REPORT_KINDS: tuple[str, ...] = ("learning-curve", "compute-scaling", "joint")
@@ -159,10 +161,10 @@ def add_prior_set_findings(found: Findings, prior_set: str | None) -> None:
                  f"{prior_set}`)."))
 
 
-#: The model of each report kind that a prior set must cover.
-REPORT_MAIN_MODEL: dict[str, str] = {"learning-curve": "hierarchical_learning_curve",
-                                     "compute-scaling": "compute_scaling",
-                                     "joint": "joint_scaling"}
+#: The model of each report kind that a prior set must cover (the ``model_type`` of the
+#: class the CLI fits for that kind).
+REPORT_MAIN_MODEL: dict[str, str] = {kind: MODEL_KINDS[kind].model_type
+                                     for kind in REPORT_KINDS}
 
 
 def check_report_prior_set(prior_set: str | None, kind: str) -> None:
@@ -376,9 +378,9 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     trend = "year" in data.frame
     found = Findings("compute-scaling", "HierarchicalComputeScaling (polynomial"
                      + (", year trend)" if trend else ")"))
-    found.add_fit("compute_scaling", HierarchicalComputeScaling(
+    found.add_fit(COMPUTE_SCALING, HierarchicalComputeScaling(
         data, trend=trend, prior_set=prior_set).fit(sampler))
-    fit = found.fits["compute_scaling"]
+    fit = found.fits[COMPUTE_SCALING]
     found.tables.append(Table("parameters", "parameters", "Compute-scaling parameters",
                               parameter_table(fit), index=True))
     add_prior_set_findings(found, prior_set)
@@ -399,7 +401,7 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
                                                          "upper", "p_progress"))))
         found.notes.append("With the year trend the law is evaluated at each curve's latest "
                            "year.")
-    _figure(found, "compute_scaling", "Error vs training compute with credible bands",
+    _figure(found, COMPUTE_SCALING, "Error vs training compute with credible bands",
             plot_compute_scaling, fit, targets=list(targets))
     _figure(found, "degree", "Posterior of the degree k per benchmark (bound 4 dashed)",
             plot_degree, degree)
@@ -441,7 +443,7 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
                               "budget", allocation,
                               show=_shown(allocation, ("curve", "compute", "quantity", "median",
                                                        "lower", "upper"))))
-    _figure(found, "joint_scaling", "Compute-optimal loss and allocation with bands",
+    _figure(found, JOINT_SCALING, "Compute-optimal loss and allocation with bands",
             plot_joint_scaling, fit, targets=list(targets))
     _figure(found, "projection_forest", "Compute to reach each target loss",
             plot_projection_forest, table, targets=list(targets))
