@@ -113,6 +113,7 @@ from bayes_scaling.errors import (
     PriorConfigError,
 )
 from bayes_scaling.identification import check_identification
+from bayes_scaling.model_types import JOINT_SCALING
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
 from bayes_scaling.models.discrepancy import (
     DEFAULT_KNOTS,
@@ -256,7 +257,7 @@ class JointScalingLaw(ScalingModel):
     table, ``reference_comparison(fit)`` sets the posterior beside the published fits.
     """
 
-    model_type: ClassVar[str] = "joint_scaling"
+    model_type: ClassVar[str] = JOINT_SCALING
     cli_kind: ClassVar[str | None] = "joint"
     size_column: ClassVar[str] = "params"
     #: With the discrepancy the floor, the exponents and the bridges trade off along a
