@@ -11,8 +11,10 @@ from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.models.indexing import curve_label
 
 __all__ = [
+    "CHECKPOINT_MODEL_SIZES",
     "SimulatedCurves",
     "misspecified_mean",
+    "simulate_checkpoint_runs",
     "simulate_form_curves",
     "simulate_learning_curves",
     "simulate_misspecified_curves",
@@ -465,4 +467,102 @@ def simulate_misspecified_curves(
                 **{k: float(params.get(k, np.nan)) for k in columns},
             }
     frame = pd.DataFrame(rows, columns=["domain", "curve", "data", "seed", "error"])
+    return SimulatedCurves(frame, pd.DataFrame.from_dict(truth, orient="index"))
+
+
+#: Model sizes of :func:`simulate_checkpoint_runs` (Pythia-like, 70M to 6.9B parameters).
+CHECKPOINT_MODEL_SIZES: tuple[float, ...] = (7e7, 1.6e8, 4.1e8, 1e9, 1.4e9, 2.8e9, 6.9e9)
+
+
+def simulate_checkpoint_runs(
+    *,
+    n_families: int = 12,
+    model_sizes: tuple[float, ...] = CHECKPOINT_MODEL_SIZES,
+    final_tokens: float = 3e11,
+    first_tokens: float = 5e8,
+    n_checkpoints: int = 16,
+    schedule_excess: float = 0.04,
+    early_loss: float = 3.0,
+    early_tokens: float = 3e8,
+    run_sigma: float = 0.01,
+    corr_sigma: float = 0.004,
+    rho: float = 0.7,
+    seed: int = 0,
+) -> SimulatedCurves:
+    """Language-model families measured as a user of public checkpoints would: one run per
+    model size, many checkpoints per run, not ``E + A/N^alpha + B/D^beta`` exactly.
+
+    Each family (one curve of domain ``"lm"``) has its own law, drawn around the Chinchilla
+    fits (``E`` 1.6-2.0, ``A`` 480, ``B`` 2,000, ``alpha`` and ``beta`` 0.35 +/- 0.03 each
+    and ``log A``, ``log B`` +/- 0.2). Each model size is **one run** trained to
+    ``final_tokens`` with a cosine learning-rate schedule, measured at ``n_checkpoints``
+    log-spaced token counts from ``first_tokens`` to ``final_tokens``. A checkpoint's loss
+    departs from the law in the ways real checkpoints do:
+
+    * **the schedule**: before the learning rate has decayed, a checkpoint sits above the
+      loss of a run that ends there: a log excess ``schedule_excess (1 + cos(pi D /
+      final)) / 2``, the same shape in every run (0 at the final checkpoint);
+    * **early training**: ``early_loss exp(-D / early_tokens)`` added to the loss (the
+      first checkpoints are far above any power law);
+    * **the run**: a log offset per run (standard deviation ``run_sigma``) shared by its
+      checkpoints, and AR(1) log noise along them (``corr_sigma``, lag-1 correlation
+      ``rho``).
+
+    The truth a user wants is a run's **final** loss (the last checkpoint, where the
+    schedule's excess is 0 and early training long past); the table holds the simulated
+    measurements, so the final row of a run is its truth including the run's offset.
+
+    Parameters
+    ----------
+    n_families : int
+        Curves (families), each with its own law.
+    model_sizes : tuple of float
+        Parameters ``N`` of the runs of every family.
+    final_tokens, first_tokens : float
+        Training tokens of the last and first checkpoint.
+    n_checkpoints : int
+        Checkpoints per run (log-spaced).
+    schedule_excess, early_loss, early_tokens, run_sigma, corr_sigma, rho : float
+        The departures above.
+    seed : int
+        Random seed; the same seed gives the same table.
+
+    Returns
+    -------
+    SimulatedCurves
+        ``frame``: ``domain, curve, params, data, loss`` (one row per checkpoint).
+        ``truth``: one row per family (index ``"lm/<curve>"``): ``E, A, B, alpha, beta``.
+
+    Examples
+    --------
+    >>> sim = simulate_checkpoint_runs(n_families=2, n_checkpoints=4, seed=1)
+    >>> sim.frame.columns.tolist()
+    ['domain', 'curve', 'params', 'data', 'loss']
+    >>> len(sim.frame), sim.truth.columns.tolist()
+    (56, ['E', 'A', 'B', 'alpha', 'beta'])
+    """
+    if n_families < 1 or n_checkpoints < 2 or not 0 < first_tokens < final_tokens:
+        raise ValueError("need n_families >= 1, n_checkpoints >= 2 and "
+                         "0 < first_tokens < final_tokens")
+    rng = np.random.default_rng(seed)
+    tokens = np.geomspace(first_tokens, final_tokens, n_checkpoints)
+    schedule = schedule_excess * (1.0 + np.cos(np.pi * tokens / final_tokens)) / 2.0
+    early = early_loss * np.exp(-tokens / early_tokens)
+    rows, truth = [], {}
+    for f in range(n_families):
+        law = {"E": float(rng.uniform(1.6, 2.0)),
+               "A": float(480.0 * np.exp(0.2 * rng.standard_normal())),
+               "B": float(2000.0 * np.exp(0.2 * rng.standard_normal())),
+               "alpha": float(0.35 + 0.03 * rng.standard_normal()),
+               "beta": float(0.35 + 0.03 * rng.standard_normal())}
+        curve = f"family{f}"
+        for n in model_sizes:
+            mean = law["E"] + law["A"] / n ** law["alpha"] + law["B"] / tokens ** law["beta"]
+            log_noise = (run_sigma * rng.standard_normal()
+                         + _correlated_noise("ar1", tokens.size, corr_sigma, rho, rng))
+            loss = mean * np.exp(schedule + log_noise) + early
+            rows += [("lm", curve, float(n), float(d), float(v))
+                     for d, v in zip(tokens, loss, strict=True)]
+        truth[curve_label("lm", curve)] = law
+    frame = pd.DataFrame(rows, columns=["domain", "curve", "params", "data", "loss"])
     return SimulatedCurves(frame, pd.DataFrame.from_dict(truth, orient="index"))

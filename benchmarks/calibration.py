@@ -103,6 +103,10 @@ DENSE_HOLDOUT_ABOVE = 1 / 8
 #: Seeds of the simulated tables (fixed: the tables are part of the benchmark).
 MISSPECIFIED_SEED = 11
 IN_FAMILY_SEED = 7
+#: simulated-checkpoints: seed of the table, and how many of the largest model sizes have
+#: their final checkpoint held out (their other checkpoints are not in the table).
+CHECKPOINT_SEED = 5
+CHECKPOINT_HELD_OUT_SIZES = 2
 #: chinchilla-epoch2024: runs with more parameters than this are held out.
 CHINCHILLA_HOLDOUT_ABOVE = 2e9
 #: Size columns of a learning-curve table and of a joint-law table.
@@ -221,6 +225,23 @@ def chinchilla_table(above: float = CHINCHILLA_HOLDOUT_ABOVE) -> pd.DataFrame:
     return frame.assign(split=np.where(frame["params"] > above, "holdout", "fit"))
 
 
+def checkpoint_table(*, seed: int = CHECKPOINT_SEED,
+                     held_out_sizes: int = CHECKPOINT_HELD_OUT_SIZES) -> pd.DataFrame:
+    """:func:`~bayes_scaling.simulate.simulate_checkpoint_runs` (12 families, 7 model sizes,
+    16 checkpoints per run): fitted on every checkpoint of the smaller models, the final
+    loss of the ``held_out_sizes`` largest models held out (the protocol of fitting public
+    checkpoints of a family's smaller models to predict its largest model). The largest
+    models' other checkpoints are left out of the table: the user has not seen them."""
+    from bayes_scaling.simulate import simulate_checkpoint_runs
+
+    frame = simulate_checkpoint_runs(seed=seed).frame
+    large = np.sort(frame["params"].unique())[-held_out_sizes:]
+    is_large = frame["params"].isin(large)
+    final = frame["data"] == frame.groupby(["curve", "params"])["data"].transform("max")
+    kept = frame[~is_large | final]
+    return kept.assign(split=np.where(kept["params"].isin(large), "holdout", "fit"))
+
+
 #: Table name -> zero-argument loader of a tidy frame with a ``split`` column.
 TABLES: dict[str, Callable[[], pd.DataFrame]] = {
     "revisiting2022-lang": lang_table,
@@ -230,11 +251,13 @@ TABLES: dict[str, Callable[[], pd.DataFrame]] = {
     "simulated-in-family": in_family_table,
     "gadre2024": gadre_table,
     "chinchilla-epoch2024": chinchilla_table,
+    "simulated-checkpoints": checkpoint_table,
 }
 #: Size columns the methods scored on a table must model; tables not listed are learning
 #: curves over ``data`` (:data:`LEARNING_CURVE_SIZES`).
 TABLE_SIZES: dict[str, tuple[str, ...]] = {"gadre2024": JOINT_SIZES,
-                                           "chinchilla-epoch2024": JOINT_SIZES}
+                                           "chinchilla-epoch2024": JOINT_SIZES,
+                                           "simulated-checkpoints": JOINT_SIZES}
 
 
 def table_sizes(name: str) -> tuple[str, ...]:
@@ -348,7 +371,9 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
             "huber: joint law per curve": huber_joint_predictor(),
             "bayes: joint law": joint_predictor(draws=draws),
             "bayes: joint law, discrepancy": joint_predictor(draws=draws, discrepancy=True,
-                                                             robust=False)}
+                                                             robust=False),
+            "bayes: joint law, discrepancy, Student-t": joint_predictor(
+                draws=draws, discrepancy=True, robust=True)}
 
 
 def _timed(predict: Predictor, spent: dict[str, float]) -> Predictor:

@@ -173,6 +173,7 @@ def test_default_predictors_cover_both_kinds_of_table():
     assert sizes["huber: joint law per curve"] == ("params", "data")
     assert sizes["bayes: joint law"] == ("params", "data")
     assert sizes["bayes: joint law, discrepancy"] == ("params", "data")
+    assert sizes["bayes: joint law, discrepancy, Student-t"] == ("params", "data")
     assert calibration.table_sizes("gadre2024") == ("params", "data")
     assert calibration.table_sizes("chinchilla-epoch2024") == ("params", "data")
     assert calibration.table_sizes("revisiting2022-lang") == ("data",)
@@ -208,3 +209,15 @@ def test_joint_tables_hold_out_the_largest_models():
     fit, held = (chinchilla[chinchilla["split"] == s] for s in ("fit", "holdout"))
     assert (len(fit), len(held)) == (188, 57)
     assert fit["params"].max() <= calibration.CHINCHILLA_HOLDOUT_ABOVE < held["params"].min()
+
+
+def test_checkpoint_table_fits_smaller_models_and_scores_the_largest_final_losses():
+    table = calibration.TABLES["simulated-checkpoints"]()
+    assert calibration.table_sizes("simulated-checkpoints") == ("params", "data")
+    fit, held = table[table["split"] == "fit"], table[table["split"] == "holdout"]
+    assert fit["params"].max() < held["params"].min()
+    assert held["params"].nunique() == calibration.CHECKPOINT_HELD_OUT_SIZES
+    # one held-out row per large model and family: its final checkpoint
+    assert held.groupby(["curve", "params"]).size().eq(1).all()
+    assert (held["data"] == table["data"].max()).all()
+    assert fit.groupby(["curve", "params"]).size().min() == 16  # every checkpoint fitted
