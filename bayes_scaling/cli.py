@@ -31,6 +31,7 @@ from bayes_scaling.report.analyses import REPORT_KINDS
 from bayes_scaling.report.demo import DEMO_SAMPLER
 
 if TYPE_CHECKING:
+    from bayes_scaling.models.blocks import BlockRunner
     from bayes_scaling.report import ReportResult
 
 EXIT_ERROR = 2
@@ -71,6 +72,16 @@ def _add_sampler_args(parser: argparse.ArgumentParser,
                         "twice the tuning; keep the best attempt (all are logged). Default: on "
                         "for full-length runs (--draws and --tune of at least 1000), off for "
                         "shorter ones")
+
+
+def _add_block_args(parser: argparse.ArgumentParser) -> None:
+    """``--jobs`` and ``--scheduler``: where the SMC blocks run (:func:`_executor`)."""
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="local worker processes for the SMC blocks (default: every "
+                             "core, or BAYES_SCALING_JOBS; 1 runs them in this process)")
+    parser.add_argument("--scheduler", default=None,
+                        help="run the SMC blocks on Dask: a scheduler address "
+                             "(tcp://host:8786) or 'local' for a LocalCluster here")
 
 
 def _add_smc_args(parser: argparse.ArgumentParser) -> None:
@@ -124,6 +135,7 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
     _add_sampler_args(demo, DEMO_SAMPLER)
     _add_smc_args(demo)
+    _add_block_args(demo)
 
     report = sub.add_parser(
         "report", help="fit, check, project and compare; write a report folder",
@@ -160,6 +172,7 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("--strict", action="store_true", help="exit 3 on diagnostics problems")
     _add_sampler_args(report)
     _add_smc_args(report)
+    _add_block_args(report)
 
     fit = sub.add_parser("fit", help="fit a scaling model to a tidy CSV or registered dataset")
     fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
@@ -298,12 +311,7 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", help="results folder (tables, comparison.json)")
     compare.add_argument("--save-fits", action="store_true", help="also save every fit (NetCDF)")
     compare.add_argument("--force", action="store_true", help="replace existing outputs")
-    compare.add_argument("--jobs", type=int, default=None,
-                         help="local worker processes for the SMC blocks (default: every "
-                              "core; 1 runs them in this process)")
-    compare.add_argument("--scheduler", default=None,
-                         help="run the SMC blocks on Dask: a scheduler address "
-                              "(tcp://host:8786) or 'local' for a LocalCluster here")
+    _add_block_args(compare)
 
     pr = sub.add_parser("priors", help="literature prior sets (--prior-set NAME): list, info")
     pr_sub = pr.add_subparsers(dest="action", required=True)
@@ -355,8 +363,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     _say(f"bayes-scaling demo: the report on the embedded dataset {DEMO_DATASET!r}: two NUTS "
          "fits, a comparison of three forms and two hypotheses by SMC (~4 min on 2 cores) ...")
-    result = run_demo(args.out, sampler=_sampler(args), smc=_smc(args), overwrite=args.force,
-                      command=["bayes-scaling", *args.argv])
+    with _executor(args) as blocks:
+        result = run_demo(args.out, sampler=_sampler(args), smc=_smc(args),
+                          overwrite=args.force, command=["bayes-scaling", *args.argv],
+                          blocks=blocks)
     return _finish_report(result, args.strict)
 
 
@@ -366,14 +376,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     forms = _names(args.forms)
     _say(f"bayes-scaling report: {args.data} -> {args.out} (fits, projections, comparison) ...")
-    result = build_report(args.data, args.out, model=args.model, sampler=_sampler(args),
-                          smc=_smc(args), targets=args.target,
-                          forms=DEFAULT_FORMS if forms is None else forms,
-                          hypotheses=_names(args.hypotheses),
-                          compute_growth_per_year=args.compute_growth_per_year,
-                          exclude_unfittable=args.exclude_unfittable,
-                          overwrite=args.force, mirror=args.mirror,
-                          command=["bayes-scaling", *args.argv], prior_set=args.prior_set)
+    with _executor(args) as blocks:
+        result = build_report(args.data, args.out, model=args.model, sampler=_sampler(args),
+                              smc=_smc(args), targets=args.target,
+                              forms=DEFAULT_FORMS if forms is None else forms,
+                              hypotheses=_names(args.hypotheses),
+                              compute_growth_per_year=args.compute_growth_per_year,
+                              exclude_unfittable=args.exclude_unfittable,
+                              overwrite=args.force, mirror=args.mirror,
+                              command=["bayes-scaling", *args.argv],
+                              prior_set=args.prior_set, blocks=blocks)
     return _finish_report(result, args.strict)
 
 
@@ -561,7 +573,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         _say(f"testing {args.hypothesis!r} on {args.data} (SMC, {args.chains} chains x "
              f"{args.draws} particles per block) ...")
         with _executor(args) as run:
-            result = test_hypothesis(args.hypothesis, table, smc=smc, **run)
+            result = test_hypothesis(args.hypothesis, table, smc=smc, **run.kwargs())
         _say(result.verdict())
         comparison, main_table = result.comparison, result.by_domain
     else:
@@ -573,7 +585,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         with _executor(args) as run:
             comparison = compare_forms(table, forms, methods=methods, smc=smc,
                                        n_largest=args.holdout_largest,
-                                       weighting=args.weighting, **run)
+                                       weighting=args.weighting, **run.kwargs())
         _say(comparison.summary())
         main_table = next(t for t in (comparison.evidence, comparison.loo, comparison.lfo)
                           if t is not None)
@@ -597,19 +609,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+def _executor(args: argparse.Namespace) -> Iterator[BlockRunner]:
     """Where the SMC blocks run: ``--scheduler`` (Dask) or ``--jobs`` local processes."""
+    from bayes_scaling.models import BlockRunner
+    from bayes_scaling.models.blocks import dask_client
+
     if args.jobs is not None and args.jobs < 1:
         raise BayesScalingError(f"--jobs must be a positive integer, got {args.jobs}")
     if args.scheduler is None:
-        yield {"n_jobs": args.jobs, "progress": True}
+        yield BlockRunner(n_jobs=args.jobs, progress=True)
         return
-    from bayes_scaling.models.blocks import dask_client
-
     with dask_client(args.scheduler, n_workers=args.jobs) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         _say(f"SMC blocks on Dask ({args.scheduler}: {workers} worker(s) now)")
-        yield {"client": client, "progress": True}
+        yield BlockRunner(client=client, progress=True)
 
 
 def _split_forms(text: str) -> list[str]:

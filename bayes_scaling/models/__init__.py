@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 from bayes_scaling.models.base import SamplerConfig, ScalingModel
+from bayes_scaling.models.blocks import BlockRunner
 from bayes_scaling.models.compute import HierarchicalComputeScaling
 from bayes_scaling.models.form import CurveFormModel, SMCConfig
 from bayes_scaling.models.joint import JointScalingLaw
@@ -33,6 +34,7 @@ MODELS: dict[str, type[ScalingModel]] = {
 
 __all__ = [
     "MODELS",
+    "BlockRunner",
     "CurveFormModel",
     "HierarchicalComputeScaling",
     "HierarchicalLearningCurve",

@@ -47,14 +47,44 @@ from bayes_scaling.curves import CurveFamily
 from bayes_scaling.data import ScalingData
 from bayes_scaling.errors import BlockFitError, IdentificationWarning, ModelConfigError
 
-__all__ = ["JOBS_ENV", "BlockResult", "BlockTask", "dask_client", "default_jobs", "fit_block",
-           "run_blocks"]
+__all__ = ["JOBS_ENV", "BlockResult", "BlockRunner", "BlockTask", "dask_client", "default_jobs",
+           "fit_block", "run_blocks"]
 
 #: Environment variable with the default number of local worker processes.
 JOBS_ENV = "BAYES_SCALING_JOBS"
 _ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^\s/:]+:\d{1,5}$")
 #: Seed stride between the blocks of one fit: block ``i`` uses ``seed + SEED_STRIDE * i``.
 SEED_STRIDE = 7919
+
+
+@dataclass(frozen=True)
+class BlockRunner:
+    """Where the independent SMC blocks of a comparison or a hypothesis test run.
+
+    Parameters
+    ----------
+    n_jobs : int, optional
+        Local worker processes (default :func:`default_jobs`; 1: this process).
+    client : distributed.Client, optional
+        A Dask cluster's client; ``n_jobs`` is then ignored.
+    progress : bool, default False
+        One progress bar over blocks.
+
+    Examples
+    --------
+    >>> BlockRunner(n_jobs=2).kwargs()
+    {'n_jobs': 2, 'client': None, 'progress': False}
+    """
+
+    n_jobs: int | None = None
+    client: Any = None
+    progress: bool = False
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`~bayes_scaling.comparison.compare_forms` and
+        :func:`~bayes_scaling.comparison.hypotheses.test_hypothesis` that say where blocks
+        run."""
+        return {"n_jobs": self.n_jobs, "client": self.client, "progress": self.progress}
 
 
 @dataclass(frozen=True)

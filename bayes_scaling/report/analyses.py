@@ -30,6 +30,7 @@ from bayes_scaling.diagnostics import DiagnosticsReport, fit_report
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.model_types import COMPUTE_SCALING, JOINT_SCALING
 from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.models.blocks import BlockRunner
 from bayes_scaling.models.kinds import MODEL_KINDS
 
 #: Report kinds (CLI ``--model``) in the order they are tried by :func:`choose_kind`.
@@ -260,8 +261,11 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
                             targets: Sequence[str], forms: Sequence[str],
                             hypotheses: Sequence[str] | None,
                             compute_growth_per_year: float | None,
-                            prior_set: str | None = None) -> Findings:
-    """Learning curves (+ model size), projections, form comparison, hypotheses."""
+                            prior_set: str | None = None,
+                            blocks: BlockRunner | None = None) -> Findings:
+    """Learning curves (+ model size), projections, form comparison, hypotheses; the SMC
+    blocks of the comparison and the hypotheses run where ``blocks`` says."""
+    blocks = blocks or BlockRunner()
     from bayes_scaling.comparison import compare_forms
     from bayes_scaling.fit_projection import degree_posterior
     from bayes_scaling.models import HierarchicalLearningCurve, HierarchicalModelSize
@@ -315,7 +319,7 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
                 "dashed)", plot_degree, degree)
     if len(forms) >= 2:
         found.comparison = compare_forms(data, list(forms), methods=("evidence", "loo"),
-                                         smc=smc)
+                                         smc=smc, **blocks.kwargs())
         found.add_problems("form comparison", found.comparison.problems)
         _figure(found, "model_comparison", "Functional forms by evidence (log Bayes factor, "
                 "2 Monte Carlo SE) and PSIS-LOO", plot_model_comparison, found.comparison)
@@ -323,15 +327,16 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
     applicable = ["irreducible-error"]
     if (data.frame.groupby("domain")["curve"].nunique() >= 2).any():
         applicable.append("shared-exponent")
-    _hypotheses(found, data, applicable if hypotheses is None else list(hypotheses), smc)
+    _hypotheses(found, data, applicable if hypotheses is None else list(hypotheses), smc,
+                blocks)
     return found
 
 
 def _hypotheses(found: Findings, data: ScalingData, names: Sequence[str],
-                smc: SMCConfig) -> None:
+                smc: SMCConfig, blocks: BlockRunner | None = None) -> None:
     reuse = found.comparison.fits if found.comparison is not None else None
     for name in names:
-        result = _hypothesis(found, name, data, smc, reuse)
+        result = _hypothesis(found, name, data, smc, reuse, blocks or BlockRunner())
         found.hypotheses.append(result)
         key = f"hypothesis_{name}"
         found.tables.append(Table(key, "comparison",
@@ -350,17 +355,18 @@ def _plot_comparison(comparison: Any) -> Any:
 
 
 def _hypothesis(found: Findings, name: str, data: ScalingData, smc: SMCConfig,
-                reuse: Any = None) -> Any:
+                reuse: Any, blocks: BlockRunner) -> Any:
     from bayes_scaling.comparison.hypotheses import test_hypothesis
 
-    result = test_hypothesis(name, data, smc=smc, loo=False, fits=reuse)
+    result = test_hypothesis(name, data, smc=smc, loo=False, fits=reuse, **blocks.kwargs())
     found.add_problems(f"hypothesis {name}", result.problems)
     return result
 
 
 def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
                      targets: Sequence[str], hypotheses: Sequence[str] | None,
-                     prior_set: str | None = None) -> Findings:
+                     prior_set: str | None = None,
+                     blocks: BlockRunner | None = None) -> Findings:
     """Thompson-style compute scaling: degree k, compute to targets, progress, hypothesis."""
     from bayes_scaling.compute_projection import (
         project_compute_growth,
@@ -408,7 +414,7 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     _figure(found, "projection_forest", "Compute growth to reach each target, per curve",
             plot_projection_forest, growth, targets=list(targets), level="curve")
     _hypotheses(found, data, ["polynomial-vs-exponential"] if hypotheses is None
-                else list(hypotheses), smc)
+                else list(hypotheses), smc, blocks)
     return found
 
 
@@ -454,18 +460,20 @@ def run_findings(kind: str, data: ScalingData, *, sampler: SamplerConfig, smc: S
                  targets: Sequence[str], forms: Sequence[str] = DEFAULT_FORMS,
                  hypotheses: Sequence[str] | None = None,
                  compute_growth_per_year: float | None = None,
-                 dataset: str | None = None, prior_set: str | None = None) -> Findings:
+                 dataset: str | None = None, prior_set: str | None = None,
+                 blocks: BlockRunner | None = None) -> Findings:
     """Run the analysis of ``kind`` (see :data:`REPORT_KINDS`); ``prior_set`` is used by the
     fits whose model it covers (the main model must be covered: checked by
-    :func:`check_report_prior_set` before fitting)."""
+    :func:`check_report_prior_set` before fitting); the SMC blocks of comparisons and
+    hypotheses run where ``blocks`` says (default: local processes)."""
     if kind == "learning-curve":
         return learning_curve_findings(data, sampler=sampler, smc=smc, targets=targets,
                                        forms=forms, hypotheses=hypotheses,
                                        compute_growth_per_year=compute_growth_per_year,
-                                       prior_set=prior_set)
+                                       prior_set=prior_set, blocks=blocks)
     if kind == "compute-scaling":
         return compute_findings(data, sampler=sampler, smc=smc, targets=targets,
-                                hypotheses=hypotheses, prior_set=prior_set)
+                                hypotheses=hypotheses, prior_set=prior_set, blocks=blocks)
     if kind == "joint":
         return joint_findings(data, sampler=sampler, targets=targets, dataset=dataset,
                               prior_set=prior_set)

@@ -21,6 +21,7 @@ from bayes_scaling.data import ScalingData
 from bayes_scaling.errors import ComparisonWarning, FitDiagnosticsWarning, ModelConfigError
 from bayes_scaling.io import save_fit
 from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.models.blocks import BlockRunner
 from bayes_scaling.report.analyses import (
     DEFAULT_FORMS,
     REPORT_KINDS,
@@ -120,7 +121,8 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
                  exclude_unfittable: bool = False, overwrite: bool = False,
                  mirror: str | Path | None = None,
                  command: Sequence[str] | None = None,
-                 prior_set: str | None = None) -> ReportResult:
+                 prior_set: str | None = None,
+                 blocks: BlockRunner | None = None) -> ReportResult:
     """Fit a table, check, project and compare, and write a report folder.
 
     Parameters
@@ -165,6 +167,11 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
         A literature prior set (:mod:`bayes_scaling.prior_sets`) for every fit whose model
         it covers (it must cover the kind's main model); the report names it and shows its
         priors next to their posteriors.
+    blocks : BlockRunner, optional
+        Where the SMC blocks of the comparison and the hypotheses run: local worker
+        processes (the default, :func:`~bayes_scaling.models.blocks.default_jobs`) or a
+        Dask cluster (``BlockRunner(client=client)``; CLI ``--scheduler``). Each block's
+        seed is fixed by its position, so the report is the same wherever they ran.
 
     Returns
     -------
@@ -235,7 +242,8 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
             findings = run_findings(kind, inp.table, sampler=sampler, smc=smc,
                                     targets=targets, forms=forms, hypotheses=hypotheses,
                                     compute_growth_per_year=compute_growth_per_year,
-                                    dataset=inp.dataset, prior_set=prior_set)
+                                    dataset=inp.dataset, prior_set=prior_set,
+                                    blocks=blocks)
         if inp.excluded is not None:  # saved with the fits, under their content hash
             for fit in findings.fits.values():
                 fit.attrs["excluded_curves"] = json.dumps(inp.excluded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bayes_scaling.models import SamplerConfig, SMCConfig
+from bayes_scaling.models.blocks import BlockRunner
 from bayes_scaling.report.build import ReportResult, build_report
 
 DEMO_DATASET = "mlp-learning-curves"
@@ -23,7 +24,8 @@ DEMO_COMPUTE_GROWTH_PER_YEAR = 4.0
 def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | None = None,
              smc: SMCConfig | None = None, overwrite: bool = False,
              mirror: str | Path | None = None,
-             command: list[str] | None = None) -> ReportResult:
+             command: list[str] | None = None,
+             blocks: BlockRunner | None = None) -> ReportResult:
     """The report (:func:`bayes_scaling.report.build_report`) on the embedded dataset.
 
     Fits the hierarchical learning curve and the model-size model, projects the data,
@@ -45,6 +47,8 @@ def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | N
         Not used by the embedded dataset; accepted for symmetry with public datasets.
     command : list of str, optional
         The command line, recorded in the manifest.
+    blocks : BlockRunner, optional
+        Where the SMC blocks run (see :func:`~bayes_scaling.report.build_report`).
 
     Returns
     -------
@@ -54,4 +58,4 @@ def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | N
                         sampler=sampler or DEMO_SAMPLER, smc=smc,
                         targets=DEMO_TARGETS,
                         compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,
-                        overwrite=overwrite, mirror=mirror, command=command)
+                        overwrite=overwrite, mirror=mirror, command=command, blocks=blocks)
