@@ -174,3 +174,23 @@ def test_design_summary_recounts_runs_written_with_the_first_fit_s_truth():
     assert fixed["true_growth_after"].tolist() == pytest.approx([1.875, 30.0, 15.0])
     assert fixed["truth_inside_after"].tolist() == [True, True, True]
     assert recount_truth(fixed) is fixed  # runs written by the fixed benchmark are kept
+
+
+def test_joint_prior_sets_benchmark_scores_both_priors_on_the_joint_tables(monkeypatch):
+    from benchmarks import calibration, joint_prior_sets
+
+    options = []
+    real = calibration.joint_predictor
+
+    def recording(**kwargs):
+        options.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(calibration, "joint_predictor", recording)
+    predictors = joint_prior_sets.predictors(draws=10)
+    assert list(predictors) == ["bayes: joint law", "bayes: joint law, language-model set"]
+    assert options == [{"draws": 10}, {"draws": 10, "prior_set": "language-model"}]
+    assert all(calibration.predictor_sizes(p) == calibration.JOINT_SIZES
+               for p in predictors.values())
+    assert all(calibration.table_sizes(t) == calibration.JOINT_SIZES
+               for t in joint_prior_sets.TABLES)
