@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS / "joint_prior_sets")
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
     table = calibration.run(predictors(args.draws), args.tables,
                             checkpoint=args.out / "calibration.partial.csv")
     path = write_results(table, "calibration", args.out)
