@@ -11,7 +11,6 @@ from bayes_scaling.curves import POWER_LAW_IRREDUCIBLE
 from bayes_scaling.models.indexing import curve_label
 
 __all__ = [
-    "CHECKPOINT_MODEL_SIZES",
     "SimulatedCurves",
     "misspecified_mean",
     "simulate_checkpoint_runs",
