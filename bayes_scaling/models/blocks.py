@@ -26,6 +26,7 @@ import builtins
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -37,14 +38,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
 from pymc.smc.kernels import MH
 
-from bayes_scaling import errors
+from bayes_scaling import dims, errors
 from bayes_scaling.curves import CurveFamily
 from bayes_scaling.data import ScalingData
+from bayes_scaling.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_scaling.errors import BlockFitError, IdentificationWarning, ModelConfigError
 
 __all__ = ["JOBS_ENV", "BlockResult", "BlockRunner", "BlockTask", "dask_client", "default_jobs",
@@ -55,6 +58,8 @@ JOBS_ENV = "BAYES_SCALING_JOBS"
 _ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^\s/:]+:\d{1,5}$")
 #: Seed stride between the blocks of one fit: block ``i`` uses ``seed + SEED_STRIDE * i``.
 SEED_STRIDE = 7919
+#: Times a block whose SMC runs disagree is run again, each with twice the particles.
+SMC_REMEDY_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,10 @@ class BlockTask:
         SMC settings.
     max_se : float
         The block's share of the Monte Carlo error limit of the evidence.
+    model_class : type
+        The form model whose constructor builds the block's PyMC model
+        (:class:`~bayes_scaling.models.CurveFormModel`), called as
+        ``model_class(data, family, shared=, robust=, priors=)``.
     """
 
     label: str
@@ -121,6 +130,7 @@ class BlockTask:
     priors: Any
     cfg: Any
     max_se: float
+    model_class: Any
 
     @property
     def name(self) -> str:
@@ -259,16 +269,6 @@ def fit_block(task: BlockTask) -> BlockResult:
     -------
     BlockResult
     """
-    from bayes_scaling.models.form import (
-        SMC_REMEDY_ATTEMPTS,
-        CurveFormModel,
-        _block_checks,
-        _final_log_evidence,
-        _quiet_pymc,
-        _resample_particles,
-        _smc_badness,
-    )
-
     start = time.perf_counter()
     cfg = task.cfg
     seed = cfg.seed + SEED_STRIDE * task.index
@@ -276,8 +276,8 @@ def fit_block(task: BlockTask) -> BlockResult:
         warnings.simplefilter("always")
         # already reported for the whole table by the form's constructor
         warnings.simplefilter("ignore", IdentificationWarning)
-        sub = CurveFormModel(task.data, task.family, shared=task.shared, robust=task.robust,
-                             priors=task.priors)
+        sub = task.model_class(task.data, task.family, shared=task.shared,
+                               robust=task.robust, priors=task.priors)
         model = sub.build_model()
         attempts: list[tuple[int, xr.DataTree, np.ndarray, dict[str, float]]] = []
         draws = cfg.draws
@@ -475,3 +475,72 @@ def _local_io() -> Iterator[None]:
         return
     with dask.config.set(scheduler="synchronous"):
         yield
+
+
+@contextlib.contextmanager
+def _quiet_pymc() -> Iterator[None]:
+    """Silence PyMC's per-run SMC progress messages (INFO) for the duration."""
+    pymc_logger = logging.getLogger("pymc")
+    level = pymc_logger.level
+    pymc_logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        pymc_logger.setLevel(level)
+
+
+def _final_log_evidence(values: xr.DataArray) -> np.ndarray:
+    """Each chain's final log marginal likelihood (SMC stores one value per stage)."""
+    out = []
+    for row in values.values:
+        stages = np.asarray(row, dtype=float).ravel()
+        finite = stages[np.isfinite(stages)]
+        out.append(finite[-1] if finite.size else np.nan)
+    return np.asarray(out, dtype=float)
+
+
+def chain_evidence_se(log_z: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Monte Carlo standard error (nats) of the log of the mean of independent evidence
+    estimates, from each run's log evidence ``log_z`` (delta method on the mean of
+    ``exp(log_z)``)."""
+    z = np.asarray(log_z, dtype=float)
+    w = np.exp(z - z.max(axis=axis, keepdims=True))
+    return w.std(axis=axis, ddof=1) / (np.sqrt(z.shape[axis]) * w.mean(axis=axis))
+
+
+def _block_checks(posterior: xr.Dataset, log_z: np.ndarray, cfg: Any,
+                  max_se: float) -> dict[str, float]:
+    """Each check of one block's SMC run as a ratio to its limit (above 1 fails): the
+    Monte Carlo error of its log evidence, the largest R-hat and the smallest bulk ESS of
+    its parameters (scaled to the ``cfg.draws`` particles kept per chain), with the
+    limits of :func:`~bayes_scaling.diagnostics.check_fit`."""
+    def extreme(ds: xr.Dataset, fn: Any, empty: float) -> float:
+        values = np.concatenate([np.ravel(ds[v].values) for v in ds.data_vars] or [[]])
+        values = values[np.isfinite(values)]
+        return float(fn(values)) if values.size else empty
+
+    kept = cfg.draws / posterior.sizes[dims.DRAW]
+    rhat = extreme(az.rhat(posterior), np.max, np.inf)
+    ess = extreme(az.ess(posterior, method="bulk"), np.min, 0.0) * kept
+    se = float(chain_evidence_se(log_z))
+    return {"evidence_se": se / max_se if np.isfinite(se) else np.inf,
+            "rhat": (rhat - 1.0) / (RHAT_MAX - 1.0),
+            "ess": ESS_PER_CHAIN_MIN * cfg.chains / max(ess, 1e-9)}
+
+
+def _smc_badness(checks: dict[str, float]) -> tuple[int, float]:
+    """Sort key of SMC attempts, smaller is better: checks failed, then the worst ratio
+    of a check to its limit."""
+    return (sum(v > 1.0 for v in checks.values()), max(checks.values()))
+
+
+def _resample_particles(run: xr.DataTree, draws: int, *, seed: int) -> xr.DataTree:
+    """The run with ``draws`` of its particles per chain, drawn without replacement (the
+    particles of a final SMC stage are equally weighted, so any subset is a sample of
+    the same posterior)."""
+    post = run["posterior"].to_dataset()
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(post.sizes[dims.DRAW], size=draws, replace=False))
+    run["posterior"] = xr.DataTree(
+        post.isel({dims.DRAW: keep}).assign_coords({dims.DRAW: np.arange(draws)}))
+    return run

@@ -22,14 +22,12 @@ samples the whole model at once.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -39,12 +37,11 @@ import xarray as xr
 from bayes_scaling import dims
 from bayes_scaling.curves import CurveFamily, get_curve
 from bayes_scaling.data import ScalingData, as_table, best_model_size_rows
-from bayes_scaling.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.identification import check_identification
 from bayes_scaling.model_types import CURVE_FORM, HIERARCHICAL_LEARNING_CURVE
 from bayes_scaling.models.base import ScalingModel, add_likelihood, label_observations
-from bayes_scaling.models.blocks import BlockResult, BlockTask, run_blocks
+from bayes_scaling.models.blocks import BlockResult, BlockTask, chain_evidence_se, run_blocks
 from bayes_scaling.models.indexing import CurveIndex, curve_label
 from bayes_scaling.priors import Prior, load_default_priors, parse_priors, read_yaml
 
@@ -63,8 +60,6 @@ PACKAGED_PRIORS: tuple[str, ...] = (*NOISE_PRIORS, "floor_fraction")
 #: at which comparisons flag an evidence, :data:`bayes_scaling.comparison.evidence.
 #: MAX_EVIDENCE_SE`, kept equal by a test).
 SMC_BLOCK_MAX_EVIDENCE_SE = 0.5
-#: Times a block whose SMC runs disagree is run again, each with twice the particles.
-SMC_REMEDY_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -323,7 +318,7 @@ class CurveFormModel(ScalingModel):
         return [BlockTask(label=label or self.name, block=block, index=i,
                           data=self._block_data(block), family=self.family,
                           shared=self.shared, robust=self.robust, priors=priors, cfg=cfg,
-                          max_se=float(max_se))
+                          max_se=float(max_se), model_class=type(self))
                 for i, block in enumerate(blocks)]
 
     def join_smc(self, results: Sequence[BlockResult], config: SMCConfig | None = None,
@@ -443,33 +438,11 @@ class CurveFormModel(ScalingModel):
         return self._finalize(tree, cfg, "smc")
 
 
-@contextlib.contextmanager
-def _quiet_pymc() -> Iterator[None]:
-    """Silence PyMC's per-run SMC progress messages (INFO) for the duration."""
-    pymc_logger = logging.getLogger("pymc")
-    level = pymc_logger.level
-    pymc_logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        pymc_logger.setLevel(level)
-
-
 def _family(name: str) -> CurveFamily:
     try:
         return get_curve(name)
     except KeyError as exc:
         raise ModelConfigError(str(exc.args[0])) from None
-
-
-def _final_log_evidence(values: xr.DataArray) -> np.ndarray:
-    """Each chain's final log marginal likelihood (SMC stores one value per stage)."""
-    out = []
-    for row in values.values:
-        stages = np.asarray(row, dtype=float).ravel()
-        finite = stages[np.isfinite(stages)]
-        out.append(finite[-1] if finite.size else np.nan)
-    return np.asarray(out, dtype=float)
 
 
 def _form_params(fit: xr.DataTree) -> tuple[CurveFamily, dict[str, xr.DataArray]]:
@@ -561,50 +534,3 @@ def form_predictive(fit: xr.DataTree, frame: pd.DataFrame, *, seed: int = 0) -> 
             dens = stats.norm.logpdf(y, loc=mu.values, scale=sigma.values)
         out["log_density"] = (mu.dims, dens)
     return out.assign_coords({dims.OBS: np.arange(len(frame))})
-
-
-def chain_evidence_se(log_z: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Monte Carlo standard error (nats) of the log of the mean of independent evidence
-    estimates, from each run's log evidence ``log_z`` (delta method on the mean of
-    ``exp(log_z)``)."""
-    z = np.asarray(log_z, dtype=float)
-    w = np.exp(z - z.max(axis=axis, keepdims=True))
-    return w.std(axis=axis, ddof=1) / (np.sqrt(z.shape[axis]) * w.mean(axis=axis))
-
-
-def _block_checks(posterior: xr.Dataset, log_z: np.ndarray, cfg: SMCConfig,
-                  max_se: float) -> dict[str, float]:
-    """Each check of one block's SMC run as a ratio to its limit (above 1 fails): the
-    Monte Carlo error of its log evidence, the largest R-hat and the smallest bulk ESS of
-    its parameters (scaled to the ``cfg.draws`` particles kept per chain), with the
-    limits of :func:`~bayes_scaling.diagnostics.check_fit`."""
-    def extreme(ds: xr.Dataset, fn: Any, empty: float) -> float:
-        values = np.concatenate([np.ravel(ds[v].values) for v in ds.data_vars] or [[]])
-        values = values[np.isfinite(values)]
-        return float(fn(values)) if values.size else empty
-
-    kept = cfg.draws / posterior.sizes[dims.DRAW]
-    rhat = extreme(az.rhat(posterior), np.max, np.inf)
-    ess = extreme(az.ess(posterior, method="bulk"), np.min, 0.0) * kept
-    se = float(chain_evidence_se(log_z))
-    return {"evidence_se": se / max_se if np.isfinite(se) else np.inf,
-            "rhat": (rhat - 1.0) / (RHAT_MAX - 1.0),
-            "ess": ESS_PER_CHAIN_MIN * cfg.chains / max(ess, 1e-9)}
-
-
-def _smc_badness(checks: dict[str, float]) -> tuple[int, float]:
-    """Sort key of SMC attempts, smaller is better: checks failed, then the worst ratio
-    of a check to its limit."""
-    return (sum(v > 1.0 for v in checks.values()), max(checks.values()))
-
-
-def _resample_particles(run: xr.DataTree, draws: int, *, seed: int) -> xr.DataTree:
-    """The run with ``draws`` of its particles per chain, drawn without replacement (the
-    particles of a final SMC stage are equally weighted, so any subset is a sample of
-    the same posterior)."""
-    post = run["posterior"].to_dataset()
-    rng = np.random.default_rng(seed)
-    keep = np.sort(rng.choice(post.sizes[dims.DRAW], size=draws, replace=False))
-    run["posterior"] = xr.DataTree(
-        post.isel({dims.DRAW: keep}).assign_coords({dims.DRAW: np.arange(draws)}))
-    return run
