@@ -1,8 +1,9 @@
 """Fit a model named as the CLI names it (``bayes-scaling fit --model KIND``).
 
-The CLI's model names, each with its model class and the size column of a user's CSV,
-and :func:`fit_model`: resolve the table (:func:`bayes_scaling.datasets.resolve_table`),
-check the options against the model's constructor, fit, and record excluded curves.
+The CLI's model names, each with its model class and the size column of a user's CSV
+(:data:`MODEL_KINDS`, :func:`model_kind`), and :func:`fit_model`: resolve the table
+(:func:`bayes_scaling.datasets.resolve_table`), check the options against the model's
+constructor, fit, and record excluded curves.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import xarray as xr
 
 from bayes_scaling.datasets import resolve_table
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.identification import exclude_unfittable_curves, excluded_records
+from bayes_scaling.model_types import HIERARCHICAL_LEARNING_CURVE
 from bayes_scaling.models import MODELS
 from bayes_scaling.models.base import SamplerConfig, ScalingModel
 
@@ -24,6 +26,32 @@ from bayes_scaling.models.base import SamplerConfig, ScalingModel
 #: from each registered class's ``cli_kind``.
 MODEL_KINDS: dict[str, type[ScalingModel]] = {
     cls.cli_kind: cls for cls in MODELS.values() if cls.cli_kind is not None}
+
+
+def model_kind(model_type: str) -> str:
+    """The CLI name (a key of :data:`MODEL_KINDS`) of the model registered as ``model_type``.
+
+    Raises
+    ------
+    ModelConfigError
+        ``model_type`` is not registered, or its model is not fitted by ``fit``.
+
+    Examples
+    --------
+    >>> from bayes_scaling.model_types import JOINT_SCALING
+    >>> model_kind(JOINT_SCALING)
+    'joint'
+    """
+    kind = MODELS[model_type].cli_kind if model_type in MODELS else None
+    if kind is None:
+        raise ModelConfigError(f"no CLI model for model type {model_type!r}; those with one: "
+                               f"{sorted(c.model_type for c in MODEL_KINDS.values())}")
+    return kind
+
+
+#: The model ``bayes-scaling fit`` fits when ``--model`` names none: the hierarchical
+#: learning curve.
+DEFAULT_MODEL_KIND: Final[str] = model_kind(HIERARCHICAL_LEARNING_CURVE)
 
 
 def fit_model(kind: str, source: str | Path, *, sampler: SamplerConfig | None = None,
