@@ -26,9 +26,9 @@ from bayes_scaling.errors import (
     IdentificationWarning,
 )
 from bayes_scaling.models import SamplerConfig, SMCConfig
-from bayes_scaling.models.kinds import MODEL_KINDS
-from bayes_scaling.report.analyses import REPORT_KINDS
+from bayes_scaling.models.kinds import DEFAULT_MODEL_KIND, MODEL_KINDS
 from bayes_scaling.report.demo import DEMO_SAMPLER
+from bayes_scaling.report.kinds import REPORT_KINDS
 
 if TYPE_CHECKING:
     from bayes_scaling.models.blocks import BlockRunner
@@ -178,7 +178,7 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("data", help="tidy CSV file, or a registered dataset name")
     fit.add_argument("--out", required=True, help="fit file to write (.nc)")
     fit.add_argument("--model", choices=list(MODEL_KINDS),
-                     default="learning-curve",
+                     default=DEFAULT_MODEL_KIND,
                      help="learning-curve: error vs data (default); model-size: best model "
                           "size vs data from a width sweep; compute-scaling: error vs "
                           "training compute (Thompson degree k); joint: L(N, D) Chinchilla law")

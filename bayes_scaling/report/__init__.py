@@ -19,8 +19,9 @@ the end, so an interrupted or failing run leaves no half report. An existing fol
 replaced only with ``overwrite=True`` and only if it is an earlier report (it holds this
 generator's ``manifest.json``) or an earlier ``bayes-scaling demo`` results folder.
 
-The subpackage, one job per module: :mod:`~bayes_scaling.report.inputs` (what the table
-is), :mod:`~bayes_scaling.report.analyses` (the fits, tables and figures of each kind),
+The subpackage, one job per module: :mod:`~bayes_scaling.report.kinds` (the report kinds,
+each defined once), :mod:`~bayes_scaling.report.inputs` (what the table is),
+:mod:`~bayes_scaling.report.analyses` (the fits, tables and figures of each kind),
 :mod:`~bayes_scaling.report.render` (``report.md`` from the Jinja2 template
 ``templates/report.md.j2``, and its HTML), :mod:`~bayes_scaling.report.manifest`,
 :mod:`~bayes_scaling.report.folder` (build aside, rename into place, never replace

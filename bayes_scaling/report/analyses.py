@@ -10,14 +10,17 @@
 * **joint law** (``joint``, Chinchilla): compute-optimal allocation, compute to reach
   target losses, the posterior next to the published fits.
 
-Nothing is written here: :mod:`bayes_scaling.report` writes the folder.
+The kinds themselves (names, main models, which table gets which, default targets) are
+defined once in :mod:`bayes_scaling.report.kinds`; :data:`FINDINGS_RUNNERS` maps each to
+its analysis here. Nothing is written here: :mod:`bayes_scaling.report` writes the folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import arviz as az
 import numpy as np
@@ -27,14 +30,20 @@ from matplotlib.figure import Figure
 
 from bayes_scaling.data import ScalingData
 from bayes_scaling.diagnostics import DiagnosticsReport, fit_report
-from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.model_types import COMPUTE_SCALING, JOINT_SCALING
 from bayes_scaling.models import SamplerConfig, SMCConfig
 from bayes_scaling.models.blocks import BlockRunner
-from bayes_scaling.models.kinds import MODEL_KINDS
+from bayes_scaling.report.kinds import (
+    COMPUTE_SCALING_REPORT,
+    JOINT_REPORT,
+    LEARNING_CURVE_REPORT,
+    REPORT_KIND_REGISTRY,
+    report_kind,
+)
+from bayes_scaling.report.kinds import REPORT_KINDS as REPORT_KINDS
+from bayes_scaling.report.kinds import choose_kind as choose_kind
+from bayes_scaling.report.kinds import default_targets as default_targets
 
-#: Report kinds (CLI ``--model``) in the order they are tried by :func:`choose_kind`.
-REPORT_KINDS: tuple[str, ...] = ("learning-curve", "compute-scaling", "joint")
 #: Forms compared on learning-curve tables (see :func:`bayes_scaling.comparison.parse_form`).
 DEFAULT_FORMS: tuple[str, ...] = ("power_law", "power_law_irreducible", "three_region")
 #: Interpretable parameters summarised in the parameter table (those a fit has).
@@ -105,28 +114,6 @@ def has_width_sweep(data: ScalingData) -> bool:
     return bool(frame.groupby(["domain", "curve", "data"])["params"].nunique().max() >= 2)
 
 
-def choose_kind(data: ScalingData) -> str:
-    """The report kind for a table: ``compute-scaling`` when its size axis is compute,
-    ``joint`` for a loss table over model size with a ``data`` column (Chinchilla-style
-    runs), else ``learning-curve``."""
-    if data.size == "compute":
-        return "compute-scaling"
-    if data.size == "params" and data.metric == "loss" and "data" in data.frame:
-        return "joint"
-    return "learning-curve"
-
-
-def default_targets(kind: str, data: ScalingData) -> tuple[str, ...]:
-    """Targets when none are given: 20% and 50% lower error for learning curves; 5% top-1
-    error on ImageNet (Thompson et al.) else half the error for compute scaling; 5% and
-    10% lower compute-optimal loss for the joint law."""
-    if kind == "compute-scaling":
-        return ("imagenet-top1-5pct",) if set(data.domains) == {"imagenet"} else ("x0.5",)
-    if kind == "joint":
-        return ("x0.95", "x0.9")
-    return ("x0.8", "x0.5")
-
-
 def covered_prior_set(prior_set: str | None, model_type: str) -> str | None:
     """``prior_set`` if it covers ``model_type``, else ``None`` (that model keeps its
     defaults; :func:`prior_set_notes` says so in the report)."""
@@ -164,8 +151,8 @@ def add_prior_set_findings(found: Findings, prior_set: str | None) -> None:
 
 #: The model of each report kind that a prior set must cover (the ``model_type`` of the
 #: class the CLI fits for that kind).
-REPORT_MAIN_MODEL: dict[str, str] = {kind: MODEL_KINDS[kind].model_type
-                                     for kind in REPORT_KINDS}
+REPORT_MAIN_MODEL: dict[str, str] = {name: kind.model_type
+                                     for name, kind in REPORT_KIND_REGISTRY.items()}
 
 
 def check_report_prior_set(prior_set: str | None, kind: str) -> None:
@@ -278,7 +265,7 @@ def learning_curve_findings(data: ScalingData, *, sampler: SamplerConfig, smc: S
     )
     from bayes_scaling.projection import project_growth, summarize_projection
 
-    found = Findings("learning-curve", "HierarchicalLearningCurve")
+    found = Findings(LEARNING_CURVE_REPORT, "HierarchicalLearningCurve")
     found.add_fit("learning_curve", HierarchicalLearningCurve(
         data, prior_set=covered_prior_set(prior_set, HierarchicalLearningCurve.model_type),
     ).fit(sampler))
@@ -382,7 +369,7 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     from bayes_scaling.projection import summarize_projection
 
     trend = "year" in data.frame
-    found = Findings("compute-scaling", "HierarchicalComputeScaling (polynomial"
+    found = Findings(COMPUTE_SCALING_REPORT, "HierarchicalComputeScaling (polynomial"
                      + (", year trend)" if trend else ")"))
     found.add_fit(COMPUTE_SCALING, HierarchicalComputeScaling(
         data, trend=trend, prior_set=prior_set).fit(sampler))
@@ -418,6 +405,11 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
     return found
 
 
+#: The name of the joint law's fit in a report (``fits/joint.nc``, the
+#: ``diagnostics_joint`` figure): a file name that happens to equal the kind's name.
+JOINT_FIT: Final = "joint"
+
+
 def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequence[str],
                    dataset: str | None, prior_set: str | None = None) -> Findings:
     """Chinchilla-style joint law: allocation, compute to targets, published fits."""
@@ -427,9 +419,9 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     from bayes_scaling.models.joint import reference_comparison
     from bayes_scaling.plotting import plot_joint_scaling, plot_projection_forest
 
-    found = Findings("joint", "JointScalingLaw")
-    found.add_fit("joint", JointScalingLaw(data, prior_set=prior_set).fit(sampler))
-    fit = found.fits["joint"]
+    found = Findings(JOINT_REPORT, "JointScalingLaw")
+    found.add_fit(JOINT_FIT, JointScalingLaw(data, prior_set=prior_set).fit(sampler))
+    fit = found.fits[JOINT_FIT]
     found.tables.append(Table("parameters", "parameters", "Joint-law parameters",
                               parameter_table(fit), index=True))
     add_prior_set_findings(found, prior_set)
@@ -456,6 +448,15 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     return found
 
 
+#: The analysis of each report kind (:data:`bayes_scaling.report.kinds.REPORT_KIND_REGISTRY`),
+#: called by :func:`run_findings` with the options its signature names.
+FINDINGS_RUNNERS: dict[str, Callable[..., Findings]] = {
+    LEARNING_CURVE_REPORT: learning_curve_findings,
+    COMPUTE_SCALING_REPORT: compute_findings,
+    JOINT_REPORT: joint_findings,
+}
+
+
 def run_findings(kind: str, data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfig,
                  targets: Sequence[str], forms: Sequence[str] = DEFAULT_FORMS,
                  hypotheses: Sequence[str] | None = None,
@@ -465,16 +466,21 @@ def run_findings(kind: str, data: ScalingData, *, sampler: SamplerConfig, smc: S
     """Run the analysis of ``kind`` (see :data:`REPORT_KINDS`); ``prior_set`` is used by the
     fits whose model it covers (the main model must be covered: checked by
     :func:`check_report_prior_set` before fitting); the SMC blocks of comparisons and
-    hypotheses run where ``blocks`` says (default: local processes)."""
-    if kind == "learning-curve":
-        return learning_curve_findings(data, sampler=sampler, smc=smc, targets=targets,
-                                       forms=forms, hypotheses=hypotheses,
-                                       compute_growth_per_year=compute_growth_per_year,
-                                       prior_set=prior_set, blocks=blocks)
-    if kind == "compute-scaling":
-        return compute_findings(data, sampler=sampler, smc=smc, targets=targets,
-                                hypotheses=hypotheses, prior_set=prior_set, blocks=blocks)
-    if kind == "joint":
-        return joint_findings(data, sampler=sampler, targets=targets, dataset=dataset,
-                              prior_set=prior_set)
-    raise ModelConfigError(f"unknown report model {kind!r}; valid: {list(REPORT_KINDS)}")
+    hypotheses run where ``blocks`` says (default: local processes).
+
+    The kind's runner (:data:`FINDINGS_RUNNERS`) is given the options its signature names
+    (e.g. ``forms`` for learning curves, ``dataset`` for the joint law); the others do not
+    apply to the kind.
+
+    Raises
+    ------
+    ModelConfigError
+        ``kind`` is not a report kind.
+    """
+    runner = FINDINGS_RUNNERS[report_kind(kind).name]
+    options: dict[str, Any] = {
+        "sampler": sampler, "smc": smc, "targets": targets, "forms": forms,
+        "hypotheses": hypotheses, "compute_growth_per_year": compute_growth_per_year,
+        "dataset": dataset, "prior_set": prior_set, "blocks": blocks}
+    accepted = inspect.signature(runner).parameters
+    return runner(data, **{name: value for name, value in options.items() if name in accepted})

@@ -18,13 +18,12 @@ from typing import Any
 
 from bayes_scaling import __version__
 from bayes_scaling.data import ScalingData
-from bayes_scaling.errors import ComparisonWarning, FitDiagnosticsWarning, ModelConfigError
+from bayes_scaling.errors import ComparisonWarning, FitDiagnosticsWarning
 from bayes_scaling.io import save_fit
 from bayes_scaling.models import SamplerConfig, SMCConfig
 from bayes_scaling.models.blocks import BlockRunner
 from bayes_scaling.report.analyses import (
     DEFAULT_FORMS,
-    REPORT_KINDS,
     Findings,
     check_report_prior_set,
     choose_kind,
@@ -33,6 +32,7 @@ from bayes_scaling.report.analyses import (
 )
 from bayes_scaling.report.folder import check_out, move_into_place, report_partial_folder
 from bayes_scaling.report.inputs import ReportInput, resolve_input
+from bayes_scaling.report.kinds import report_kind
 from bayes_scaling.report.manifest import write_manifest
 from bayes_scaling.report.render import render_html, render_markdown, report_context
 
@@ -98,10 +98,11 @@ def _command(inp: ReportInput, out: Path, settings: dict[str, Any]) -> str:
         parts.append("--auto-remedy" if s["auto_remedy"] else "--no-auto-remedy")
     parts += ["--smc-draws", str(m["draws"]), "--smc-chains", str(m["chains"]),
               "--smc-seed", str(m["seed"])]
-    if settings["model"] == "learning-curve":
+    kind = report_kind(settings["model"])
+    if kind.compares_forms:
         parts += ["--forms", ",".join(settings["forms"]) or "none"]
-        if settings["compute_growth_per_year"] is not None:
-            parts += ["--compute-growth-per-year", str(settings["compute_growth_per_year"])]
+    if kind.years_to_target and settings["compute_growth_per_year"] is not None:
+        parts += ["--compute-growth-per-year", str(settings["compute_growth_per_year"])]
     if settings["hypotheses"] is not None:
         parts += ["--hypotheses", ",".join(settings["hypotheses"]) or "none"]
     if settings.get("exclude_unfittable"):
@@ -215,8 +216,8 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
     >>> REPORT_SMC
     SMCConfig(draws=300, chains=4, seed=2026, threshold=0.9, correlation_threshold=0.001)
     """
-    if model is not None and model not in REPORT_KINDS:
-        raise ModelConfigError(f"unknown report model {model!r}; valid: {list(REPORT_KINDS)}")
+    if model is not None:
+        report_kind(model)  # an unknown kind is refused before anything else
     out = Path(out_dir)
     check_out(out, overwrite)  # refuse before fitting
     sampler = sampler or SamplerConfig()
@@ -228,7 +229,8 @@ def build_report(data: ScalingData | str | Path, out_dir: str | Path, *,
     check_report_prior_set(prior_set, kind)  # before fitting
     targets = [str(t) for t in (targets or default_targets(kind, inp.table))]
     settings = {"model": kind, "targets": targets, "sampler": asdict(sampler),
-                "smc": asdict(smc), "forms": list(forms) if kind == "learning-curve" else [],
+                "smc": asdict(smc),
+                "forms": list(forms) if report_kind(kind).compares_forms else [],
                 "hypotheses": None if hypotheses is None else list(hypotheses),
                 "compute_growth_per_year": compute_growth_per_year,
                 "exclude_unfittable": bool(exclude_unfittable),

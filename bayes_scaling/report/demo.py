@@ -7,6 +7,7 @@ from pathlib import Path
 from bayes_scaling.models import SamplerConfig, SMCConfig
 from bayes_scaling.models.blocks import BlockRunner
 from bayes_scaling.report.build import ReportResult, build_report
+from bayes_scaling.report.kinds import LEARNING_CURVE_REPORT
 
 DEMO_DATASET = "mlp-learning-curves"
 #: The demo's NUTS settings: 2,000 draws per chain. On this 2-domain table the hierarchy's
@@ -54,7 +55,7 @@ def run_demo(out_dir: str | Path = "results/demo", *, sampler: SamplerConfig | N
     -------
     ReportResult
     """
-    return build_report(DEMO_DATASET, out_dir, model="learning-curve",
+    return build_report(DEMO_DATASET, out_dir, model=LEARNING_CURVE_REPORT,
                         sampler=sampler or DEMO_SAMPLER, smc=smc,
                         targets=DEMO_TARGETS,
                         compute_growth_per_year=DEMO_COMPUTE_GROWTH_PER_YEAR,

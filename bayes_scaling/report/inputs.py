@@ -19,11 +19,11 @@ from bayes_scaling.datasets import fetch, list_datasets, resolve_table
 from bayes_scaling.datasets.embedded import embedded_path
 from bayes_scaling.datasets.registry import get_spec
 from bayes_scaling.datasets.retrieval import sha256_of
-from bayes_scaling.models.kinds import MODEL_KINDS
+from bayes_scaling.report.kinds import REPORT_KIND_REGISTRY
 
 #: The size column of a CSV for each report kind (its main model's ``size_column``).
-KIND_SIZES = {kind: MODEL_KINDS[kind].size_column
-              for kind in ("learning-curve", "compute-scaling", "joint")}
+KIND_SIZES: dict[str, str] = {name: kind.size_column
+                              for name, kind in REPORT_KIND_REGISTRY.items()}
 
 
 @dataclass

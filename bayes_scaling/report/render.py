@@ -22,6 +22,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from bayes_scaling.report.kinds import REPORT_KIND_REGISTRY
+
 #: The template of ``report.md`` (in ``bayes_scaling/report/templates/``).
 TEMPLATE = "report.md.j2"
 
@@ -171,6 +173,8 @@ def report_context(findings: Any, inp: Any, settings: dict[str, Any], others: li
                      for section, heading in (("parameters", "Parameters"),
                                               ("projections", "Projections"))],
         "kind": findings.kind,
+        "compares_forms": (findings.kind in REPORT_KIND_REGISTRY
+                           and REPORT_KIND_REGISTRY[findings.kind].compares_forms),
         "comparison": None if comparison is None else _comparison_tables(comparison),
         "hypotheses": [{"name": result.hypothesis.name, "verdict": result.verdict(),
                         "table": _shown_table(next(tables))}
