@@ -26,10 +26,11 @@ PROB = "prob"  # probabilities of nested credible bands
 KNOT = "knot"  # interior knots of the discrepancy term along each curve
 ROW = "row"  # rows of a prediction table (bayes_scaling.prediction)
 REPLICATE = "replicate"  # independent predictive draws per posterior draw
+MODEL_SIZE = "model_size"  # the fitted model sizes of each curve (joint law's size effect)
 
 SAMPLE_DIMS: tuple[str, str] = (CHAIN, DRAW)
 
 ALL_DIMS: frozenset[str] = frozenset(
     {CHAIN, DRAW, OBS, CURVE, DOMAIN, RESOURCE, TARGET, CI_BOUND, MODEL, SIZE, QUANTILE, BLOCK,
-     PROB, KNOT, ROW, REPLICATE}
+     PROB, KNOT, ROW, REPLICATE, MODEL_SIZE}
 )
