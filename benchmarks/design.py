@@ -17,9 +17,9 @@ again:
 Reported per table and strategy: the width of the projection's interval (log10 growth,
 ``summarize_projection``'s interval, ArviZ's ``stats.ci_prob``) after the refit, whether
 the true growth is inside it (counted, as the projection counts growth, from the
-curve's current largest size, which a run of arch0 beyond it moves), and the cost; the summary gives, per rule, the mean paired
-difference of widths (design minus rule) with its standard error over tables, and the
-coverage of each strategy.
+curve's current largest size, which a run of arch0 beyond it moves), and the cost; the
+summary gives, per rule, the mean paired difference of widths (design minus rule) with its
+standard error over tables, and the coverage of each strategy.
 
 ``PYTHONPATH=. python -m benchmarks.design --tables 6 --out benchmarks/results``
 (run it under ``flock /tmp/bayes_heavy.lock`` on a shared machine).

@@ -194,3 +194,29 @@ def test_joint_prior_sets_benchmark_scores_both_priors_on_the_joint_tables(monke
                for p in predictors.values())
     assert all(calibration.table_sizes(t) == calibration.JOINT_SIZES
                for t in joint_prior_sets.TABLES)
+
+
+def test_joint_variants_pass_their_options_to_the_joint_law(monkeypatch):
+    from benchmarks import calibration, joint_variants
+
+    options = []
+    real = calibration.joint_predictor
+
+    def recording(**kwargs):
+        options.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(calibration, "joint_predictor", recording)
+    names = ["bayes: joint law, size effect, Normal", "bayes: joint law"]
+    predictors = joint_variants.predictors(names, draws=10)
+    assert list(predictors) == names  # in the order asked for
+    assert options == [{"draws": 10, "size_effect": True, "robust": False}, {"draws": 10}]
+    with pytest.raises(KeyError, match="unknown variants \\['bayes: joint law, bigger'\\]"):
+        joint_variants.predictors(["bayes: joint law, bigger"])
+    # every variant's options are accepted by the model
+    from bayes_scaling.models import JointScalingLaw
+    from bayes_scaling.simulate import simulate_checkpoint_runs
+
+    frame = simulate_checkpoint_runs(seed=0, n_families=1).frame
+    for variant in joint_variants.VARIANTS.values():
+        JointScalingLaw(frame, **variant).build_model()
