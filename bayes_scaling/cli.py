@@ -182,8 +182,13 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="learning-curve: error vs data (default); model-size: best model "
                           "size vs data from a width sweep; compute-scaling: error vs "
                           "training compute (Thompson degree k); joint: L(N, D) Chinchilla law")
-    fit.add_argument("--robust", action="store_true", default=None,
-                     help="Student-t likelihood (default for compute-scaling and joint)")
+    fit.add_argument("--robust", action=argparse.BooleanOptionalAction, default=None,
+                     help="Student-t likelihood (default for compute-scaling and joint); "
+                          "--no-robust: Normal")
+    fit.add_argument("--size-effect", action="store_true", default=None,
+                     help="joint: one offset of the log loss per fitted model size of a "
+                          "curve, shared by its rows (checkpoints of one run); a new model "
+                          "size draws a new one (see SIZE_EFFECT_MEASUREMENTS)")
     fit.add_argument("--form", choices=["polynomial", "exponential"], default=None,
                      help="compute-scaling form (default polynomial)")
     fit.add_argument("--trend", action="store_true", default=None,
@@ -415,7 +420,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     fit = fit_model(args.model, args.data, sampler=_sampler(args), priors=args.priors,
                     mirror=args.mirror, exclude_unfittable=args.exclude_unfittable,
                     robust=args.robust, form=args.form, trend=args.trend,
-                    frontier=args.frontier, prior_set=args.prior_set)
+                    frontier=args.frontier, prior_set=args.prior_set,
+                    size_effect=args.size_effect)
     save_fit(fit, out, overwrite=args.force)
     report = fit_report(fit)
     _say(f"fit written to {out}")

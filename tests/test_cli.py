@@ -147,6 +147,32 @@ def test_options_that_do_not_apply_are_refused(tmp_path, capsys):
                  str(tmp_path / "m.nc")])
     assert code == EXIT_ERROR
     assert "option(s) ['robust'] do not apply to the model-size model" in capsys.readouterr().err
+    code = main(["fit", str(data), "--size-effect", "--out", str(tmp_path / "m.nc")])
+    assert code == EXIT_ERROR
+    assert ("option(s) ['size_effect'] do not apply to the learning-curve model"
+            in capsys.readouterr().err)
+
+
+def test_fit_passes_the_joint_law_options(tmp_path, monkeypatch):
+    from bayes_scaling.models import kinds
+
+    given = {}
+
+    def recording(kind, source, **options):
+        given.update(options, kind=kind)
+        raise SystemExit(0)  # stop before sampling
+
+    monkeypatch.setattr(kinds, "fit_model", recording)
+    with pytest.raises(SystemExit):
+        main(["fit", "chinchilla-epoch2024", "--model", "joint", "--size-effect",
+              "--no-robust", "--out", str(tmp_path / "j.nc")])
+    assert given["kind"] == "joint"
+    assert given["size_effect"] is True and given["robust"] is False
+    given.clear()
+    with pytest.raises(SystemExit):
+        main(["fit", "chinchilla-epoch2024", "--model", "joint", "--out",
+              str(tmp_path / "j.nc")])
+    assert given["size_effect"] is None and given["robust"] is None  # the model's defaults
 
 
 def test_project_command_csv_to_stdout_and_file(fit_file, tmp_path, capsys):
