@@ -53,6 +53,46 @@ def timer(into: dict[str, float], key: str) -> Iterator[None]:
         into[key] = time.perf_counter() - start
 
 
+@contextmanager
+def peak_memory(into: dict[str, float], *, interval: float = 0.25) -> Iterator[None]:
+    """Store the peak resident memory (MiB) of this process and every process it starts
+    (local workers: loky, a Dask ``LocalCluster``'s nannies and workers) during the
+    ``with`` block: ``into["peak_total_mib"]`` (the largest sum over the process tree at one
+    sample) and ``into["peak_process_mib"]`` (the largest single process). Sampled every
+    ``interval`` seconds by a background thread with :mod:`psutil`, so a peak shorter than
+    that can be missed; workers of a remote cluster are not counted."""
+    import threading
+
+    import psutil
+
+    root = psutil.Process()
+    stop = threading.Event()
+    peak = {"total": 0.0, "process": 0.0}
+
+    def sample() -> None:
+        while True:
+            sizes = []
+            for proc in (root, *root.children(recursive=True)):
+                try:
+                    sizes.append(proc.memory_info().rss / 2**20)
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue  # a worker that ended between listing and reading
+            peak["total"] = max(peak["total"], sum(sizes))
+            peak["process"] = max(peak["process"], max(sizes, default=0.0))
+            if stop.wait(interval):
+                return
+
+    thread = threading.Thread(target=sample, name="peak-memory", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        into["peak_total_mib"] = round(peak["total"], 1)
+        into["peak_process_mib"] = round(peak["process"], 1)
+
+
 def write_results(frame: pd.DataFrame, name: str, out: Path = RESULTS) -> Path:
     """Write ``frame`` to ``out/name.csv`` (and the machine description beside it)."""
     out.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,9 @@ Simulates ``--curves`` learning curves (:func:`bayes_scaling.simulate.simulate_l
 :func:`bayes_scaling.models.blocks.run_blocks` (``--jobs`` local workers, or ``--scheduler``
 for Dask). Writes one row per block (form, block, seconds inside the worker, whether it
 was rerun with more particles) and the wall time, so the cost of a larger table (the
-issue's 1,000 curves x 3 forms) can be predicted from the median block cost.
+issue's 1,000 curves x 3 forms) can be predicted from the median block cost, and the peak
+resident memory of the run (this process and its local workers,
+:func:`benchmarks._common.peak_memory`).
 
 Run: ``python -m benchmarks.form_blocks --curves 50 [--forms ...] [--jobs N]``. Writes
 ``benchmarks/results/form_blocks_<curves>.csv`` and ``..._<curves>.machine.json``.
@@ -25,7 +27,7 @@ import pandas as pd
 from bayes_scaling.models import CurveFormModel, SMCConfig
 from bayes_scaling.models.blocks import dask_client, run_blocks
 from bayes_scaling.simulate import simulate_learning_curves
-from benchmarks._common import RESULTS, machine
+from benchmarks._common import RESULTS, machine, peak_memory
 
 FORMS = ("power_law", "power_law_irreducible", "sigmoid_log")
 
@@ -54,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         models = {f: CurveFormModel(frame, f) for f in args.forms}
     tasks = [t for f, m in models.items() for t in m.smc_tasks(smc, label=f)]
     load_before = machine()
+    memory: dict[str, float] = {}
     start = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), peak_memory(memory):
         warnings.simplefilter("ignore")
         if args.scheduler:
             with dask_client(args.scheduler, n_workers=args.jobs) as client:
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             "jobs": args.jobs, "scheduler": args.scheduler, "blocks": len(tasks),
             "wall_seconds": round(wall, 1), "block_seconds_sum": round(rows.seconds.sum(), 1),
             "block_seconds_median": round(float(np.median(rows.seconds)), 2),
-            "median_by_form": per_form, "reruns": int(rows.rerun.sum())}
+            "median_by_form": per_form, "reruns": int(rows.rerun.sum()), **memory}
     (out / f"form_blocks_{args.curves}.machine.json").write_text(
         json.dumps(meta, indent=2, default=str))
     print(json.dumps({k: v for k, v in meta.items() if k not in ("before", "after")},

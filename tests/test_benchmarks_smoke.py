@@ -220,3 +220,18 @@ def test_joint_variants_pass_their_options_to_the_joint_law(monkeypatch):
     frame = simulate_checkpoint_runs(seed=0, n_families=1).frame
     for variant in joint_variants.VARIANTS.values():
         JointScalingLaw(frame, **variant).build_model()
+
+
+def test_peak_memory_sees_an_allocation_of_a_worker_process(tmp_path):
+    import subprocess
+
+    from benchmarks._common import peak_memory
+
+    memory = {}
+    with peak_memory(memory, interval=0.05):
+        # a child process holding 300 MiB for a second (as a local worker would)
+        subprocess.run([sys.executable, "-c",
+                        "import time; b = bytearray(300 * 2**20); time.sleep(1.0)"],
+                       check=True)
+    assert memory["peak_process_mib"] >= 300
+    assert memory["peak_total_mib"] >= memory["peak_process_mib"] + 50  # this process too
