@@ -42,11 +42,14 @@ from bayes_scaling.models.blocks import run_blocks
 from bayes_scaling.models.form import CurveFormModel, SMCConfig, form_predictive
 from bayes_scaling.projection import Target, project_form_growth
 
-__all__ = ["AVERAGE", "METHODS", "FormComparison", "FormSpec", "compare_forms", "parse_form"]
+__all__ = ["AVERAGE", "FITS_FOLDER", "METHODS", "FormComparison", "FormSpec", "compare_forms",
+           "fit_file_name", "parse_form"]
 
 METHODS: tuple[str, ...] = ("evidence", "loo", "lfo")
 #: Name of the averaged (mixture) model in the LFO table.
 AVERAGE = "(average)"
+#: Sub-folder of a written comparison holding its fits (``write(save_fits=True)``).
+FITS_FOLDER = "fits"
 _SPEC = re.compile(r"^(?P<family>[a-z_0-9]+)(?P<mods>(\+[a-z]+(\([a-z_0-9, ]*\))?)*)$")
 
 
@@ -195,8 +198,11 @@ class FormComparison:
     def write(self, out_dir: str | Path, *, overwrite: bool = False,
               save_fits: bool = False) -> dict[str, Path]:
         """Write the tables (CSV), settings/weights/problems (``comparison.json``) and,
-        with ``save_fits``, every fit (NetCDF) to ``out_dir``; atomic, no overwrite
-        unless ``overwrite``. Returns the written paths by name."""
+        with ``save_fits``, every fit (NetCDF, ``fits/<form>.nc``; ``comparison.json``
+        maps each form to its file under ``fit_files``, ``null`` without ``save_fits``) to
+        ``out_dir``; atomic, no overwrite unless ``overwrite``. Returns the written paths
+        by name. :func:`~bayes_scaling.comparison.load_comparison_fits` reads the
+        fits and weights back."""
         from bayes_scaling.files import ensure_writable, write_atomic
         from bayes_scaling.io import save_fit
 
@@ -205,8 +211,12 @@ class FormComparison:
         tables = {"evidence": self.evidence, "loo": self.loo, "lfo": self.lfo}
         planned = {name: out / f"{name}.csv" for name, t in tables.items() if t is not None}
         planned["comparison"] = out / "comparison.json"
-        if save_fits:
-            planned.update({f"fit:{k}": out / "fits" / f"{_safe(k)}.nc" for k in self.fits})
+        fit_files = {k: fit_file_name(k) for k in self.fits} if save_fits else None
+        if fit_files and len(set(fit_files.values())) < len(fit_files):
+            raise ModelConfigError(f"the forms {sorted(fit_files)} do not have distinct fit "
+                                   f"file names ({fit_files}); rename them to save their fits")
+        if fit_files:
+            planned.update({f"fit:{k}": out / name for k, name in fit_files.items()})
         for path in planned.values():  # refuse before writing anything
             ensure_writable(path, overwrite=overwrite)
         for name, t in tables.items():
@@ -218,6 +228,7 @@ class FormComparison:
         meta = {"settings": self.settings, "problems": self.problems,
                 "weights": {k: v.to_dict() for k, v in self.weights.items()},
                 "lfo_weights": None if self.lfo_weights is None else self.lfo_weights.to_dict(),
+                "fit_files": fit_files,
                 "diagnostics": {k: json.loads(f.attrs.get("diagnostics", "{}"))
                                 for k, f in self.fits.items()}}
         files["comparison"] = write_atomic(
@@ -249,6 +260,17 @@ class FormComparison:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+
+
+def fit_file_name(form: str) -> str:
+    """Path of ``form``'s fit in a comparison folder, relative to the folder.
+
+    Examples
+    --------
+    >>> fit_file_name("power_law_irreducible+shared(beta)")
+    'fits/power_law_irreducible_shared_beta.nc'
+    """
+    return f"{FITS_FOLDER}/{_safe(form)}.nc"
 
 
 def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
