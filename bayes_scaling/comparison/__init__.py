@@ -1,5 +1,6 @@
 """Model comparison: evidence (SMC marginal likelihood with Monte Carlo error), PSIS-LOO
-(ArviZ), leave-future-out extrapolation scores, averaging over forms, named hypotheses."""
+(ArviZ), leave-future-out extrapolation scores, averaging over forms, named hypotheses, and
+a written comparison folder read back (its fits and weights)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from bayes_scaling.comparison.forms import (
     parse_form,
 )
 from bayes_scaling.comparison.predictive import compare_loo, score_holdout, split_future
+from bayes_scaling.comparison.saved import SavedComparison, load_comparison_fits
 
 __all__ = [
     "AVERAGE",
     "FormComparison",
     "FormSpec",
+    "SavedComparison",
     "allocate_draws",
     "average_projection",
     "block_evidence",
@@ -36,6 +39,7 @@ __all__ = [
     "compare_forms",
     "compare_loo",
     "evidence_strength",
+    "load_comparison_fits",
     "log_evidence",
     "mix_draws",
     "model_weights",
