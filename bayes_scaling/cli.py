@@ -228,9 +228,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "predict", help="posterior-predictive median and central intervals of the metric "
                         "(the best model size for model-size fits) at new rows (a curve the "
                         "fit has not seen gets its domain's population predictive where "
-                        "curves are pooled)")
+                        "curves are pooled), from one fit or averaged over the forms of a "
+                        "comparison folder")
     predict.add_argument("fit", help="fit file (.nc) of a learning-curve, joint, compute or "
-                                     "model-size fit")
+                                     "model-size fit; or a folder written by `compare ... "
+                                     "--out DIR --save-fits`: the forms' predictive averaged "
+                                     "by their weights")
+    predict.add_argument("--weighting", choices=["stacking", "evidence"], default=None,
+                         help="with a comparison folder: the weights of the average "
+                              "(default stacking)")
     predict.add_argument("--data", required=True,
                          help="CSV of rows to predict at: domain, curve and the fit's size "
                               "column(s) (data; params and data for the joint law; compute, "
@@ -467,10 +473,19 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from bayes_scaling.io import load_fit
     from bayes_scaling.prediction import predict
 
+    folder = Path(args.fit).is_dir()
+    if args.weighting is not None and not folder:
+        raise BayesScalingError(
+            f"--weighting applies to a comparison folder (written by `bayes-scaling compare "
+            f"... --out DIR --save-fits`); {args.fit} is not a folder: drop --weighting to "
+            "predict from this one fit")
     if args.out:
         ensure_writable(args.out, overwrite=args.force)  # refuse before drawing
-    fit = load_fit(args.fit)
-    table = predict(fit, read_csv_checked(args.data), probs=args.prob, seed=args.seed)
+    if folder:
+        table = _predict_average(args)
+    else:
+        fit = load_fit(args.fit)
+        table = predict(fit, read_csv_checked(args.data), probs=args.prob, seed=args.seed)
     new = int((table["curve_status"] != "fitted").sum())
     if new:
         _say(f"note: {new} row(s) are of curves the fit has not seen: they get the "
@@ -481,6 +496,26 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     else:
         table.to_csv(sys.stdout, index=False)
     return 0
+
+
+def _predict_average(args: argparse.Namespace) -> Any:
+    """``predict FOLDER``: the forms of a saved comparison, averaged by ``--weighting``."""
+    from bayes_scaling.comparison import load_comparison_fits
+    from bayes_scaling.data import read_csv_checked
+
+    saved = load_comparison_fits(args.fit)
+    weighting = args.weighting or "stacking"
+    weights = saved.weights_for(weighting)  # refused before reading the rows if absent
+    table = saved.predict(read_csv_checked(args.data), weighting=weighting, probs=args.prob,
+                          seed=args.seed)
+    counts = table.attrs.get("counts", {})
+    used = ", ".join(f"{form} {w:.3g} ({counts.get(form, 0)} draws)"
+                     for form, w in sorted(weights.items(), key=lambda kv: -kv[1]))
+    _say(f"averaged over {len(weights)} forms of {args.fit} by {weighting} weights: {used}")
+    # every row's curve was fitted (the forms have no population for a new curve): the
+    # columns of a single fit's prediction
+    table.insert(table.columns.get_loc("extrapolation"), "curve_status", "fitted")
+    return table
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
