@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ from bayes_scaling.models.indexing import curve_label
 __all__ = [
     "SimulatedCurves",
     "misspecified_mean",
+    "pythia_checkpoint_tokens",
     "simulate_checkpoint_runs",
     "simulate_form_curves",
     "simulate_learning_curves",
@@ -473,6 +475,31 @@ def simulate_misspecified_curves(
 CHECKPOINT_MODEL_SIZES: tuple[float, ...] = (7e7, 1.6e8, 4.1e8, 1e9, 1.4e9, 2.8e9, 6.9e9)
 
 
+#: Tokens per optimiser step of the Pythia runs (Biderman et al. 2023: batch 1,024 x 2,048).
+PYTHIA_TOKENS_PER_STEP: int = 2_097_152
+
+
+def pythia_checkpoint_tokens(every: int = 10_000, last: int = 143_000) -> np.ndarray:
+    """Token counts of the Pythia suite's published checkpoints (Biderman et al. 2023,
+    "Pythia: A Suite for Analyzing Large Language Models", arXiv:2304.01373): steps 1, 2,
+    4, ..., 512 (log-spaced, the first minutes of training), then every ``every`` steps
+    (1,000 in the suite; thinned here by default) up to ``last`` (143,000), times
+    :data:`PYTHIA_TOKENS_PER_STEP`.
+
+    Examples
+    --------
+    >>> tokens = pythia_checkpoint_tokens()
+    >>> len(tokens), int(tokens[0]), f"{tokens[-1]:.3g}"
+    (26, 2097152, '3e+11')
+    """
+    if every < 1 or last < 1000:
+        raise ValueError(f"need every >= 1 and last >= 1000, got every={every}, last={last}")
+    steps = np.r_[2.0 ** np.arange(10), np.arange(1000, last + 1, every, dtype=float)]
+    if steps[-1] != last:
+        steps = np.r_[steps, float(last)]
+    return np.unique(steps) * PYTHIA_TOKENS_PER_STEP
+
+
 def simulate_checkpoint_runs(
     *,
     n_families: int = 12,
@@ -480,6 +507,7 @@ def simulate_checkpoint_runs(
     final_tokens: float = 3e11,
     first_tokens: float = 5e8,
     n_checkpoints: int = 16,
+    checkpoint_tokens: Sequence[float] | None = None,
     schedule_excess: float = 0.04,
     early_loss: float = 3.0,
     early_tokens: float = 3e8,
@@ -521,6 +549,10 @@ def simulate_checkpoint_runs(
         Training tokens of the last and first checkpoint.
     n_checkpoints : int
         Checkpoints per run (log-spaced).
+    checkpoint_tokens : sequence of float, optional
+        The checkpoints' token counts instead (increasing, the last one is the final
+        checkpoint; ``first_tokens``, ``final_tokens`` and ``n_checkpoints`` are then
+        ignored), e.g. :func:`pythia_checkpoint_tokens`.
     schedule_excess, early_loss, early_tokens, run_sigma, corr_sigma, rho : float
         The departures above.
     seed : int
@@ -540,11 +572,20 @@ def simulate_checkpoint_runs(
     >>> len(sim.frame), sim.truth.columns.tolist()
     (56, ['E', 'A', 'B', 'alpha', 'beta'])
     """
+    if checkpoint_tokens is not None:
+        tokens = np.asarray(checkpoint_tokens, dtype=float)
+        if tokens.ndim != 1 or tokens.size < 2 or not (np.all(np.isfinite(tokens))
+                                                       and tokens[0] > 0
+                                                       and np.all(np.diff(tokens) > 0)):
+            raise ValueError("checkpoint_tokens must be 2 or more finite, positive, strictly "
+                             f"increasing token counts, got {checkpoint_tokens!r}")
+        first_tokens, final_tokens, n_checkpoints = tokens[0], tokens[-1], tokens.size
     if n_families < 1 or n_checkpoints < 2 or not 0 < first_tokens < final_tokens:
         raise ValueError("need n_families >= 1, n_checkpoints >= 2 and "
                          "0 < first_tokens < final_tokens")
     rng = np.random.default_rng(seed)
-    tokens = np.geomspace(first_tokens, final_tokens, n_checkpoints)
+    if checkpoint_tokens is None:
+        tokens = np.geomspace(first_tokens, final_tokens, n_checkpoints)
     schedule = schedule_excess * (1.0 + np.cos(np.pi * tokens / final_tokens)) / 2.0
     early = early_loss * np.exp(-tokens / early_tokens)
     rows, truth = [], {}

@@ -8,7 +8,12 @@ import pytest
 
 from bayes_scaling.data import validate_frame
 from bayes_scaling.models.joint import joint_loss
-from bayes_scaling.simulate import CHECKPOINT_MODEL_SIZES, simulate_checkpoint_runs
+from bayes_scaling.simulate import (
+    CHECKPOINT_MODEL_SIZES,
+    PYTHIA_TOKENS_PER_STEP,
+    pythia_checkpoint_tokens,
+    simulate_checkpoint_runs,
+)
 
 
 def _log_excess(sim) -> np.ndarray:
@@ -63,3 +68,22 @@ def test_bad_settings_are_refused():
         simulate_checkpoint_runs(first_tokens=1e12)
     with pytest.raises(ValueError, match="n_checkpoints"):
         simulate_checkpoint_runs(n_checkpoints=1)
+
+
+def test_checkpoints_at_given_token_counts_such_as_pythias_steps():
+    tokens = pythia_checkpoint_tokens()
+    steps = tokens / PYTHIA_TOKENS_PER_STEP
+    assert list(steps[:11]) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000]
+    assert steps[-1] == 143_000 and np.all(np.diff(steps) > 0)
+    assert len(pythia_checkpoint_tokens(every=1000)) == 10 + 143  # the suite's 154 minus step 0
+    frame = simulate_checkpoint_runs(n_families=1, checkpoint_tokens=tokens, seed=2).frame
+    per_run = frame.groupby("params")["data"].apply(lambda d: d.to_numpy())
+    for data in per_run:
+        np.testing.assert_array_equal(data, tokens)
+    # the schedule's excess ends at the last given checkpoint: the final loss is the law's
+    # up to the run's noise, as with log-spaced checkpoints
+    final = frame[frame["data"] == tokens[-1]]
+    assert len(final) == len(CHECKPOINT_MODEL_SIZES)
+    for bad in ([1e9], [2e9, 1e9], [0.0, 1e9], [1e9, np.nan]):
+        with pytest.raises(ValueError, match="checkpoint_tokens must be"):
+            simulate_checkpoint_runs(checkpoint_tokens=bad)
