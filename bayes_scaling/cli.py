@@ -369,6 +369,18 @@ def _report_remedy(fit: object) -> None:
                             else "problems resolved"))
 
 
+def _report_expansion(fit: object) -> None:
+    """Say whether a joint-law fit was expanded to the discrepancy (``model_expansion``)."""
+    raw = getattr(fit, "attrs", {}).get("model_expansion")
+    if not raw:
+        return
+    record = json.loads(raw)
+    plain, expanded = record["plain"], record["discrepancy"]
+    _say(f"the plain law failed its diagnostics (max R-hat {plain['max_rhat']:.3f}); refitted "
+         f"with the discrepancy term (max R-hat {expanded['max_rhat']:.3f}): kept the "
+         + ("fit with the discrepancy" if record["expanded"] else "plain law's fit"))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bayes_scaling.report.demo import DEMO_DATASET, run_demo
 
@@ -433,6 +445,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     _say(f"fit written to {out}")
     print(out)
     _report_remedy(fit)
+    _report_expansion(fit)
     return _report_diagnostics(report.verdict, report.ok, args.strict)
 
 

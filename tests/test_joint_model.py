@@ -188,7 +188,7 @@ def test_data_column_derived_from_compute_and_errors():
         JointScalingLaw(table.drop(columns=["data", "compute"]))
     with pytest.raises(ModelConfigError, match="robust"):
         JointScalingLaw(table, robust="yes")  # type: ignore[arg-type]
-    with pytest.raises(ModelConfigError, match="discrepancy must be True or False"):
+    with pytest.raises(ModelConfigError, match="discrepancy must be True, False or None"):
         JointScalingLaw(table, discrepancy=1)  # type: ignore[arg-type]
     with pytest.raises(ModelConfigError, match="discrepancy_knots must be an integer"):
         JointScalingLaw(table, discrepancy_knots=2)

@@ -18,6 +18,7 @@ its analysis here. Nothing is written here: :mod:`bayes_scaling.report` writes t
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -422,6 +423,13 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     found = Findings(JOINT_REPORT, "JointScalingLaw")
     found.add_fit(JOINT_FIT, JointScalingLaw(data, prior_set=prior_set).fit(sampler))
     fit = found.fits[JOINT_FIT]
+    expansion = json.loads(fit.attrs.get("model_expansion", "{}"))
+    if expansion.get("expanded"):
+        found.caveats.append(
+            "The plain joint law's fit failed its diagnostics (max R-hat "
+            f"{expansion['plain']['max_rhat']:.3f} after the automatic remedy), so the law was "
+            "refitted with its discrepancy term (Normal likelihood), which passed; every "
+            "number below is from that fit (JointScalingLaw.fit, model_expansion attr).")
     found.tables.append(Table("parameters", "parameters", "Joint-law parameters",
                               parameter_table(fit), index=True))
     add_prior_set_findings(found, prior_set)
