@@ -235,3 +235,16 @@ def test_peak_memory_sees_an_allocation_of_a_worker_process(tmp_path):
                        check=True)
     assert memory["peak_process_mib"] >= 300
     assert memory["peak_total_mib"] >= memory["peak_process_mib"] + 50  # this process too
+
+
+def test_joint_expansion_fits_the_smaller_models_and_holds_out_the_largest_final_loss():
+    from benchmarks import joint_expansion
+
+    for log_spaced, checkpoints in ((False, 26), (True, 16)):
+        fit_rows, final = joint_expansion.family(0, log_spaced=log_spaced)
+        largest = final["params"].iloc[0]
+        assert len(final) == 1 and largest > fit_rows["params"].max()
+        assert final["data"].iloc[0] == fit_rows["data"].max()  # trained as long as the rest
+        assert fit_rows["data"].min() == joint_expansion.FIRST_TOKENS  # one step in
+        assert fit_rows["params"].nunique() == 6
+        assert len(fit_rows) == 6 * checkpoints
