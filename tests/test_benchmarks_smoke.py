@@ -176,8 +176,10 @@ def test_design_summary_recounts_runs_written_with_the_first_fit_s_truth():
     assert recount_truth(fixed) is fixed  # runs written by the fixed benchmark are kept
 
 
-def test_joint_prior_sets_benchmark_scores_both_priors_on_the_joint_tables(monkeypatch):
-    from benchmarks import calibration, joint_prior_sets
+@pytest.fixture
+def joint_options(monkeypatch):
+    """The options each ``calibration.joint_predictor`` call is given, in order."""
+    from benchmarks import calibration
 
     options = []
     real = calibration.joint_predictor
@@ -187,6 +189,13 @@ def test_joint_prior_sets_benchmark_scores_both_priors_on_the_joint_tables(monke
         return real(**kwargs)
 
     monkeypatch.setattr(calibration, "joint_predictor", recording)
+    return options
+
+
+def test_joint_prior_sets_benchmark_scores_both_priors_on_the_joint_tables(joint_options):
+    from benchmarks import calibration, joint_prior_sets
+
+    options = joint_options
     predictors = joint_prior_sets.predictors(draws=10)
     assert list(predictors) == ["bayes: joint law", "bayes: joint law, language-model set"]
     assert options == [{"draws": 10}, {"draws": 10, "prior_set": "language-model"}]
@@ -196,17 +205,10 @@ def test_joint_prior_sets_benchmark_scores_both_priors_on_the_joint_tables(monke
                for t in joint_prior_sets.TABLES)
 
 
-def test_joint_variants_pass_their_options_to_the_joint_law(monkeypatch):
-    from benchmarks import calibration, joint_variants
+def test_joint_variants_pass_their_options_to_the_joint_law(joint_options):
+    from benchmarks import joint_variants
 
-    options = []
-    real = calibration.joint_predictor
-
-    def recording(**kwargs):
-        options.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(calibration, "joint_predictor", recording)
+    options = joint_options
     names = ["bayes: joint law, size effect, Normal", "bayes: joint law"]
     predictors = joint_variants.predictors(names, draws=10)
     assert list(predictors) == names  # in the order asked for

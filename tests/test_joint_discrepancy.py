@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -23,11 +22,12 @@ import pymc as pm
 import pytensor.tensor as pt
 import pytest
 import xarray as xr
+from _joint_fits import inside, quiet_fit
 from scipy import stats
 
 from bayes_scaling.errors import PriorConfigError
 from bayes_scaling.io import load_fit, save_fit
-from bayes_scaling.models import JointScalingLaw, SamplerConfig
+from bayes_scaling.models import JointScalingLaw
 from bayes_scaling.models.discrepancy import bridge_knots
 from bayes_scaling.models.joint import joint_loss
 from bayes_scaling.models.surface_discrepancy import SurfaceBridge
@@ -63,23 +63,15 @@ def simulate_discrepant(*, seed: int, n_curves: int = 4, rate: float = RATE,
     return pd.concat(frames, ignore_index=True)
 
 
-def _quiet_fit(model: JointScalingLaw, **settings) -> xr.DataTree:
-    with warnings.catch_warnings():  # short runs: their diagnostics are not checked here
-        warnings.simplefilter("ignore")
-        return model.fit(SamplerConfig(**{"draws": 300, "tune": 500, "chains": 2, "seed": 5,
-                                          **settings}))
 
 
 @functools.cache
 def _simulated_fits() -> tuple[pd.DataFrame, xr.DataTree, xr.DataTree]:
     frame = simulate_discrepant(seed=0)
-    return (frame, _quiet_fit(JointScalingLaw(frame, discrepancy=True)),
-            _quiet_fit(JointScalingLaw(frame)))
+    return (frame, quiet_fit(JointScalingLaw(frame, discrepancy=True)),
+            quiet_fit(JointScalingLaw(frame)))
 
 
-def _inside(out: pd.DataFrame, truth: pd.Series, prob: float) -> np.ndarray:
-    return ((out[f"loss_lower_{prob:g}"].to_numpy() <= truth.to_numpy())
-            & (truth.to_numpy() <= out[f"loss_upper_{prob:g}"].to_numpy()))
 
 
 # ------------------------------------------------------------------ marginal likelihood
@@ -152,7 +144,7 @@ def test_discrepancy_intervals_hold_larger_models_the_plain_law_misses():
     out = predict(fit, rows, probs=[0.5, 0.9])
     out_plain = predict(plain, rows, probs=[0.5, 0.9])
     assert (out["extrapolation"] > 0.5).all()
-    cover, cover_plain = _inside(out, held["loss"], 0.9), _inside(out_plain, held["loss"], 0.9)
+    cover, cover_plain = inside(out, held["loss"], 0.9), inside(out_plain, held["loss"], 0.9)
     width = np.median(np.log(out["loss_upper_0.9"] / out["loss_lower_0.9"]))
     print(f"\n90% coverage of {len(held)} held-out rows: discrepancy {cover.mean():.2f}, "
           f"plain {cover_plain.mean():.2f}; median width (log) {width:.3f}")
@@ -186,7 +178,7 @@ def test_intervals_widen_with_the_distance_beyond_the_fitted_sizes():
 
 def test_normal_likelihood_integrates_the_knots_out_and_predicts(tmp_path):
     frame = simulate_discrepant(seed=2, n_curves=1)
-    fit = _quiet_fit(JointScalingLaw(frame, robust=False, discrepancy=True), draws=200)
+    fit = quiet_fit(JointScalingLaw(frame, robust=False, discrepancy=True), draws=200)
     assert "z_params_discrepancy" not in fit["posterior"]
     assert "loo_pointwise_log_density" not in fit["posterior"]
     loo = fit["log_likelihood"]["log_loss"]
@@ -204,7 +196,7 @@ def test_normal_likelihood_integrates_the_knots_out_and_predicts(tmp_path):
 
 def test_fits_without_discrepancy_settings_rebuild_as_the_plain_law():
     frame = simulate_discrepant(seed=3, n_curves=1)
-    fit = _quiet_fit(JointScalingLaw(frame, discrepancy=False, parameterization="share"),
+    fit = quiet_fit(JointScalingLaw(frame, discrepancy=False, parameterization="share"),
                      draws=100, tune=100)
     old = fit.copy()
     config = json.loads(old.attrs["model_config"])

@@ -17,17 +17,17 @@ checkpoints above or below the law):
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from _joint_fits import inside, quiet_fit
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.io import load_fit, save_fit
-from bayes_scaling.models import JointScalingLaw, SamplerConfig
+from bayes_scaling.models import JointScalingLaw
 from bayes_scaling.models.joint import joint_loss
 from bayes_scaling.prediction import predict
 
@@ -63,23 +63,15 @@ def simulate_size_offsets(*, seed: int, n_curves: int = 4, offset_sd: float = OF
     return frame
 
 
-def _quiet_fit(model: JointScalingLaw, **settings) -> xr.DataTree:
-    with warnings.catch_warnings():  # short runs: their diagnostics are not checked here
-        warnings.simplefilter("ignore")
-        return model.fit(SamplerConfig(**{"draws": 300, "tune": 500, "chains": 2, "seed": 5,
-                                          **settings}))
 
 
 @functools.cache
 def _simulated_fits() -> tuple[pd.DataFrame, xr.DataTree, xr.DataTree]:
     frame = simulate_size_offsets(seed=0)
-    return (frame, _quiet_fit(JointScalingLaw(frame, size_effect=True)),
-            _quiet_fit(JointScalingLaw(frame)))
+    return (frame, quiet_fit(JointScalingLaw(frame, size_effect=True)),
+            quiet_fit(JointScalingLaw(frame)))
 
 
-def _inside(out: pd.DataFrame, truth: pd.Series, prob: float) -> np.ndarray:
-    return ((out[f"loss_lower_{prob:g}"].to_numpy() <= truth.to_numpy())
-            & (truth.to_numpy() <= out[f"loss_upper_{prob:g}"].to_numpy()))
 
 
 def test_one_offset_per_fitted_model_size_of_each_curve():
@@ -125,8 +117,8 @@ def test_intervals_hold_larger_models_the_plain_law_misses():
     frame, fit, plain = _simulated_fits()
     held = frame[frame["split"] == "holdout"].reset_index(drop=True)
     rows = held.drop(columns=["loss", "split"])
-    cover = _inside(predict(fit, rows, probs=[0.9]), held["loss"], 0.9).mean()
-    cover_plain = _inside(predict(plain, rows, probs=[0.9]), held["loss"], 0.9).mean()
+    cover = inside(predict(fit, rows, probs=[0.9]), held["loss"], 0.9).mean()
+    cover_plain = inside(predict(plain, rows, probs=[0.9]), held["loss"], 0.9).mean()
     print(f"\n90% coverage of {len(held)} held-out rows: size effect {cover:.2f}, "
           f"plain {cover_plain:.2f}")
     # 48 rows but 8 independent offsets; the scale is estimated from what the curves'
@@ -139,7 +131,7 @@ def test_option_is_validated_saved_and_rebuilt(tmp_path):
     frame = simulate_size_offsets(seed=1, n_curves=1)
     with pytest.raises(ModelConfigError, match="size_effect must be True or False"):
         JointScalingLaw(frame, size_effect="yes")
-    fit = _quiet_fit(JointScalingLaw(frame, size_effect=True, robust=False), draws=100,
+    fit = quiet_fit(JointScalingLaw(frame, size_effect=True, robust=False), draws=100,
                      tune=200)
     loaded = load_fit(save_fit(fit, tmp_path / "size_effect.nc"))
     rebuilt = JointScalingLaw.from_fit(loaded)
