@@ -139,3 +139,17 @@ def test_early_checkpoints_fit_by_default_pass_through_the_expansion():
     out = predict(fit, final.drop(columns=["loss"]), probs=[0.9])
     assert (out["loss_lower_0.9"] <= final["loss"].to_numpy()).all()
     assert (final["loss"].to_numpy() <= out["loss_upper_0.9"]).all()
+
+
+def test_the_command_line_says_when_a_fit_was_expanded(capsys):
+    from bayes_scaling.cli import _report_expansion
+
+    record = {"expanded": True, "reason": "...", "plain": FAIL.to_dict(),
+              "discrepancy": PASS.to_dict()}
+    _report_expansion(xr.DataTree(dataset=xr.Dataset(attrs={
+        "model_expansion": json.dumps(record)})))
+    said = capsys.readouterr().err
+    assert "the plain law failed its diagnostics (max R-hat 1.270)" in said
+    assert "max R-hat 1.004" in said and "kept the fit with the discrepancy" in said
+    _report_expansion(xr.DataTree())  # a fit that was not expanded: nothing said
+    assert capsys.readouterr().err == ""
