@@ -153,3 +153,18 @@ def test_the_command_line_says_when_a_fit_was_expanded(capsys):
     assert "max R-hat 1.004" in said and "kept the fit with the discrepancy" in said
     _report_expansion(xr.DataTree())  # a fit that was not expanded: nothing said
     assert capsys.readouterr().err == ""
+
+
+def test_the_report_says_first_when_a_fit_was_expanded():
+    from bayes_scaling.report.analyses import expansion_caveat
+
+    record = {"expanded": True, "reason": "...", "plain": FAIL.to_dict(),
+              "discrepancy": PASS.to_dict()}
+    caveat = expansion_caveat(xr.DataTree(dataset=xr.Dataset(attrs={
+        "model_expansion": json.dumps(record)})))
+    assert caveat.startswith("The plain joint law's fit failed its diagnostics (max R-hat 1.270")
+    assert "(max R-hat 1.004)" in caveat
+    record["expanded"] = False  # tried, but the plain fit was kept: its own problems show
+    assert expansion_caveat(xr.DataTree(dataset=xr.Dataset(attrs={
+        "model_expansion": json.dumps(record)}))) is None
+    assert expansion_caveat(xr.DataTree()) is None

@@ -411,6 +411,20 @@ def compute_findings(data: ScalingData, *, sampler: SamplerConfig, smc: SMCConfi
 JOINT_FIT: Final = "joint"
 
 
+def expansion_caveat(fit: xr.DataTree) -> str | None:
+    """What the report says first when a joint-law fit was expanded to its discrepancy
+    (the fit's ``model_expansion`` attr, :meth:`JointScalingLaw.fit
+    <bayes_scaling.models.JointScalingLaw.fit>`); ``None`` when it was not."""
+    expansion = json.loads(fit.attrs.get("model_expansion", "{}"))
+    if not expansion.get("expanded"):
+        return None
+    return ("The plain joint law's fit failed its diagnostics (max R-hat "
+            f"{expansion['plain']['max_rhat']:.3f} after the automatic remedy), so the law was "
+            "refitted with its discrepancy term (Normal likelihood), which did better "
+            f"(max R-hat {expansion['discrepancy']['max_rhat']:.3f}); every number below is "
+            "from that fit (JointScalingLaw.fit, model_expansion attr).")
+
+
 def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequence[str],
                    dataset: str | None, prior_set: str | None = None) -> Findings:
     """Chinchilla-style joint law: allocation, compute to targets, published fits."""
@@ -423,13 +437,9 @@ def joint_findings(data: ScalingData, *, sampler: SamplerConfig, targets: Sequen
     found = Findings(JOINT_REPORT, "JointScalingLaw")
     found.add_fit(JOINT_FIT, JointScalingLaw(data, prior_set=prior_set).fit(sampler))
     fit = found.fits[JOINT_FIT]
-    expansion = json.loads(fit.attrs.get("model_expansion", "{}"))
-    if expansion.get("expanded"):
-        found.caveats.append(
-            "The plain joint law's fit failed its diagnostics (max R-hat "
-            f"{expansion['plain']['max_rhat']:.3f} after the automatic remedy), so the law was "
-            "refitted with its discrepancy term (Normal likelihood), which passed; every "
-            "number below is from that fit (JointScalingLaw.fit, model_expansion attr).")
+    caveat = expansion_caveat(fit)
+    if caveat:
+        found.caveats.append(caveat)
     found.tables.append(Table("parameters", "parameters", "Joint-law parameters",
                               parameter_table(fit), index=True))
     add_prior_set_findings(found, prior_set)
