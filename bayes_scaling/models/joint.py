@@ -405,9 +405,8 @@ class JointScalingLaw(ScalingModel):
                                    f"{', '.join(PARAMETERIZATIONS)}, got {parameterization!r}")
         #: ``discrepancy=None``: the plain law, expanded if its fit fails (see :meth:`fit`).
         self.expand_on_failure = discrepancy is None
-        self._arguments = {"data": data, "priors": priors, "prior_set": prior_set,
-                           "robust": robust, "discrepancy_knots": discrepancy_knots,
-                           "parameterization": parameterization, "size_effect": size_effect}
+        # what the expanded model is built from that the resolved settings below lose
+        self._given = {"data": data, "priors": priors, "prior_set": prior_set, "robust": robust}
         self.robust = True if robust is None else robust
         self.discrepancy = bool(discrepancy)
         self.discrepancy_knots = discrepancy_knots
@@ -467,10 +466,12 @@ class JointScalingLaw(ScalingModel):
             for axis, column in DISCREPANCY_AXES.items()}
         if discrepancy:
             self.coords[dims.KNOT] = list(range(discrepancy_knots - 2))
-        #: The fitted model sizes of each curve (rows sharing ``curve`` and ``params``).
-        self.sizes = ModelSizes.from_rows(self.obs_curve_idx,
-                                          np.log(frame["params"].to_numpy(float)), curves)
+        #: With ``size_effect``: the fitted model sizes of each curve (rows sharing
+        #: ``curve`` and ``params``); else ``None``.
+        self.sizes: ModelSizes | None = None
         if size_effect:
+            self.sizes = ModelSizes.from_rows(self.obs_curve_idx,
+                                              np.log(frame["params"].to_numpy(float)), curves)
             self.coords[dims.MODEL_SIZE] = self.sizes.labels
 
     @staticmethod
@@ -611,15 +612,15 @@ class JointScalingLaw(ScalingModel):
         if plain_report.ok:
             _rewarn(caught)
             return plain
-        args = self._arguments
+        given = self._given
         logger.warning("the plain joint law's fit failed its diagnostics after the automatic "
                        "remedy (%s); refitting with the discrepancy term (Normal likelihood)",
                        plain_report.verdict)
         expanded_model = JointScalingLaw(
-            args["data"], priors=args["priors"], prior_set=args["prior_set"],
-            robust=False if args["robust"] is None else args["robust"], discrepancy=True,
-            discrepancy_knots=args["discrepancy_knots"],
-            parameterization=args["parameterization"], size_effect=args["size_effect"])
+            given["data"], priors=given["priors"], prior_set=given["prior_set"],
+            robust=False if given["robust"] is None else given["robust"], discrepancy=True,
+            discrepancy_knots=self.discrepancy_knots, parameterization=self.parameterization,
+            size_effect=self.size_effect)
         with warnings.catch_warnings(record=True) as caught_expanded:
             warnings.simplefilter("always", FitDiagnosticsWarning)
             expanded = expanded_model.fit(cfg)
