@@ -402,10 +402,12 @@ def label_observations(tree: xr.DataTree, frame: pd.DataFrame, curve_domain: lis
 
 def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: np.ndarray,
                    z_names: tuple[str, str], centered: bool | np.ndarray = False,
-                   ) -> tuple[Any, Any]:
+                   domain_centered: bool | np.ndarray = False) -> tuple[Any, Any]:
     """Partial pooling: curves within domains, domains around ``mu``.
 
-    Domains are non-centred: ``domain = mu + domain_sigma * z_domain``. Curves are
+    Domains are non-centred by default: ``domain = mu + domain_sigma * z_domain``;
+    ``domain_centered`` (one bool, or one per domain) makes the ``z_names[0]`` variable the
+    domain effect itself, ``Normal(mu, domain_sigma)``, for the domains marked. Curves are
     non-centred by default, ``curve = domain[domain_idx] + curve_sigma * z_curve`` with
     standard-normal ``z`` (named ``z_names``) on the ``domain`` and ``curve`` dims. With
     ``centered=True`` the ``z_names[1]`` variable *is* the curve effect,
@@ -422,15 +424,20 @@ def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: 
     -------
     (domain, curve) : tuple of tensors
     """
-    z_domain = pm.Normal(z_names[0], 0.0, 1.0, dims=dims.DOMAIN)
-    domain = mu + domain_sigma * z_domain
-    loc = domain[domain_idx]
+    domain = _mixed_effect(z_names[0], mu, domain_sigma, domain_centered, dims.DOMAIN)
     mask = np.broadcast_to(np.asarray(centered, bool), np.shape(domain_idx))
+    return domain, _mixed_effect(z_names[1], domain[domain_idx], curve_sigma, mask, dims.CURVE)
+
+
+def _mixed_effect(name: str, loc: Any, scale: Any, centered: bool | np.ndarray,
+                  dim: str) -> Any:
+    """``Normal(loc, scale)`` effects on ``dim``, the variable ``name`` holding the effect
+    itself where ``centered`` and a standard-normal ``z`` elsewhere (same prior)."""
+    mask = np.asarray(centered, bool)
     if mask.all():
-        return domain, pm.Normal(z_names[1], mu=loc, sigma=curve_sigma, dims=dims.CURVE)
+        return pm.Normal(name, mu=loc, sigma=scale, dims=dim)
     if not mask.any():
-        z_curve = pm.Normal(z_names[1], 0.0, 1.0, dims=dims.CURVE)
-        return domain, loc + curve_sigma * z_curve
-    raw = pm.Normal(z_names[1], mu=pt.where(mask, loc, 0.0),
-                    sigma=pt.where(mask, curve_sigma, 1.0), dims=dims.CURVE)
-    return domain, pt.where(mask, raw, loc + curve_sigma * raw)
+        return loc + scale * pm.Normal(name, 0.0, 1.0, dims=dim)
+    raw = pm.Normal(name, mu=pt.where(mask, loc, 0.0), sigma=pt.where(mask, scale, 1.0),
+                    dims=dim)
+    return pt.where(mask, raw, loc + scale * raw)

@@ -27,10 +27,25 @@ import warnings
 import numpy as np
 from scipy.optimize import least_squares
 
-__all__ = ["centre_where_informative", "log_exponent_standard_error"]
+__all__ = [
+    "centre_domains_where_informative",
+    "centre_where_informative",
+    "log_exponent_estimates",
+    "log_exponent_standard_error",
+    "random_effects_spread",
+]
 
 #: Fewest distinct sizes for which a curve's least-squares exponent is trusted.
 MIN_SIZES_FOR_PRECISION = 5
+#: Fewest curves with a usable least-squares exponent for a domain to be centred: with one
+#: or two the spread between the domain's curves, and so the precision of its effect, is
+#: not estimable (the embedded table's fit rows, 1-2 such curves per domain: 3 divergences
+#: and R-hat 1.015 centred, a pass non-centred; BENCHMARKS.md section 6).
+MIN_CURVES_FOR_DOMAIN_PRECISION = 3
+#: A domain is centred when its effect's standard error is below this fraction of the
+#: spread between domains: clearly more precise, so that a borderline estimate (domains
+#: that nearly share one exponent, where the centred form is a funnel) stays non-centred.
+DOMAIN_PRECISION_MARGIN = 0.5
 
 
 def log_exponent_standard_error(log_size: np.ndarray, log_metric: np.ndarray,
@@ -64,17 +79,35 @@ def log_exponent_standard_error(log_size: np.ndarray, log_metric: np.ndarray,
     >>> bool(se[0] < 0.05)
     True
     """
-    out = np.full(n_curves, np.inf)
+    return log_exponent_estimates(log_size, log_metric, curve_idx, n_curves)[1]
+
+
+def log_exponent_estimates(log_size: np.ndarray, log_metric: np.ndarray,
+                           curve_idx: np.ndarray, n_curves: int,
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Per curve, the least-squares ``log beta`` and its standard error (the fit of
+    :func:`log_exponent_standard_error`).
+
+    Returns
+    -------
+    (estimate, standard_error) : tuple of numpy.ndarray
+        ``(n_curves,)`` each; ``nan`` and ``inf`` where the curve cannot be fitted (fewer
+        than :data:`MIN_SIZES_FOR_PRECISION` distinct sizes, a failed fit, a singular
+        covariance).
+    """
+    estimate = np.full(n_curves, np.nan)
+    standard_error = np.full(n_curves, np.inf)
     for c in range(n_curves):
         rows = curve_idx == c
         if np.unique(log_size[rows]).size < MIN_SIZES_FOR_PRECISION:
             continue
-        out[c] = _curve_standard_error(log_size[rows], log_metric[rows])
-    return out
+        estimate[c], standard_error[c] = _curve_estimate(log_size[rows], log_metric[rows])
+    return estimate, standard_error
 
 
-def _curve_standard_error(log_size: np.ndarray, log_metric: np.ndarray) -> float:
-    """``log beta``'s standard error of one curve (``inf`` if it cannot be had)."""
+def _curve_estimate(log_size: np.ndarray, log_metric: np.ndarray) -> tuple[float, float]:
+    """``log beta`` of one curve and its standard error (``nan, inf`` if it cannot be
+    had)."""
     t = log_size - log_size.mean()
     floor_cap = float(np.exp(log_metric.min()))
 
@@ -94,15 +127,17 @@ def _curve_standard_error(log_size: np.ndarray, log_metric: np.ndarray) -> float
             best = fit
     dof = t.size - 3
     if best is None or dof < 1:
-        return float("inf")
+        return float("nan"), float("inf")
     s2 = 2.0 * best.cost / dof
     jac = best.jac
     try:
         cov = s2 * np.linalg.inv(jac.T @ jac)
     except np.linalg.LinAlgError:
-        return float("inf")
+        return float("nan"), float("inf")
     var = cov[1, 1]
-    return float(np.sqrt(var)) if np.isfinite(var) and var > 0 else float("inf")
+    if not (np.isfinite(var) and var > 0):
+        return float("nan"), float("inf")
+    return float(best.x[1]), float(np.sqrt(var))
 
 
 def centre_where_informative(standard_error: np.ndarray, spread_scale: float) -> np.ndarray:
@@ -126,3 +161,104 @@ def centre_where_informative(standard_error: np.ndarray, spread_scale: float) ->
     [True, False, False]
     """
     return np.asarray(standard_error, float) < float(spread_scale)
+
+
+def random_effects_spread(estimate: np.ndarray, standard_error: np.ndarray) -> float:
+    """The spread between effects measured with error: the unweighted moment estimate of
+    ``tau`` in ``estimate_i ~ Normal(theta_i, se_i)``, ``theta_i ~ Normal(mu, tau)``
+    (Hedges 1983): the sample variance of the estimates less their mean squared standard
+    error. Unweighted, so that one very precise effect does not set the spread alone (the
+    weighted DerSimonian-Laird estimate shrinks towards it when precisions differ by
+    orders of magnitude, as those of domains with many precise and few noisy curves do).
+
+    Entries with an infinite or missing standard error are left out; with fewer than two
+    left the spread cannot be told from the data and 0 is returned.
+
+    Parameters
+    ----------
+    estimate, standard_error : numpy.ndarray
+        Per effect.
+
+    Returns
+    -------
+    float
+        ``tau >= 0``.
+
+    Examples
+    --------
+    >>> se = np.full(4, 0.01)
+    >>> round(random_effects_spread(np.array([-0.5, 0.0, 0.5, 1.0]), se), 2)
+    0.65
+    >>> random_effects_spread(np.array([0.3, 0.3001, 0.2999]), np.full(3, 0.05))
+    0.0
+    """
+    estimate = np.asarray(estimate, float)
+    standard_error = np.asarray(standard_error, float)
+    ok = np.isfinite(estimate) & np.isfinite(standard_error) & (standard_error > 0)
+    if ok.sum() < 2:
+        return 0.0
+    excess = np.var(estimate[ok], ddof=1) - np.mean(standard_error[ok] ** 2)
+    return float(np.sqrt(max(0.0, excess)))
+
+
+def centre_domains_where_informative(estimate: np.ndarray, standard_error: np.ndarray,
+                                     curve_domain: np.ndarray, n_domains: int) -> np.ndarray:
+    """Domains whose effect to sample centred: those the data fix clearly more tightly
+    than the spread between domains (standard error below
+    :data:`DOMAIN_PRECISION_MARGIN` x the spread), both estimated from the curves' own
+    least-squares fits.
+
+    The rule of :func:`centre_where_informative`, one level up, with the spread estimated
+    from the data rather than taken from the prior: with few domains (2-5) the prior of
+    the spread is wide, and a domain level whose effects differ clearly (the spread
+    pinned away from 0) while each is pinned by several precise curves is the case where
+    the non-centred form ties the global mean and every domain's ``z`` along a ridge
+    (``revisiting2022-lang``: R-hat 1.023 on ``z_domain`` and ``log_beta_mu``). When the
+    domains share one effect the estimated spread is 0 and they stay non-centred (the
+    centred form would be a funnel there). One domain is never centred.
+
+    Each domain's effect is the precision-weighted mean of its curves' estimates, each
+    curve's variance widened by the spread between the domain's curves
+    (:func:`random_effects_spread`); a domain with fewer than
+    :data:`MIN_CURVES_FOR_DOMAIN_PRECISION` usable curves stays non-centred (its spread,
+    and so its precision, cannot be estimated), and is left out of the spread between
+    domains.
+
+    Parameters
+    ----------
+    estimate, standard_error : numpy.ndarray
+        Per curve, from :func:`log_exponent_estimates`.
+    curve_domain : numpy.ndarray
+        Per curve, the position of its domain (``0 .. n_domains - 1``).
+    n_domains : int
+        Number of domains.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``(n_domains,)``.
+
+    Examples
+    --------
+    >>> est = np.array([-2.6, -2.6, -2.5, -1.2, -1.1, -1.2])
+    >>> se = np.full(6, 0.05)
+    >>> centre_domains_where_informative(est, se, np.array([0, 0, 0, 1, 1, 1]), 2).tolist()
+    [True, True]
+    >>> centre_domains_where_informative(est, se, np.zeros(6, int), 1).tolist()
+    [False]
+    """
+    estimate = np.asarray(estimate, float)
+    standard_error = np.asarray(standard_error, float)
+    curve_domain = np.asarray(curve_domain)
+    mean = np.full(n_domains, np.nan)
+    mean_se = np.full(n_domains, np.inf)
+    for d in range(n_domains):
+        rows = (curve_domain == d) & np.isfinite(estimate) & np.isfinite(standard_error)
+        if rows.sum() < MIN_CURVES_FOR_DOMAIN_PRECISION:
+            continue
+        spread = random_effects_spread(estimate[rows], standard_error[rows])
+        w = 1.0 / (standard_error[rows] ** 2 + spread**2)
+        mean[d] = np.sum(w * estimate[rows]) / w.sum()
+        mean_se[d] = 1.0 / np.sqrt(w.sum())
+    between = random_effects_spread(mean, mean_se)
+    return mean_se < DOMAIN_PRECISION_MARGIN * between
