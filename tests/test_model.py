@@ -21,7 +21,12 @@ from bayes_scaling.errors import (
     PriorConfigError,
 )
 from bayes_scaling.models import HierarchicalLearningCurve, SamplerConfig
-from bayes_scaling.models.geometry import log_exponent_standard_error
+from bayes_scaling.models.geometry import (
+    centre_domains_where_informative,
+    log_exponent_estimates,
+    log_exponent_standard_error,
+    random_effects_spread,
+)
 from bayes_scaling.priors import prior_median
 from bayes_scaling.simulate import simulate_learning_curves
 
@@ -145,6 +150,73 @@ def test_auto_parameterisation_centres_the_informative_curves():
     assert not np.allclose(np.log(beta[:, ~expected]), z[:, ~expected])
 
 
+def test_random_effects_spread_recovers_the_spread_and_ignores_unusable_entries():
+    rng = np.random.default_rng(5)
+    truth = rng.normal(0.0, 0.4, size=400)
+    se = rng.uniform(0.05, 0.2, size=400)
+    estimate = truth + se * rng.normal(size=400)
+    assert random_effects_spread(estimate, se) == pytest.approx(0.4, abs=0.05)
+    # measurement noise alone is not read as a spread
+    assert random_effects_spread(0.3 + se * rng.normal(size=400), se) < 0.03
+    # nan/inf entries are left out; fewer than two usable ones give 0
+    padded = np.append(estimate, [np.nan, 5.0])
+    assert random_effects_spread(padded, np.append(se, [0.1, np.inf])) == pytest.approx(
+        random_effects_spread(estimate, se))
+    assert random_effects_spread(np.array([0.1, np.nan]), np.array([0.1, 0.1])) == 0.0
+
+
+def test_domains_are_centred_only_where_they_differ_and_are_pinned_down():
+    rng = np.random.default_rng(2)
+    se = np.full(12, 0.03)
+    curve_domain = np.repeat([0, 1, 2], 4)
+    apart = np.repeat([-2.6, -1.0, -0.4], 4) + 0.05 * rng.normal(size=12)
+    assert centre_domains_where_informative(apart, se, curve_domain, 3).all()
+    shared = -1.0 + 0.03 * rng.normal(size=12)  # one exponent: a funnel if centred
+    assert not centre_domains_where_informative(shared, se, curve_domain, 3).any()
+    # imprecise curves do not pin their domain down: non-centred
+    noisy = np.full(12, 3.0)
+    assert not centre_domains_where_informative(apart, noisy, curve_domain, 3).any()
+    # one domain is never centred; a domain without a usable curve stays non-centred
+    assert not centre_domains_where_informative(apart, se, np.zeros(12, int), 1).any()
+    unusable = np.where(curve_domain == 2, np.inf, se)
+    assert centre_domains_where_informative(apart, unusable, curve_domain, 3).tolist() == [
+        True, True, False]
+    # two usable curves do not tell a domain's precision (its curves' spread) either
+    two_left = np.where(np.isin(np.arange(12), [8, 9]), np.inf, se)
+    assert centre_domains_where_informative(apart, two_left, curve_domain, 3).tolist() == [
+        True, True, False]
+
+
+def test_domain_parameterisation_follows_the_rule_and_keeps_the_prior():
+    """The default ("auto") centres the domains of a table whose domains differ; the
+    variable then holds log beta_d itself, and both geometries give the same prior."""
+    frame = simulate_learning_curves(n_domains=3, curves_per_domain=4, n_seeds=2, noise=0.02,
+                                     domain_spread=1.0, curve_spread=0.05, seed=1).frame
+    model = HierarchicalLearningCurve(frame)
+    assert model.config()["domain_parameterization"] == "auto"
+    fitted = model.data.frame
+    estimate, se = log_exponent_estimates(np.log(fitted["data"].to_numpy(float)),
+                                          np.log(fitted["error"].to_numpy(float)),
+                                          model.obs_curve_idx, len(model.index.curves))
+    expected = centre_domains_where_informative(estimate, se, model.index.domain_idx, 3)
+    assert expected.all()  # domains apart, each pinned by 4 precise curves
+    np.testing.assert_array_equal(model.centered_domains, expected)
+    pm_model = model.build_model()
+    np.testing.assert_array_equal(pm_model["centered_domain"].get_value(), expected)
+    z, beta_d = pm.draw([pm_model["z_domain"], pm_model["beta_domain"]], draws=300,
+                        random_seed=3)
+    np.testing.assert_allclose(np.log(beta_d[:, expected]), z[:, expected])
+    plain = HierarchicalLearningCurve(frame, domain_parameterization="non_centered")
+    assert not plain.centered_domains.any()
+    draws = {kind: np.log(pm.draw(m.build_model()["beta_domain"], draws=4000, random_seed=4))
+             for kind, m in (("auto", model), ("plain", plain))}
+    np.testing.assert_allclose(draws["auto"].mean(0), draws["plain"].mean(0), atol=0.06)
+    np.testing.assert_allclose(draws["auto"].std(0), draws["plain"].std(0), rtol=0.08)
+    with pytest.raises(ModelConfigError, match="domain_parameterization must be one of "
+                                               "auto, non_centered, centered"):
+        HierarchicalLearningCurve(frame, domain_parameterization="centred")
+
+
 def test_exponent_standard_error_shrinks_with_the_noise_and_refuses_short_curves():
     t = np.log(np.geomspace(10, 1e4, 15))
     rng = np.random.default_rng(3)
@@ -160,7 +232,10 @@ def test_curve_parameterisations_define_the_same_prior():
     frame = _mixed_domains_table()
     draws = {}
     for kind in ("centered", "non_centered", "auto"):
-        pm_model = HierarchicalLearningCurve(frame, curve_parameterization=kind).build_model()
+        # the domain level's geometry fixed, so that the draws differ by the curves' only
+        pm_model = HierarchicalLearningCurve(frame, curve_parameterization=kind,
+                                             domain_parameterization="non_centered"
+                                             ).build_model()
         draws[kind] = np.log(pm.draw(pm_model["beta"], draws=20_000, random_seed=3))
     for q in (0.05, 0.25, 0.5, 0.75, 0.95):
         for kind in ("centered", "auto"):
@@ -176,7 +251,8 @@ def test_curve_parameterisations_give_the_same_posterior():
     means, sds, reports = {}, {}, {}
     for kind in ("centered", "non_centered"):
         # the geometry of the exponents alone (the discrepancy adds its own mixing cost)
-        model = HierarchicalLearningCurve(frame, curve_parameterization=kind, discrepancy=False)
+        model = HierarchicalLearningCurve(frame, curve_parameterization=kind, discrepancy=False,
+                                          domain_parameterization="non_centered")
         with warnings.catch_warnings():  # 2 x 300 draws: R-hat is judged on its own below
             warnings.simplefilter("ignore", FitDiagnosticsWarning)
             fit = model.fit(FAST_SAMPLER, target_accept=0.99)
@@ -282,7 +358,8 @@ def test_fit_result_groups_dims_and_attrs():
     assert fit.attrs["model_type"] == "hierarchical_learning_curve"
     assert json.loads(fit.attrs["model_config"]) == {
         "family": "power_law_irreducible", "robust": False, "size": "data",
-        "curve_parameterization": "non_centered", "discrepancy": True, "discrepancy_knots": 6,
+        "curve_parameterization": "non_centered", "domain_parameterization": "auto",
+        "discrepancy": True, "discrepancy_knots": 6,
         "discrepancy_kernel": "integrated", "discrepancy_smooth_share": 0.5}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
