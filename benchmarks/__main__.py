@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables", nargs="+", default=None, metavar="TABLE",
                         help="calibration part: tables to score (default: all, or the "
                              "small ones with --quick)")
+    parser.add_argument("--methods", nargs="+", default=None, metavar="METHOD",
+                        help="calibration part: methods to score, by their names in "
+                             "calibration.default_predictors (default: all)")
     parser.add_argument("--out", type=Path, default=None,
                         help="results folder (default benchmarks/results, or "
                              "benchmarks/results/quick with --quick)")
@@ -85,8 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import calibration
 
         tables = args.tables or (list(calibration.QUICK_TABLES) if args.quick else None)
+        predictors = calibration.default_predictors(args.quick)
+        if args.methods:
+            unknown = sorted(set(args.methods) - set(predictors))
+            if unknown:
+                parser.error(f"unknown method(s) {unknown}; valid: {', '.join(predictors)}")
+            predictors = {name: predictors[name] for name in args.methods}
         out.mkdir(parents=True, exist_ok=True)
-        table = calibration.run(calibration.default_predictors(args.quick), tables, log=log,
+        table = calibration.run(predictors, tables, log=log,
                                 checkpoint=out / "calibration_partial.csv")
         for path in calibration.write(table, out):
             log(f"wrote {path}")

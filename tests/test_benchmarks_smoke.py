@@ -250,3 +250,42 @@ def test_joint_expansion_fits_the_smaller_models_and_holds_out_the_largest_final
         assert fit_rows["data"].min() == joint_expansion.FIRST_TOKENS  # one step in
         assert fit_rows["params"].nunique() == 6
         assert len(fit_rows) == 6 * checkpoints
+
+
+def test_domain_geometry_benchmark_compares_both_settings_where_the_rule_centres(
+        monkeypatch, tmp_path):
+    from bayes_scaling.models import HierarchicalLearningCurve
+    from bayes_scaling.simulate import simulate_learning_curves
+    from benchmarks import domain_geometry
+
+    assert domain_geometry.learning_curve_tables() == [
+        "revisiting2022-lang", "mlp-learning-curves", "dense-learning-curves",
+        "simulated-misspecified", "simulated-in-family"]
+    apart = simulate_learning_curves(n_domains=3, curves_per_domain=4, n_seeds=2, noise=0.02,
+                                     domain_spread=1.0, curve_spread=0.05, seed=1).frame
+    shared = simulate_learning_curves(n_domains=1, curves_per_domain=3, seed=2).frame
+    tables = {"apart": apart.assign(split="fit"), "shared": shared.assign(split="fit")}
+    monkeypatch.setattr(domain_geometry, "TABLES", {k: (lambda v=v: v) for k, v in tables.items()})
+    monkeypatch.setattr(domain_geometry, "learning_curve_tables", lambda: list(tables))
+    # which fits are made (sampling stubbed here; one real fit below)
+    calls = []
+    monkeypatch.setattr(domain_geometry, "measure", lambda name, rows, setting, seed: calls.append(
+        (name, setting, seed, len(rows))) or {"table": name, "setting": setting})
+    assert domain_geometry.main(["--out", str(tmp_path), "--seeds", "1", "2"]) == 0
+    assert calls == [("apart", "auto (default)", 1, len(apart)),
+                     ("apart", "non-centred", 1, len(apart)),
+                     ("apart", "auto (default)", 2, len(apart)),
+                     ("apart", "non-centred", 2, len(apart)),
+                     ("shared", "auto (default)", 1, len(shared)),
+                     ("shared", "auto (default)", 2, len(shared))]
+    assert len(pd.read_csv(tmp_path / "domain_geometry.csv")) == 6
+    monkeypatch.undo()
+    # one real, short fit: the row records the geometry and the sampler's work
+    short_fit = HierarchicalLearningCurve.fit
+    monkeypatch.setattr(HierarchicalLearningCurve, "fit",
+                        lambda self, **kw: short_fit(self, draws=20, tune=20, chains=2, **kw))
+    row = domain_geometry.measure("apart", apart, "auto (default)", 3)
+    assert row["centred_domains"] == "domain0,domain1,domain2"
+    assert row["domains"] == 3 and row["curves"] == 12
+    assert row["steps_per_draw"] > 0 and row["wall_s"] > 0
+    assert set(row) >= {"ok", "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail"}

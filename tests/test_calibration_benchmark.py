@@ -221,3 +221,18 @@ def test_checkpoint_table_fits_smaller_models_and_scores_the_largest_final_losse
     assert held.groupby(["curve", "params"]).size().eq(1).all()
     assert (held["data"] == table["data"].max()).all()
     assert fit.groupby(["curve", "params"]).size().min() == 16  # every checkpoint fitted
+
+
+def test_methods_option_scores_only_the_methods_named(tiny_table, tmp_path, monkeypatch,
+                                                      capsys):
+    from benchmarks.__main__ import main
+
+    monkeypatch.setattr(calibration, "default_predictors",
+                        lambda quick=False: {"exact": _scaled(1.0), "point": _point})
+    assert main(["calibration", "--tables", tiny_table, "--methods", "point",
+                 "--out", str(tmp_path)]) == 0
+    assert pd.read_csv(tmp_path / "calibration_summary.csv")["method"].tolist() == ["point"]
+    with pytest.raises(SystemExit):
+        main(["calibration", "--tables", tiny_table, "--methods", "exactly",
+              "--out", str(tmp_path)])
+    assert "unknown method(s) ['exactly']; valid: exact, point" in capsys.readouterr().err
