@@ -18,6 +18,13 @@ covariance; :func:`centre_where_informative` centres the curves whose standard e
 below the prior scale of the spread (``tau``). Curves the least-squares fit cannot pin down
 (few sizes, a flat floor, a failed fit) get an infinite standard error and stay
 non-centred, the safe choice.
+
+The domain level is chosen the same way, one level up
+(:func:`centre_domains_where_informative`, the default of
+:class:`~bayes_scaling.models.HierarchicalLearningCurve`): a domain's effect is pooled
+from its curves' least-squares estimates and compared with the spread between domains,
+both estimated from the data (:func:`random_effects_spread`), because with a handful of
+domains the prior of that spread says little.
 """
 
 from __future__ import annotations

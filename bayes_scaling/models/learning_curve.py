@@ -252,8 +252,9 @@ class HierarchicalLearningCurve(ScalingModel):
         not the default.
     domain_parameterization : {"auto", "non_centered", "centered"}, default "auto"
         Geometry of the domain-level exponents (the model is the same). ``"auto"``
-        centres the domains whose exponent the curves fix more tightly than the spread
-        between domains, both estimated from each curve's least-squares fit
+        centres the domains whose exponent 3 or more curves fix clearly more tightly
+        than the spread between domains, both estimated from each curve's least-squares
+        fit
         (:func:`~bayes_scaling.models.geometry.centre_domains_where_informative`): a
         table whose domains clearly differ, each with several precise curves, gets
         centred domains; one domain, or domains sharing one exponent, stay non-centred.
