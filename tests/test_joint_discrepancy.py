@@ -63,15 +63,11 @@ def simulate_discrepant(*, seed: int, n_curves: int = 4, rate: float = RATE,
     return pd.concat(frames, ignore_index=True)
 
 
-
-
 @functools.cache
 def _simulated_fits() -> tuple[pd.DataFrame, xr.DataTree, xr.DataTree]:
     frame = simulate_discrepant(seed=0)
     return (frame, quiet_fit(JointScalingLaw(frame, discrepancy=True)),
             quiet_fit(JointScalingLaw(frame)))
-
-
 
 
 # ------------------------------------------------------------------ marginal likelihood

@@ -130,6 +130,12 @@ class SamplerConfig:
             raise ModelConfigError("auto_remedy must be True, False or None (on for "
                                    f"full-length runs), got {self.auto_remedy!r}")
 
+    @classmethod
+    def resolve(cls, sampler: SamplerConfig | None, **overrides: Any) -> SamplerConfig:
+        """``sampler`` (the defaults if ``None``) with single fields replaced by
+        ``overrides`` and validated, as :meth:`ScalingModel.fit` takes its arguments."""
+        return replace(sampler or cls(), **overrides)
+
     def remedy_on(self) -> bool:
         """Whether a failing fit is refitted (``auto_remedy``, ``None`` resolved)."""
         if self.auto_remedy is None:
@@ -242,7 +248,7 @@ class ScalingModel(ABC):
             If there are divergences, R-hat > 1.01 or low ESS, with advice (with
             ``auto_remedy=True``: if they remain after the remedy attempts).
         """
-        cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
+        cfg = SamplerConfig.resolve(sampler, **overrides)
         # the model's defaults where the config leaves them unset
         cfg = replace(cfg, target_accept=(self.default_target_accept
                                           if cfg.target_accept is None else cfg.target_accept),
@@ -262,7 +268,7 @@ class ScalingModel(ABC):
         for attempt in range(len(REMEDY_TARGET_ACCEPT) + 1):
             if attempt:
                 settings = remedy_settings(attempts[-1][0], attempts[-1][1], attempt)
-                cfg = SamplerConfig(**{**asdict(cfg), **settings})
+                cfg = replace(cfg, **settings)
                 logger.warning("auto-remedy attempt %d of %d: target_accept %s, tune %d, "
                                "draws %d (previous attempt: %s)", attempt,
                                len(REMEDY_TARGET_ACCEPT), cfg.target_accept, cfg.tune,

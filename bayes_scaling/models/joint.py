@@ -124,7 +124,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -602,7 +602,7 @@ class JointScalingLaw(ScalingModel):
             The fit (see :meth:`ScalingModel.fit`); its ``model_config`` attr names the
             model that was fitted (``discrepancy`` true after an expansion).
         """
-        cfg = SamplerConfig(**{**asdict(sampler or SamplerConfig()), **overrides})
+        cfg = SamplerConfig.resolve(sampler, **overrides)
         if not (self.expand_on_failure and cfg.remedy_on()):
             return super().fit(cfg)
         with warnings.catch_warnings(record=True) as caught:
