@@ -435,15 +435,6 @@ def nested_effects(*, mu: Any, domain_sigma: Any, curve_sigma: Any, domain_idx: 
     return domain, _mixed_effect(z_names[1], domain[domain_idx], curve_sigma, mask, dims.CURVE)
 
 
-def domain_effects(name: str, *, mu: Any, sigma: Any,
-                   centered: bool | np.ndarray = False) -> Any:
-    """``Normal(mu, sigma)`` effects on the ``domain`` dim, the level above the curves of
-    :func:`nested_effects` on its own (for models that build the curve level themselves);
-    ``name`` holds the effect where ``centered`` and a standard-normal ``z`` elsewhere.
-    Call inside a model context."""
-    return _mixed_effect(name, mu, sigma, centered, dims.DOMAIN)
-
-
 def _mixed_effect(name: str, loc: Any, scale: Any, centered: bool | np.ndarray,
                   dim: str) -> Any:
     """``Normal(loc, scale)`` effects on ``dim``, the variable ``name`` holding the effect

@@ -120,7 +120,6 @@ from bayes_scaling.model_types import HIERARCHICAL_LEARNING_CURVE
 from bayes_scaling.models.base import (
     ScalingModel,
     add_likelihood,
-    domain_effects,
     label_observations,
     nested_effects,
 )
@@ -150,10 +149,7 @@ __all__ = ["CURVE_PARAMETERIZATIONS", "CURVE_SEP", "FORMS", "PREDICTED_NAME",
 #: Name of the posterior-predictive variable of the log metric at new rows.
 PREDICTED_NAME = "log_metric_predicted"
 #: Accepted values of ``curve_parameterization``.
-#: Accepted values of ``domain_parameterization``.
-DOMAIN_PARAMETERIZATIONS: tuple[str, ...] = ("auto", "non_centered", "centered")
-#: Accepted values of ``curve_parameterization``: the domain's, and ``"slope"``.
-CURVE_PARAMETERIZATIONS: tuple[str, ...] = (*DOMAIN_PARAMETERIZATIONS, "slope")
+CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("auto", "non_centered", "centered")
 
 #: Accepted values of ``form``: the power law with a floor (default) and the plateau form
 #: that contains it (``plateau_share = 0``).
@@ -347,9 +343,9 @@ class HierarchicalLearningCurve(ScalingModel):
                 f"got {curve_parameterization!r}")
         self.robust = robust
         self.curve_parameterization = curve_parameterization
-        if domain_parameterization not in DOMAIN_PARAMETERIZATIONS:
+        if domain_parameterization not in CURVE_PARAMETERIZATIONS:
             raise ModelConfigError(
-                f"domain_parameterization must be one of {', '.join(DOMAIN_PARAMETERIZATIONS)}, "
+                f"domain_parameterization must be one of {', '.join(CURVE_PARAMETERIZATIONS)}, "
                 f"got {domain_parameterization!r}")
         self.domain_parameterization = domain_parameterization
         fit_rows = table.split("fit").frame
@@ -414,31 +410,29 @@ class HierarchicalLearningCurve(ScalingModel):
             min_metric = pm.Data("min_metric", self.min_metric, dims=dims.CURVE)
             geo_metric = self.geo_metric
 
-            # exponents: partially pooled on the log scale (geometry: see the docstring)
+            # exponents: non-centred hierarchy on the log scale
             log_beta_mu = p["log_beta_mu"].create_variable("log_beta_mu")
             sd_domain = p["log_beta_domain_sigma"].create_variable("log_beta_domain_sigma")
             sd_curve = p["log_beta_curve_sigma"].create_variable("log_beta_curve_sigma")
-            if self.curve_parameterization == "slope":
-                # the floor first: the curve's local slope is sampled, not its exponent
-                metric_ref, gamma, scale_ref = self._floor_terms(geo_metric, min_metric)
-                share = self._plateau_share()
-                log_beta_domain = domain_effects(
-                    "z_domain", mu=log_beta_mu, sigma=sd_domain,
-                    centered=self.centered_domains)
-                log_beta = self._exponents_from_slopes(
-                    log_beta_domain[domain_idx], sd_curve, scale_ref / metric_ref, share,
-                    self.centered_curves)
-            else:
-                log_beta_domain, log_beta = nested_effects(
-                    mu=log_beta_mu, domain_sigma=sd_domain, curve_sigma=sd_curve,
-                    domain_idx=domain_idx, z_names=("z_domain", "z_curve"),
-                    centered=self.centered_curves, domain_centered=self.centered_domains)
-                metric_ref, gamma, scale_ref = self._floor_terms(geo_metric, min_metric)
-                share = self._plateau_share()
+            log_beta_domain, log_beta = nested_effects(
+                mu=log_beta_mu, domain_sigma=sd_domain, curve_sigma=sd_curve,
+                domain_idx=domain_idx, z_names=("z_domain", "z_curve"),
+                centered=self.centered_curves, domain_centered=self.centered_domains)
             pm.Deterministic("beta_global", pt.exp(log_beta_mu))
             pm.Deterministic("beta_domain", pt.exp(log_beta_domain), dims=dims.DOMAIN)
             beta = pm.Deterministic("beta", pt.exp(log_beta), dims=dims.CURVE)
 
+            # the metric at the reference size, centred on the data; floor and reducible
+            # part share it (see the module docstring)
+            offset = p["log_ref_metric_offset"].create_variable("log_ref_metric_offset",
+                                                                dims=dims.CURVE)
+            metric_ref = pm.Deterministic("metric_ref", geo_metric * pt.exp(offset),
+                                          dims=dims.CURVE)
+            fraction = p["floor_fraction"].create_variable("floor_fraction", dims=dims.CURVE)
+            gamma = pm.Deterministic("gamma", fraction * pt.minimum(min_metric, metric_ref),
+                                     dims=dims.CURVE)
+            scale_ref = pm.Deterministic("scale_ref", metric_ref - gamma, dims=dims.CURVE)
+            share = self._plateau_share()
             # alpha: the coefficient of the large-size power law, in the original units
             pm.Deterministic("alpha", scale_ref / (1.0 - share) * ref_size**beta,
                              dims=dims.CURVE)
@@ -474,38 +468,6 @@ class HierarchicalLearningCurve(ScalingModel):
                                observed=observed)
         return model
 
-    def _floor_terms(self, geo_metric: np.ndarray, min_metric: Any) -> tuple[Any, Any, Any]:
-        """The metric at the reference size, the floor and the reducible part there (see
-        the module docstring); call inside the model context."""
-        p = self.priors
-        offset = p["log_ref_metric_offset"].create_variable("log_ref_metric_offset",
-                                                            dims=dims.CURVE)
-        metric_ref = pm.Deterministic("metric_ref", geo_metric * pt.exp(offset),
-                                      dims=dims.CURVE)
-        fraction = p["floor_fraction"].create_variable("floor_fraction", dims=dims.CURVE)
-        gamma = pm.Deterministic("gamma", fraction * pt.minimum(min_metric, metric_ref),
-                                 dims=dims.CURVE)
-        scale_ref = pm.Deterministic("scale_ref", metric_ref - gamma, dims=dims.CURVE)
-        return metric_ref, gamma, scale_ref
-
-    @staticmethod
-    def _exponents_from_slopes(domain_log_beta: Any, sd_curve: Any, reducible_share: Any,
-                               plateau_share: Any, centered: np.ndarray) -> Any:
-        """``log beta_c`` sampled through the curve's local log-log slope at its reference
-        size (``curve_parameterization="slope"``); call inside the model context.
-
-        The slope there, ``beta_c (1 - q_c) A_c / eps_ref,c``, is what a curve's data fix;
-        its exponent and floor trade off along it (posterior correlation of ``log beta_c``
-        and the floor fraction 0.84-1.00 per curve on ``revisiting2022-lang``). With
-        ``z_curve = log beta_c + log((1 - q_c) A_c / eps_ref,c)``, its prior given the
-        floor is ``Normal(log beta_d + log(...), curve_sigma)``: the same joint prior as
-        ``log beta_c ~ Normal(log beta_d, curve_sigma)`` (the map has unit Jacobian).
-        """
-        log_share = pt.log(reducible_share) + pt.log1p(-plateau_share)
-        raw = pm.Normal("z_curve", mu=pt.where(centered, domain_log_beta + log_share, 0.0),
-                        sigma=pt.where(centered, sd_curve, 1.0), dims=dims.CURVE)
-        return pt.where(centered, raw - log_share, domain_log_beta + sd_curve * raw)
-
     def _choose_centering(self, log_size: np.ndarray,
                           log_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per curve and per domain, whether its exponent is sampled centred (see
@@ -514,7 +476,7 @@ class HierarchicalLearningCurve(ScalingModel):
         n_curves, n_domains = len(self.index.curves), len(self.index.domains)
         estimate, se = log_exponent_estimates(log_size, log_metric, self.obs_curve_idx,
                                               n_curves)
-        if self.curve_parameterization in ("auto", "slope"):
+        if self.curve_parameterization == "auto":
             curves = centre_where_informative(
                 se, prior_median(self.priors["log_beta_curve_sigma"]))
         else:
