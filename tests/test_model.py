@@ -217,6 +217,33 @@ def test_domain_parameterisation_follows_the_rule_and_keeps_the_prior():
         HierarchicalLearningCurve(frame, domain_parameterization="centred")
 
 
+def test_rebuilt_model_keeps_the_saved_geometry_without_choosing_again(monkeypatch):
+    """from_fit takes each level's geometry from the fit (what it was sampled with), not
+    from a new least-squares choice, which is made only when a model built from data
+    first needs it."""
+    import bayes_scaling.models.learning_curve as learning_curve
+
+    _, fit, _ = simulated_fit()
+    tree = fit.copy(deep=True)
+    const = tree["constant_data"].to_dataset()
+    saved = ~const["centered_domain"].values.astype(bool)  # not what the rule chose
+    tree["constant_data"] = const.assign(
+        centered_domain=const["centered_domain"].copy(data=saved.astype("int8")))
+
+    def chosen_again(*args):
+        raise AssertionError("the geometry was chosen again")
+
+    monkeypatch.setattr(learning_curve, "log_exponent_estimates", chosen_again)
+    rebuilt = HierarchicalLearningCurve.from_fit(tree)
+    np.testing.assert_array_equal(rebuilt.centered_domains, saved)
+    np.testing.assert_array_equal(rebuilt.build_model()["centered_domain"].get_value(),
+                                  saved.astype("int8"))
+    monkeypatch.undo()
+    fresh = HierarchicalLearningCurve(learning_curve.fitted_table(fit))
+    assert fresh._centering is None  # nothing chosen at construction
+    np.testing.assert_array_equal(fresh.centered_domains, ~saved)
+
+
 def test_exponent_standard_error_shrinks_with_the_noise_and_refuses_short_curves():
     t = np.log(np.geomspace(10, 1e4, 15))
     rng = np.random.default_rng(3)

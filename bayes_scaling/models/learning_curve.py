@@ -368,8 +368,8 @@ class HierarchicalLearningCurve(ScalingModel):
         self.max_size = index.per_curve(size, np.max)
         self.min_metric = index.per_curve(metric_values, np.min)
         self.geo_metric = np.exp(index.per_curve(np.log(metric_values), np.mean))
-        self.centered_curves, self.centered_domains = self._choose_centering(
-            np.log(size), np.log(metric_values))
+        # chosen on first use (a least-squares fit per curve); from_fit sets the saved one
+        self._centering: tuple[np.ndarray, np.ndarray] | None = None
         self.knots: BridgeKnots = bridge_knots(np.log(size), self.obs_curve_idx,
                                                len(index.curves), n_knots=discrepancy_knots,
                                                kernel=discrepancy_kernel)
@@ -467,6 +467,26 @@ class HierarchicalLearningCurve(ScalingModel):
                 add_likelihood(self.observed_name, mu=mu, sigma=sigma[idx], nu=nu,
                                observed=observed)
         return model
+
+    @property
+    def centered_curves(self) -> np.ndarray:
+        """Per curve, whether its exponent is sampled centred (``curve_parameterization``;
+        chosen from the data on first use)."""
+        return self._geometry()[0]
+
+    @property
+    def centered_domains(self) -> np.ndarray:
+        """Per domain, whether its exponent is sampled centred (``domain_parameterization``;
+        chosen from the data on first use)."""
+        return self._geometry()[1]
+
+    def _geometry(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._centering is None:
+            frame = self.data.frame
+            self._centering = self._choose_centering(
+                np.log(frame["data"].to_numpy(float)),
+                np.log(frame[self.data.metric].to_numpy(float)))
+        return self._centering
 
     def _choose_centering(self, log_size: np.ndarray,
                           log_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -611,11 +631,19 @@ class HierarchicalLearningCurve(ScalingModel):
                         discrepancy_smooth_share=config.get("discrepancy_smooth_share"),
                         form=str(config.get("family", "power_law_irreducible")))
         check_rebuilt(tree, list(model.coords[dims.CURVE]), {"ref_size": model.ref_size})
+        # the geometry the fit was sampled with, not chosen again (older fits lack one or
+        # both: fully non-centred domains, per the settings above, for the curves)
         const = tree["constant_data"]
-        if "centered_curve" in const:
-            model.centered_curves = const["centered_curve"].values.astype(bool)
-        if "centered_domain" in const:
-            model.centered_domains = const["centered_domain"].values.astype(bool)
+        curves = (const["centered_curve"].values.astype(bool) if "centered_curve" in const
+                  else None)
+        domains = (const["centered_domain"].values.astype(bool) if "centered_domain" in const
+                   else None)
+        if curves is not None and domains is not None:
+            model._centering = (curves, domains)
+        elif curves is not None or domains is not None:
+            chosen = model._geometry()
+            model._centering = (chosen[0] if curves is None else curves,
+                                chosen[1] if domains is None else domains)
         return model
 
     def add_predictive(self, rows: pd.DataFrame) -> str:
