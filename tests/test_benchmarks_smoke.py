@@ -269,16 +269,24 @@ def test_domain_geometry_benchmark_compares_both_settings_where_the_rule_centres
     monkeypatch.setattr(domain_geometry, "learning_curve_tables", lambda: list(tables))
     # which fits are made (sampling stubbed here; one real fit below)
     calls = []
-    monkeypatch.setattr(domain_geometry, "measure", lambda name, rows, setting, seed: calls.append(
-        (name, setting, seed, len(rows))) or {"table": name, "setting": setting})
+    monkeypatch.setattr(domain_geometry, "measure",
+                        lambda name, rows, setting, seed, target_accept: calls.append(
+                            (name, setting, seed, len(rows), target_accept))
+                        or {"table": name, "setting": setting})
     assert domain_geometry.main(["--out", str(tmp_path), "--seeds", "1", "2"]) == 0
-    assert calls == [("apart", "auto (default)", 1, len(apart)),
-                     ("apart", "non-centred", 1, len(apart)),
-                     ("apart", "auto (default)", 2, len(apart)),
-                     ("apart", "non-centred", 2, len(apart)),
-                     ("shared", "auto (default)", 1, len(shared)),
-                     ("shared", "auto (default)", 2, len(shared))]
+    assert calls == [("apart", "auto (default)", 1, len(apart), None),
+                     ("apart", "non-centred", 1, len(apart), None),
+                     ("apart", "auto (default)", 2, len(apart), None),
+                     ("apart", "non-centred", 2, len(apart), None),
+                     ("shared", "auto (default)", 1, len(shared), None),
+                     ("shared", "auto (default)", 2, len(shared), None)]
     assert len(pd.read_csv(tmp_path / "domain_geometry.csv")) == 6
+    # the default geometry only, with another target acceptance
+    calls.clear()
+    assert domain_geometry.main(["--out", str(tmp_path), "--settings", "auto (default)",
+                                 "--target-accept", "0.9"]) == 0
+    assert calls == [("apart", "auto (default)", 2026, len(apart), 0.9),
+                     ("shared", "auto (default)", 2026, len(shared), 0.9)]
     monkeypatch.undo()
     # one real, short fit: the row records the geometry and the sampler's work
     short_fit = HierarchicalLearningCurve.fit
@@ -286,6 +294,9 @@ def test_domain_geometry_benchmark_compares_both_settings_where_the_rule_centres
                         lambda self, **kw: short_fit(self, draws=20, tune=20, chains=2, **kw))
     row = domain_geometry.measure("apart", apart, "auto (default)", 3)
     assert row["centred_domains"] == "domain0,domain1,domain2"
+    assert row["target_accept"] == HierarchicalLearningCurve.default_target_accept
+    assert domain_geometry.measure("apart", apart, "auto (default)", 3, 0.8)[
+        "target_accept"] == 0.8
     assert row["domains"] == 3 and row["curves"] == 12
     assert row["steps_per_draw"] > 0 and row["wall_s"] > 0
     assert set(row) >= {"ok", "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail"}
