@@ -355,8 +355,10 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
         Method name -> predictor.
 
     The Bayesian models are scored as a user gets them (default settings, held-out rows
-    predicted with :func:`bayes_scaling.prediction.predict`); the learning-curve model also
-    with the rough (Brownian) discrepancy kernel and without its discrepancy term, and the
+    predicted with :func:`bayes_scaling.prediction.predict`); the learning-curve model
+    (default: the summed discrepancy, its smooth share learned for the table) also with
+    the smooth (integrated) and the rough (Brownian) kernel alone, with the sum's share
+    fixed at 1/2, and without its discrepancy term, and the
     joint law also with its (optional) discrepancy
     term, Normal likelihood, which show what the term buys. :func:`run` scores each
     method on the tables of its size columns only (:func:`predictor_sizes`).
@@ -368,6 +370,11 @@ def default_predictors(quick: bool = False) -> dict[str, Predictor]:
                 draws=draws, discrepancy_kernel="brownian"),
             "bayes: hierarchical, no discrepancy": hierarchical_predictor(draws=draws,
                                                                           discrepancy=False),
+            "bayes: hierarchical, integrated discrepancy": hierarchical_predictor(
+                draws=draws, discrepancy_kernel="integrated"),
+            "bayes: hierarchical, summed discrepancy": hierarchical_predictor(
+                draws=draws, discrepancy_kernel="brownian+integrated",
+                discrepancy_smooth_share=0.5),
             "huber: joint law per curve": huber_joint_predictor(),
             "bayes: joint law": joint_predictor(draws=draws),
             "bayes: joint law, discrepancy": joint_predictor(draws=draws, discrepancy=True,

@@ -49,19 +49,37 @@ def test_constructor_is_cheap_and_builds_named_dims(sim):
     # the pointwise leave-one-out densities a deterministic on the obs dim
     assert "log_metric_marginal" in {p.name for p in pm_model.potentials}
     assert pm_model.named_vars_to_dims["loo_pointwise_log_density"] == (dims.OBS,)
-    # the default kernel is the smooth (integrated) one, with its own pooled rate
+    # the default kernel is the sum of the rough and the smooth one: a pooled total rate
+    # per curve split by one smooth share learned for the table
+    assert model.config()["discrepancy_kernel"] == "brownian+integrated"
+    assert model.config()["discrepancy_smooth_share"] == "table"
     assert pm_model.named_vars_to_dims["integrated_discrepancy_rate"] == (dims.CURVE,)
-    assert "discrepancy_rate" not in pm_model.named_vars
+    assert pm_model.named_vars_to_dims["discrepancy_rate"] == (dims.CURVE,)
+    assert pm_model["smooth_share"].ndim == 0
+    smooth = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="integrated")
+    assert "discrepancy_rate" not in smooth.build_model().named_vars
     learned = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated",
                                         discrepancy_smooth_share=None)
     assert {"discrepancy_rate", "integrated_discrepancy_rate", "smooth_share"} <= set(
         learned.build_model().named_vars)
-    both = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated")
+    both = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated",
+                                     discrepancy_smooth_share=0.5)
     both_model = both.build_model()
-    assert "smooth_share" not in both_model.named_vars  # fixed at 0.5 by default
+    assert "smooth_share" not in both_model.named_vars  # fixed
     for bad in (0.0, 1.0, "half", True):
         with pytest.raises(ModelConfigError, match="discrepancy_smooth_share must be"):
             HierarchicalLearningCurve(sim.frame, discrepancy_smooth_share=bad)
+    # "table": one share for every curve, learned, with the population prior of the share
+    table = HierarchicalLearningCurve(sim.frame, discrepancy_kernel="brownian+integrated",
+                                      discrepancy_smooth_share="table")
+    assert table.config()["discrepancy_smooth_share"] == "table"
+    table_model = table.build_model()
+    assert table_model["smooth_share"].ndim == 0
+    assert "logit_smooth_share_curve_sigma" not in table_model.named_vars
+    share = pm.draw(table_model["smooth_share"], draws=4000, random_seed=2)
+    expected = 1.0 / (1.0 + np.exp(-np.random.default_rng(2).normal(0.0, 1.0, 200_000)))
+    np.testing.assert_allclose(np.quantile(share, [0.1, 0.5, 0.9]),
+                               np.quantile(expected, [0.1, 0.5, 0.9]), atol=0.03)
     # the sum is one total rate split by the smooth share (1/2): the two components'
     # mean in-range variances are equal, and together the total's
     point = both_model.initial_point()
@@ -387,7 +405,7 @@ def test_fit_result_groups_dims_and_attrs():
         "family": "power_law_irreducible", "robust": False, "size": "data",
         "curve_parameterization": "non_centered", "domain_parameterization": "auto",
         "discrepancy": True, "discrepancy_knots": 6,
-        "discrepancy_kernel": "integrated", "discrepancy_smooth_share": 0.5}
+        "discrepancy_kernel": "brownian+integrated", "discrepancy_smooth_share": "table"}
     diag = json.loads(fit.attrs["diagnostics"])
     assert {"divergences", "max_rhat", "min_ess_bulk", "ok", "problems"} <= set(diag)
 
