@@ -82,7 +82,11 @@ def test_report_names_dataset_model_verdict_and_projections(embedded):
     for problem in result.problems:
         assert f"- {problem}" in text
     assert "## Projections" in text and "### Growth to reach the targets" in text
-    projection = findings.tables[[t.name for t in findings.tables].index("projection")].frame
+    # the default discrepancy's smooth share (one for the table) is among the parameters
+    names = [t.name for t in findings.tables]
+    parameters = findings.tables[names.index("parameters")].frame
+    assert "smooth_share" in parameters.index and "gamma[digits/mlp-1x]" in parameters.index
+    projection = findings.tables[names.index("projection")].frame
     domain_rows = projection.query("level == 'domain' and quantity == 'compute_growth'")
     assert set(domain_rows["domain"]) == {"digits", "mnist1d"}
     for row in domain_rows.itertuples():

@@ -49,9 +49,9 @@ from bayes_scaling.report.kinds import default_targets as default_targets
 DEFAULT_FORMS: tuple[str, ...] = ("power_law", "power_law_irreducible", "three_region")
 #: Interpretable parameters summarised in the parameter table (those a fit has).
 PARAMETERS: tuple[str, ...] = (
-    "beta_global", "beta_domain", "beta", "alpha", "gamma", "beta_p_global", "beta_p_domain",
-    "beta_p", "alpha_p", "k_global", "k_domain", "k", "a", "b", "tau", "E", "A", "B",
-    "noise_sigma", "noise_nu", "sigma", "nu",
+    "beta_global", "beta_domain", "beta", "alpha", "gamma", "smooth_share", "beta_p_global",
+    "beta_p_domain", "beta_p", "alpha_p", "k_global", "k_domain", "k", "a", "b", "tau", "E",
+    "A", "B", "noise_sigma", "noise_nu", "sigma", "nu",
 )
 
 
