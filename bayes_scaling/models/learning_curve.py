@@ -27,8 +27,10 @@ For curve ``c`` in domain ``d`` and size ``m``::
   of the in-range variance that is smooth, one share learned for the whole table
   (``discrepancy_smooth_share="table"``): the table's residuals say how much of what the
   form gets wrong is a bend and how much a wiggle. Over the five learning-curve tables
-  of BENCHMARKS.md section 6 this default is as accurate as the better single kernel
-  or more, and better calibrated than the integrated kernel on four. It makes residuals
+  of BENCHMARKS.md section 6, against the integrated kernel alone (the default until
+  2026-11-29), it is more accurate on three and within 2% on the other two, better
+  calibrated on two and no worse on two more; no single kernel is best on every table
+  (the Brownian one is much more accurate on rough simulated curves). It makes residuals
   along a curve correlated and the predictive intervals widen with the distance beyond
   the fitted sizes. With the
   Normal likelihood it is integrated out (no extra sampler dimension); the pointwise
