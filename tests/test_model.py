@@ -256,6 +256,10 @@ def test_rebuilt_model_keeps_the_saved_geometry_without_choosing_again(monkeypat
     np.testing.assert_array_equal(rebuilt.centered_domains, saved)
     np.testing.assert_array_equal(rebuilt.build_model()["centered_domain"].get_value(),
                                   saved.astype("int8"))
+    # nor is one made when neither level's geometry is chosen from the data
+    fixed = HierarchicalLearningCurve(learning_curve.fitted_table(fit),
+                                      domain_parameterization="centered")
+    assert fixed.centered_domains.all() and not fixed.centered_curves.any()
     monkeypatch.undo()
     fresh = HierarchicalLearningCurve(learning_curve.fitted_table(fit))
     assert fresh._centering is None  # nothing chosen at construction

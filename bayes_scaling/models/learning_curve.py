@@ -510,19 +510,18 @@ class HierarchicalLearningCurve(ScalingModel):
         """Per curve and per domain, whether its exponent is sampled centred (see
         ``curve_parameterization``, ``domain_parameterization`` and
         :mod:`bayes_scaling.models.geometry`)."""
-        n_curves, n_domains = len(self.index.curves), len(self.index.domains)
+        curves = np.full(len(self.index.curves), self.curve_parameterization == "centered")
+        domains = np.full(len(self.index.domains), self.domain_parameterization == "centered")
+        if "auto" not in (self.curve_parameterization, self.domain_parameterization):
+            return curves, domains  # no least-squares fit needed
         estimate, se = log_exponent_estimates(log_size, log_metric, self.obs_curve_idx,
-                                              n_curves)
+                                              curves.size)
         if self.curve_parameterization == "auto":
             curves = centre_where_informative(
                 se, prior_median(self.priors["log_beta_curve_sigma"]))
-        else:
-            curves = np.full(n_curves, self.curve_parameterization == "centered")
         if self.domain_parameterization == "auto":
             domains = centre_domains_where_informative(estimate, se, self.index.domain_idx,
-                                                       n_domains)
-        else:
-            domains = np.full(n_domains, self.domain_parameterization == "centered")
+                                                       domains.size)
         return curves, domains
 
     def _plateau_share(self) -> Any:
@@ -659,12 +658,11 @@ class HierarchicalLearningCurve(ScalingModel):
                   else None)
         domains = (const["centered_domain"].values.astype(bool) if "centered_domain" in const
                    else None)
-        if curves is not None and domains is not None:
-            model._centering = (curves, domains)
-        elif curves is not None or domains is not None:
+        if curves is None or domains is None:
             chosen = model._geometry()
-            model._centering = (chosen[0] if curves is None else curves,
-                                chosen[1] if domains is None else domains)
+            curves = chosen[0] if curves is None else curves
+            domains = chosen[1] if domains is None else domains
+        model._centering = (curves, domains)
         return model
 
     def add_predictive(self, rows: pd.DataFrame) -> str:
