@@ -82,6 +82,7 @@ import pandas as pd
 from benchmarks._common import MIRROR, RESULTS, timer, write_results
 from benchmarks.extrapolation import (
     LEVELS,
+    NOISE_COLUMNS,
     POINT_PREDICTORS,
     Predictor,
     hierarchical_predictor,
@@ -93,7 +94,8 @@ from benchmarks.extrapolation import (
 
 #: Columns of :func:`run`'s table, in order.
 COLUMNS: list[str] = ["table", "method", "domain", "n_holdout", "rmse_log",
-                      *[f"coverage_{p:g}" for p in LEVELS], "miscalibration", "wall_s"]
+                      *[f"coverage_{p:g}" for p in LEVELS], "miscalibration",
+                      *NOISE_COLUMNS, "wall_s"]
 #: Held-out share of each curve's log-size range on the misspecified simulation.
 MISSPECIFIED_HOLDOUT = 0.3
 #: mlp-learning-curves: sizes above this fraction of a curve's largest size are held out.
@@ -476,15 +478,52 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     return overall.drop(columns="domain").reset_index(drop=True)
 
 
+def across_tables(table: pd.DataFrame) -> pd.DataFrame:
+    """Each interval method's coverage averaged over the tables it was scored on.
+
+    A single table has few independent checks (its curves; see
+    :mod:`benchmarks.coverage_noise`), so a method can look calibrated on one by chance or
+    be tuned to one. The mean coverage over tables, each table weighted equally, and its
+    miscalibration are harder to game: a systematic excess or shortfall of width shows in
+    every table's coverage in the same direction.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`run`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method with intervals: ``method``, ``tables`` (how many), ``coverage_<p>``
+        (mean over tables), ``miscalibration`` (of those means), ``mean_miscalibration``
+        (mean of the tables' own) and ``wider_tables`` (tables whose 90% coverage is above
+        0.9).
+    """
+    overall = table[(table["domain"] == "all") & table["coverage_0.9"].notna()]
+    coverage = [f"coverage_{p:g}" for p in LEVELS]
+    rows = []
+    for method, group in overall.groupby("method", sort=False):
+        means = group[coverage].mean()
+        rows.append({"method": method, "tables": len(group), **means.to_dict(),
+                     "miscalibration": float(np.mean(np.abs(means.to_numpy() - LEVELS))),
+                     "mean_miscalibration": float(group["miscalibration"].mean()),
+                     "wider_tables": int((group["coverage_0.9"] > 0.9).sum())})
+    return pd.DataFrame(rows, columns=["method", "tables", *coverage, "miscalibration",
+                                       "mean_miscalibration", "wider_tables"])
+
+
 def write(table: pd.DataFrame, out: Path = RESULTS, name: str = "calibration") -> list[Path]:
-    """Write :func:`run`'s table to ``out/<name>.csv`` and its :func:`summary` to
-    ``out/<name>_summary.csv``, each with the machine description beside it
+    """Write :func:`run`'s table to ``out/<name>.csv``, its :func:`summary` to
+    ``out/<name>_summary.csv`` and :func:`across_tables` to
+    ``out/<name>_across_tables.csv``, each with the machine description beside it
     (:func:`benchmarks._common.write_results`).
 
     Returns
     -------
     list of pathlib.Path
-        The two result files.
+        The three result files.
     """
     return [write_results(table, name, out),
-            write_results(summary(table), f"{name}_summary", out)]
+            write_results(summary(table), f"{name}_summary", out),
+            write_results(across_tables(table), f"{name}_across_tables", out)]

@@ -16,8 +16,11 @@ larger sizes than any fitted one). A method is a *predictor*::
 
 :func:`score` returns, per domain and overall, the RMSE of log metric on held-out points and,
 where intervals are given, the coverage of each level and the miscalibration (mean absolute
-gap between coverage and nominal level). Point methods (M1-M4) have no intervals: their
-coverage is reported as not applicable (empty, ``intervals = False``).
+gap between coverage and nominal level), with how much of it is noise
+(:data:`NOISE_COLUMNS`: a curve-level bootstrap and a perfectly calibrated method's
+miscalibration on the same rows, :mod:`benchmarks.coverage_noise`). Point methods (M1-M4)
+have no intervals: their coverage is reported as not applicable (empty,
+``intervals = False``).
 
 The Bayesian forms of :mod:`bayes_scaling.comparison` plug in through
 :data:`BAYESIAN_PREDICTORS`: the partially pooled learning-curve model here; the per-curve
@@ -32,12 +35,22 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._common import MIRROR
+from benchmarks.coverage_noise import calibrated_reference, curve_bootstrap
 from benchmarks.point_fits import ESTIMATORS, FITTERS
 
 #: Central predictive-interval probabilities scored for coverage.
 LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 
 Predictor = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+
+#: Columns of :func:`score` that say how much of the coverage is noise
+#: (:mod:`benchmarks.coverage_noise`): the central 90% range of the 90% coverage and of
+#: the miscalibration over curves resampled with replacement, and the median
+#: miscalibration of a perfectly calibrated method on the same held-out rows, its PIT
+#: values independent per row and shared by the rows of a curve.
+NOISE_COLUMNS: tuple[str, ...] = (
+    "coverage_0.9_low", "coverage_0.9_high", "miscalibration_low", "miscalibration_high",
+    "calibrated_miscalibration_rows", "calibrated_miscalibration_curves")
 
 def hierarchical_predictor(*, draws: int = 1000, seed: int = 2026,
                            **model_options: object) -> Predictor:
@@ -165,7 +178,10 @@ def score(predict: Predictor, data: pd.DataFrame | None = None, *,
     has_intervals = all(f"lower_{p:g}" in pred and f"upper_{p:g}" in pred for p in levels)
     observed = holdout[metric].to_numpy(float)
     sq = (np.log(pred["prediction"].to_numpy(float)) - np.log(observed)) ** 2
-    frame = pd.DataFrame({"domain": holdout["domain"].to_numpy(), "sq": sq})
+    frame = pd.DataFrame({"domain": holdout["domain"].to_numpy(), "sq": sq,
+                          # a curve is a (domain, curve) pair: names repeat across domains
+                          "curve": (holdout["domain"].astype(str) + "\x1f"
+                                    + holdout["curve"].astype(str)).to_numpy()})
     for p in levels:
         if has_intervals:
             inside = ((pred[f"lower_{p:g}"].to_numpy(float) <= observed)
@@ -184,8 +200,24 @@ def score(predict: Predictor, data: pd.DataFrame | None = None, *,
             row[f"coverage_{p:g}"] = cov
             gaps.append(abs(cov - p))
         row["miscalibration"] = float(np.mean(gaps)) if has_intervals else np.nan
+        row.update(_noise_columns(g, levels) if has_intervals else dict.fromkeys(NOISE_COLUMNS,
+                                                                                 np.nan))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _noise_columns(group: pd.DataFrame, levels: tuple[float, ...]) -> dict[str, float]:
+    """:data:`NOISE_COLUMNS` of one group of scored rows (:mod:`benchmarks.coverage_noise`)."""
+    inside = group[[f"coverage_{p:g}" for p in levels]].to_numpy(float) > 0.5
+    boot = curve_bootstrap(inside, group["curve"].to_numpy(), levels)
+    reference = calibrated_reference(group["curve"].to_numpy(), levels)
+    at_90 = levels.index(0.9) if 0.9 in levels else len(levels) - 1
+    return {"coverage_0.9_low": float(boot["coverage_low"][at_90]),
+            "coverage_0.9_high": float(boot["coverage_high"][at_90]),
+            "miscalibration_low": float(boot["miscalibration_low"]),
+            "miscalibration_high": float(boot["miscalibration_high"]),
+            "calibrated_miscalibration_rows": reference["independent"]["median"],
+            "calibrated_miscalibration_curves": reference["per_curve"]["median"]}
 
 
 def simulated_split(*, n_holdout_sizes: int = 3, seed: int = 0, **simulate: object,
@@ -208,7 +240,7 @@ def compare(predictors: dict[str, Predictor], data: pd.DataFrame | None = None,
 def score_columns(levels: tuple[float, ...] = LEVELS) -> list[str]:
     """Column order of :func:`score`."""
     return ["domain", "n_holdout", "rmse_log", "intervals",
-            *[f"coverage_{p:g}" for p in levels], "miscalibration"]
+            *[f"coverage_{p:g}" for p in levels], "miscalibration", *NOISE_COLUMNS]
 
 
 def run(*, quick: bool = False) -> dict[str, pd.DataFrame]:

@@ -93,10 +93,29 @@ def test_summary_keeps_the_overall_row_per_table_and_method(tiny_table, monkeypa
 def test_write_puts_table_summary_and_machine_files(tiny_table, tmp_path):
     table = calibration.run({"exact": _scaled(1.0)}, [tiny_table], log=lambda _: None)
     paths = calibration.write(table, tmp_path, "calib")
-    assert [p.name for p in paths] == ["calib.csv", "calib_summary.csv"]
+    assert [p.name for p in paths] == ["calib.csv", "calib_summary.csv",
+                                       "calib_across_tables.csv"]
     assert (tmp_path / "calib.machine.csv").exists()
     assert (tmp_path / "calib_summary.machine.csv").exists()
     assert len(pd.read_csv(paths[0])) == 3 and len(pd.read_csv(paths[1])) == 1
+    assert len(pd.read_csv(paths[2])) == 1
+
+
+def test_across_tables_averages_each_tables_coverage_with_equal_weight(tiny_table, monkeypatch):
+    """Coverage averaged over tables, not rows; point methods left out."""
+    monkeypatch.setitem(calibration.TABLES, "tiny2", _tiny)
+    table = calibration.run({"exact": _scaled(1.0), "point": _point}, ["tiny", "tiny2"],
+                            log=lambda _: None)
+    # make the two tables disagree: tiny2's 90% intervals hold nothing
+    tiny2 = (table["table"] == "tiny2") & (table["method"] == "exact")
+    table.loc[tiny2, "coverage_0.9"] = 0.0
+    across = calibration.across_tables(table)
+    assert list(across["method"]) == ["exact"]
+    row = across.iloc[0]
+    assert row["tables"] == 2 and row["coverage_0.9"] == pytest.approx(0.5)
+    assert row["coverage_0.5"] == 1.0 and row["wider_tables"] == 1
+    expected = np.mean(np.abs(np.array([1.0, 1.0, 0.5, 1.0]) - np.array(LEVELS)))
+    assert row["miscalibration"] == pytest.approx(expected)
 
 
 def test_unknown_table_is_refused():
