@@ -87,9 +87,10 @@ from benchmarks.extrapolation import (
     Predictor,
     hierarchical_predictor,
     metric_of,
+    predicted_rows,
     prediction_intervals,
-    score,
     simulated_split,
+    summarize,
 )
 
 #: Columns of :func:`run`'s table, in order.
@@ -421,6 +422,9 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
         when it models the table's size columns (:func:`predictor_sizes`,
         :func:`table_sizes`); the pairs skipped are logged and listed in
         ``attrs["skipped"]`` (dicts with ``table``, ``method`` and ``reason``).
+        ``attrs["rows"]`` holds every scored held-out row with its prediction and
+        intervals (:func:`benchmarks.extrapolation.predicted_rows`, plus ``table`` and
+        ``method``), so that a run can be re-scored without refitting.
 
     Raises
     ------
@@ -432,6 +436,7 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
     if unknown:
         raise KeyError(f"unknown table(s) {unknown}; valid: {', '.join(TABLES)}")
     parts = []
+    row_parts: list[pd.DataFrame] = []
     skipped: list[dict[str, str]] = []
     for name in names:
         data = TABLES[name]()
@@ -447,7 +452,9 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
                 continue
             spent: dict[str, float] = {}
             start = time.perf_counter()
-            scored = score(_timed(predict, spent), data)
+            predicted = predicted_rows(_timed(predict, spent), data)
+            row_parts.append(predicted.assign(table=name, method=method))
+            scored = summarize(predicted)
             overall = scored[scored["domain"] == "all"].iloc[0]
             log(f"calibration: {name} / {method}: rmse_log {overall['rmse_log']:.4f}, "
                 f"miscalibration {overall['miscalibration']:.3f}, "
@@ -455,10 +462,21 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
             parts.append(scored.assign(table=name, method=method, wall_s=spent["wall_s"]))
             if checkpoint is not None:
                 pd.concat(parts, ignore_index=True)[COLUMNS].to_csv(checkpoint, index=False)
+                _rows_frame(row_parts).to_csv(checkpoint.with_name(
+                    f"{checkpoint.stem}_rows.csv"), index=False)
     table = (pd.concat(parts, ignore_index=True)[COLUMNS] if parts
              else pd.DataFrame(columns=COLUMNS))
     table.attrs["skipped"] = skipped
+    table.attrs["rows"] = _rows_frame(row_parts)
     return table
+
+
+def _rows_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every scored held-out row of a run, ``table`` and ``method`` first."""
+    if not parts:
+        return pd.DataFrame(columns=["table", "method"])
+    rows = pd.concat(parts, ignore_index=True)
+    return rows[["table", "method", *[c for c in rows if c not in ("table", "method")]]]
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -515,15 +533,19 @@ def across_tables(table: pd.DataFrame) -> pd.DataFrame:
 
 def write(table: pd.DataFrame, out: Path = RESULTS, name: str = "calibration") -> list[Path]:
     """Write :func:`run`'s table to ``out/<name>.csv``, its :func:`summary` to
-    ``out/<name>_summary.csv`` and :func:`across_tables` to
-    ``out/<name>_across_tables.csv``, each with the machine description beside it
-    (:func:`benchmarks._common.write_results`).
+    ``out/<name>_summary.csv``, :func:`across_tables` to ``out/<name>_across_tables.csv``
+    and, when the table carries them, its scored rows to ``out/<name>_rows.csv``, each
+    with the machine description beside it (:func:`benchmarks._common.write_results`).
 
     Returns
     -------
     list of pathlib.Path
-        The three result files.
+        The result files.
     """
-    return [write_results(table, name, out),
-            write_results(summary(table), f"{name}_summary", out),
-            write_results(across_tables(table), f"{name}_across_tables", out)]
+    paths = [write_results(table, name, out),
+             write_results(summary(table), f"{name}_summary", out),
+             write_results(across_tables(table), f"{name}_across_tables", out)]
+    rows = table.attrs.get("rows")
+    if rows is not None and len(rows):
+        paths.append(write_results(rows, f"{name}_rows", out))
+    return paths

@@ -160,8 +160,32 @@ def score(predict: Predictor, data: pd.DataFrame | None = None, *,
     -------
     pandas.DataFrame
         One row per domain and ``"all"``: ``n_holdout``, ``rmse_log`` (RMSE of the log metric),
-        ``intervals`` (whether the method gave intervals), ``coverage_<p>`` and
-        ``miscalibration`` (NaN, i.e. not applicable, for point methods).
+        ``intervals`` (whether the method gave intervals), ``coverage_<p>``,
+        ``miscalibration`` and :data:`NOISE_COLUMNS` (NaN, i.e. not applicable, for point
+        methods).
+    """
+    return summarize(predicted_rows(predict, data, levels=levels), levels=levels)
+
+
+def predicted_rows(predict: Predictor, data: pd.DataFrame | None = None, *,
+                   levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
+    """Fit on ``split == "fit"`` and return the held-out rows with the method's predictions.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(train, holdout) -> DataFrame`` (see the module docstring).
+    data : pandas.DataFrame, optional
+        Tidy table with a ``split`` column; default ``revisiting2022-lang``.
+    levels : tuple of float
+        Interval probabilities.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The held-out rows (without ``split``), plus ``observed`` (the metric),
+        ``prediction`` and, for a method with intervals, ``lower_<p>``/``upper_<p>``: what
+        :func:`summarize` scores, kept so that a run can be re-scored without refitting.
     """
     if data is None:
         from bayes_scaling.datasets import load_dataset
@@ -176,20 +200,29 @@ def score(predict: Predictor, data: pd.DataFrame | None = None, *,
     if "prediction" not in pred or not pred.index.equals(holdout.index):
         raise ValueError("a predictor must return a 'prediction' column on the holdout index")
     has_intervals = all(f"lower_{p:g}" in pred and f"upper_{p:g}" in pred for p in levels)
-    observed = holdout[metric].to_numpy(float)
-    sq = (np.log(pred["prediction"].to_numpy(float)) - np.log(observed)) ** 2
-    frame = pd.DataFrame({"domain": holdout["domain"].to_numpy(), "sq": sq,
+    bounds = [f"{side}_{p:g}" for p in levels for side in ("lower", "upper")]
+    kept = ["prediction", *(bounds if has_intervals else [])]
+    out = holdout.drop(columns="split").assign(observed=holdout[metric].to_numpy(float))
+    return pd.concat([out, pred[kept].astype(float)], axis=1)
+
+
+def summarize(rows: pd.DataFrame, *, levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
+    """Score :func:`predicted_rows`' output per domain and overall (see :func:`score`)."""
+    has_intervals = all(f"lower_{p:g}" in rows and f"upper_{p:g}" in rows for p in levels)
+    observed = rows["observed"].to_numpy(float)
+    sq = (np.log(rows["prediction"].to_numpy(float)) - np.log(observed)) ** 2
+    frame = pd.DataFrame({"domain": rows["domain"].to_numpy(), "sq": sq,
                           # a curve is a (domain, curve) pair: names repeat across domains
-                          "curve": (holdout["domain"].astype(str) + "\x1f"
-                                    + holdout["curve"].astype(str)).to_numpy()})
+                          "curve": (rows["domain"].astype(str) + "\x1f"
+                                    + rows["curve"].astype(str)).to_numpy()})
     for p in levels:
         if has_intervals:
-            inside = ((pred[f"lower_{p:g}"].to_numpy(float) <= observed)
-                      & (observed <= pred[f"upper_{p:g}"].to_numpy(float)))
+            inside = ((rows[f"lower_{p:g}"].to_numpy(float) <= observed)
+                      & (observed <= rows[f"upper_{p:g}"].to_numpy(float)))
             frame[f"coverage_{p:g}"] = inside.astype(float)
         else:
             frame[f"coverage_{p:g}"] = np.nan
-    rows = []
+    out = []
     groups = [(str(d), g) for d, g in frame.groupby("domain", sort=True)] + [("all", frame)]
     for domain, g in groups:
         row = {"domain": domain, "n_holdout": len(g), "rmse_log": float(np.sqrt(g["sq"].mean())),
@@ -202,8 +235,8 @@ def score(predict: Predictor, data: pd.DataFrame | None = None, *,
         row["miscalibration"] = float(np.mean(gaps)) if has_intervals else np.nan
         row.update(_noise_columns(g, levels) if has_intervals else dict.fromkeys(NOISE_COLUMNS,
                                                                                  np.nan))
-        rows.append(row)
-    return pd.DataFrame(rows)
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def _noise_columns(group: pd.DataFrame, levels: tuple[float, ...]) -> dict[str, float]:

@@ -13,7 +13,7 @@ import pytest
 # the benchmark suite is a folder of scripts in the repository, not part of the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import calibration
+from benchmarks import calibration, extrapolation
 from benchmarks.extrapolation import LEVELS
 
 
@@ -94,7 +94,7 @@ def test_write_puts_table_summary_and_machine_files(tiny_table, tmp_path):
     table = calibration.run({"exact": _scaled(1.0)}, [tiny_table], log=lambda _: None)
     paths = calibration.write(table, tmp_path, "calib")
     assert [p.name for p in paths] == ["calib.csv", "calib_summary.csv",
-                                       "calib_across_tables.csv"]
+                                       "calib_across_tables.csv", "calib_rows.csv"]
     assert (tmp_path / "calib.machine.csv").exists()
     assert (tmp_path / "calib_summary.machine.csv").exists()
     assert len(pd.read_csv(paths[0])) == 3 and len(pd.read_csv(paths[1])) == 1
@@ -255,3 +255,24 @@ def test_methods_option_scores_only_the_methods_named(tiny_table, tmp_path, monk
         main(["calibration", "--tables", tiny_table, "--methods", "exactly",
               "--out", str(tmp_path)])
     assert "unknown method(s) ['exactly']; valid: exact, point" in capsys.readouterr().err
+
+
+def test_run_keeps_every_scored_row_and_rescoring_them_gives_the_same_table(tiny_table,
+                                                                           tmp_path):
+    """The rows a run scored are kept (attrs and the checkpoint's _rows file), with the
+    predictions and intervals, and summarize() on them reproduces the run's scores."""
+    checkpoint = tmp_path / "partial.csv"
+    table = calibration.run({"biased": _scaled(1.5), "point": _point}, [tiny_table],
+                            log=lambda _: None, checkpoint=checkpoint)
+    rows = table.attrs["rows"]
+    assert list(rows.columns[:2]) == ["table", "method"]
+    assert len(rows) == 18 and set(rows["method"]) == {"biased", "point"}
+    biased = rows[rows["method"] == "biased"]
+    assert np.allclose(biased["prediction"], 1.5 * biased["observed"])
+    assert rows.loc[rows["method"] == "point", "lower_0.9"].isna().all()
+    saved = pd.read_csv(tmp_path / "partial_rows.csv")
+    assert len(saved) == 18
+    again = extrapolation.summarize(biased.drop(columns=["table", "method"]))
+    original = table[table["method"] == "biased"].reset_index(drop=True)
+    assert np.allclose(again["rmse_log"], original["rmse_log"])
+    assert np.allclose(again["coverage_0.9"], original["coverage_0.9"])
