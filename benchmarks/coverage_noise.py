@@ -105,6 +105,7 @@ def curve_bootstrap(inside: np.ndarray, curves: Sequence[object] | np.ndarray,
 
 
 def calibrated_reference(curves: Sequence[object] | np.ndarray, levels: Sequence[float], *,
+                         tables: Sequence[object] | np.ndarray | None = None,
                          draws: int = BOOTSTRAP_DRAWS, seed: int = 0,
                          ) -> dict[str, dict[str, float]]:
     """Miscalibration of a perfectly calibrated method on this held-out layout.
@@ -115,6 +116,10 @@ def calibrated_reference(curves: Sequence[object] | np.ndarray, levels: Sequence
         ``(n_rows,)``: each held-out row's curve.
     levels : sequence of float
         The interval probabilities scored.
+    tables : array-like, optional
+        ``(n_rows,)``: each row's table, for the coverage averaged over tables with equal
+        weight (:func:`benchmarks.calibration.across_tables`); curves are then told apart
+        per table. Default: one table.
     draws : int
         Simulated methods.
     seed : int
@@ -126,24 +131,38 @@ def calibrated_reference(curves: Sequence[object] | np.ndarray, levels: Sequence
         ``"independent"`` (a PIT value per row) and ``"per_curve"`` (one per curve, shared
         by its rows), each with the ``median`` and ``high`` (upper end of the central
         :data:`INTERVAL` range) of the simulated miscalibration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = calibrated_reference(np.repeat(np.arange(10), 5), (0.5, 0.9))
+    >>> five = calibrated_reference(np.tile(np.repeat(np.arange(10), 5), 5), (0.5, 0.9),
+    ...                             tables=np.repeat(np.arange(5), 50))
+    >>> five["per_curve"]["median"] < one["per_curve"]["median"]
+    True
     """
     levels_arr = np.asarray(levels, float)
-    positions, n_curves = _curve_positions(curves)
-    rows_per_curve = np.bincount(positions, minlength=n_curves).astype(float)
-    n_rows = len(positions)
+    curve_labels = np.asarray(curves, dtype=object).astype(str)
+    table_labels = (np.zeros(len(curve_labels), int) if tables is None
+                    else np.asarray(tables, dtype=object).astype(str))
+    _, table_pos = np.unique(table_labels, return_inverse=True)
+    n_tables = int(table_pos.max()) + 1 if len(table_pos) else 0
+    rows_per_table = np.bincount(table_pos, minlength=n_tables).astype(float)
+    # each table weighs 1 / n_tables, shared equally by its rows
+    row_weight = 1.0 / (n_tables * rows_per_table[table_pos])
+    positions, n_curves = _curve_positions(np.char.add(np.char.add(
+        table_labels.astype(str), "\x1f"), curve_labels.astype(str)))
+    curve_weight = np.bincount(positions, weights=row_weight, minlength=n_curves)
     rng = np.random.default_rng(seed)
     half = levels_arr / 2.0
 
-    def inside_share(pit: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    def coverage(pit: np.ndarray, weights: np.ndarray) -> np.ndarray:
         inside = np.abs(pit[..., None] - 0.5) <= half  # (draws, units, levels)
-        if weights is None:
-            return inside.mean(axis=1)
-        return (inside * weights[None, :, None]).sum(axis=1) / weights.sum()
+        return (inside * weights[None, :, None]).sum(axis=1)
 
     out = {}
-    for name, units, weights in (("independent", n_rows, None),
-                                 ("per_curve", n_curves, rows_per_curve)):
-        pieces = [inside_share(rng.uniform(size=(min(200, draws - start), units)), weights)
+    for name, weights in (("independent", row_weight), ("per_curve", curve_weight)):
+        pieces = [coverage(rng.uniform(size=(min(200, draws - start), len(weights))), weights)
                   for start in range(0, draws, 200)]
         miscal = _miscalibration(np.concatenate(pieces), levels_arr)
         out[name] = {"median": float(np.median(miscal)), "high": float(_interval(miscal)[1])}

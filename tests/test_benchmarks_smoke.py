@@ -300,3 +300,47 @@ def test_domain_geometry_benchmark_compares_both_settings_where_the_rule_centres
     assert row["domains"] == 3 and row["curves"] == 12
     assert row["steps_per_draw"] > 0 and row["wall_s"] > 0
     assert set(row) >= {"ok", "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail"}
+
+
+def test_default_fits_benchmark_fits_the_report_kinds_model_with_every_default(monkeypatch):
+    """The model is the one `bayes-scaling report` picks for the table (joint law for a loss
+    table over params and data, learning curve otherwise), called as Model(data).fit(seed)
+    with nothing else; the row carries the fit's own verdict and remedy count."""
+    import json
+
+    import xarray as xr
+
+    from bayes_scaling.data import ScalingData
+    from bayes_scaling.diagnostics import DiagnosticsReport
+    from bayes_scaling.simulate import simulate_checkpoint_runs, simulate_learning_curves
+    from benchmarks import default_fits
+
+    tables = {"lc": ScalingData.from_frame(simulate_learning_curves(seed=0).frame),
+              "joint": ScalingData.from_frame(
+                  simulate_checkpoint_runs(seed=0, n_families=1).frame, size="params")}
+    calls = []
+
+    def fake_fit(self, **kwargs):
+        calls.append((type(self).__name__, kwargs))
+        tree = xr.DataTree()
+        tree.attrs["remedy_log"] = json.dumps([{"attempt": 1}])
+        return tree
+
+    verdict = DiagnosticsReport(divergences=3, max_rhat=1.02, min_ess_bulk=150.0,
+                                min_ess_tail=200.0, n_chains=4, n_draws=4000,
+                                problems=["3 divergences"])
+    monkeypatch.setattr(default_fits, "load_dataset", lambda name, mirror: tables[name])
+    monkeypatch.setattr(default_fits, "fit_report", lambda fit: verdict)
+    from bayes_scaling.models import HierarchicalLearningCurve, JointScalingLaw
+
+    monkeypatch.setattr(HierarchicalLearningCurve, "fit", fake_fit)
+    monkeypatch.setattr(JointScalingLaw, "fit", fake_fit)
+    table = default_fits.run(["lc", "joint"], [7], log=lambda _: None)
+    assert list(table.columns) == default_fits.COLUMNS
+    assert calls == [("HierarchicalLearningCurve", {"seed": 7}),
+                     ("JointScalingLaw", {"seed": 7})]
+    assert list(table["model"]) == ["HierarchicalLearningCurve", "JointScalingLaw"]
+    assert (table["remedy_attempts"] == 1).all() and (table["divergences"] == 3).all()
+    assert not table["ok"].any()
+    lc_curves = tables["lc"].frame[["domain", "curve"]].drop_duplicates()
+    assert table.loc[0, "curves"] == len(lc_curves)

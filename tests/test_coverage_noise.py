@@ -81,3 +81,19 @@ def test_score_tells_curves_of_the_same_name_in_two_domains_apart():
     overall = extrapolation.score(half_off, frame).set_index("domain").loc["all"]
     assert overall["coverage_0.9"] == 0.5
     assert overall["coverage_0.9_low"] == 0.0 and overall["coverage_0.9_high"] == 1.0
+
+
+def test_reference_across_tables_weighs_tables_equally():
+    """One table given as ``tables`` is the default; a big table of one curve beside a
+    small table of many curves weighs half, not by its rows."""
+    curves = np.repeat(np.arange(8), 10)
+    assert (calibrated_reference(curves, LEVELS, seed=4)
+            == calibrated_reference(curves, LEVELS, tables=np.zeros(80), seed=4))
+    big = np.zeros(1000, int)          # table "a": one curve, 1,000 rows
+    small = np.arange(10)              # table "b": 10 curves, one row each
+    across = calibrated_reference(np.concatenate([big, small]), LEVELS, seed=4,
+                                  tables=np.repeat(["a", "b"], [1000, 10]))
+    pooled = calibrated_reference(np.concatenate([big, small + 1]), LEVELS, seed=4)
+    # pooled rows, table "a" decides almost alone (median = the one-curve value 0.2125)
+    assert pooled["per_curve"]["median"] == pytest.approx(0.2125, abs=0.01)
+    assert across["per_curve"]["median"] < 0.17
