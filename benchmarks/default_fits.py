@@ -63,7 +63,8 @@ def fit_default(name: str, seed: int) -> dict[str, object]:
         fit = model_cls(data).fit(seed=seed)
         wall = time.perf_counter() - start
     report = fit_report(fit)
-    remedies = json.loads(fit.attrs.get("remedy_log", "[]") or "[]")
+    # remedy_log (models.base): every attempt, the first fit included
+    remedy_log = json.loads(fit.attrs.get("remedy_log") or '{"attempts": [{}]}')
     frame = data.frame
     curves = (frame[["domain", "curve"]].drop_duplicates().shape[0]
               if {"domain", "curve"} <= set(frame) else 1)
@@ -71,7 +72,7 @@ def fit_default(name: str, seed: int) -> dict[str, object]:
             "rows": len(frame), "curves": curves, "ok": report.ok,
             "divergences": report.divergences, "max_rhat": report.max_rhat,
             "min_ess_bulk": report.min_ess_bulk, "min_ess_tail": report.min_ess_tail,
-            "remedy_attempts": len(remedies),
+            "remedy_attempts": len(remedy_log["attempts"]) - 1,
             "model_expansion": fit.attrs.get("model_expansion", ""), "wall_s": wall}
 
 

@@ -311,7 +311,7 @@ def test_default_fits_benchmark_fits_the_report_kinds_model_with_every_default(m
     import xarray as xr
 
     from bayes_scaling.data import ScalingData
-    from bayes_scaling.diagnostics import DiagnosticsReport
+    from bayes_scaling.diagnostics import DiagnosticsReport, remedy_log
     from bayes_scaling.simulate import simulate_checkpoint_runs, simulate_learning_curves
     from benchmarks import default_fits
 
@@ -323,7 +323,8 @@ def test_default_fits_benchmark_fits_the_report_kinds_model_with_every_default(m
     def fake_fit(self, **kwargs):
         calls.append((type(self).__name__, kwargs))
         tree = xr.DataTree()
-        tree.attrs["remedy_log"] = json.dumps([{"attempt": 1}])
+        # as models.base writes it: the first fit and one remedy, the remedy kept
+        tree.attrs["remedy_log"] = json.dumps(remedy_log([({}, verdict), ({}, verdict)], 1))
         return tree
 
     verdict = DiagnosticsReport(divergences=3, max_rhat=1.02, min_ess_bulk=150.0,
