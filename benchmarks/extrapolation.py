@@ -169,16 +169,8 @@ def score(predict: Predictor, data: pd.DataFrame | None = None, *,
 
 def predicted_rows(predict: Predictor, data: pd.DataFrame | None = None, *,
                    levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
-    """Fit on ``split == "fit"`` and return the held-out rows with the method's predictions.
-
-    Parameters
-    ----------
-    predict : callable
-        ``predict(train, holdout) -> DataFrame`` (see the module docstring).
-    data : pandas.DataFrame, optional
-        Tidy table with a ``split`` column; default ``revisiting2022-lang``.
-    levels : tuple of float
-        Interval probabilities.
+    """Fit on ``split == "fit"`` and return the held-out rows with the method's predictions
+    (parameters as for :func:`score`).
 
     Returns
     -------
