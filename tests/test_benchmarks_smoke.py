@@ -345,3 +345,6 @@ def test_default_fits_benchmark_fits_the_report_kinds_model_with_every_default(m
     assert not table["ok"].any()
     lc_curves = tables["lc"].frame[["domain", "curve"]].drop_duplicates()
     assert table.loc[0, "curves"] == len(lc_curves)
+    assert table.loc[0, "fitted_rows"] == len(tables["lc"].frame)
+    held = pd.DataFrame({"data": [1.0, 2.0, 3.0], "split": ["fit", "holdout", "fit"]})
+    assert list(default_fits.fitted_rows(held)["data"]) == [1.0, 3.0]
