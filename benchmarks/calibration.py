@@ -424,7 +424,8 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
         ``attrs["skipped"]`` (dicts with ``table``, ``method`` and ``reason``).
         ``attrs["rows"]`` holds every scored held-out row with its prediction and
         intervals (:func:`benchmarks.extrapolation.predicted_rows`, plus ``table`` and
-        ``method``), so that a run can be re-scored without refitting.
+        ``method``; a dict of columns, :func:`scored_rows` makes it a frame), so that a
+        run can be re-scored without refitting.
 
     Raises
     ------
@@ -467,8 +468,16 @@ def run(predictors: dict[str, Predictor], tables: list[str] | None = None, *,
     table = (pd.concat(parts, ignore_index=True)[COLUMNS] if parts
              else pd.DataFrame(columns=COLUMNS))
     table.attrs["skipped"] = skipped
-    table.attrs["rows"] = _rows_frame(row_parts)
+    # a dict of columns, not a DataFrame: pandas compares attrs when it concatenates
+    # frames, and a DataFrame in them would make that comparison raise
+    table.attrs["rows"] = _rows_frame(row_parts).to_dict(orient="list")
     return table
+
+
+def scored_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The held-out rows :func:`run` scored (its ``attrs["rows"]``), as a frame; empty
+    when the table does not carry them."""
+    return pd.DataFrame(table.attrs.get("rows") or {"table": [], "method": []})
 
 
 def _rows_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -545,7 +554,7 @@ def write(table: pd.DataFrame, out: Path = RESULTS, name: str = "calibration") -
     paths = [write_results(table, name, out),
              write_results(summary(table), f"{name}_summary", out),
              write_results(across_tables(table), f"{name}_across_tables", out)]
-    rows = table.attrs.get("rows")
-    if rows is not None and len(rows):
+    rows = scored_rows(table)
+    if len(rows):
         paths.append(write_results(rows, f"{name}_rows", out))
     return paths

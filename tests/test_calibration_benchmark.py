@@ -264,7 +264,7 @@ def test_run_keeps_every_scored_row_and_rescoring_them_gives_the_same_table(tiny
     checkpoint = tmp_path / "partial.csv"
     table = calibration.run({"biased": _scaled(1.5), "point": _point}, [tiny_table],
                             log=lambda _: None, checkpoint=checkpoint)
-    rows = table.attrs["rows"]
+    rows = calibration.scored_rows(table)
     assert list(rows.columns[:2]) == ["table", "method"]
     assert len(rows) == 18 and set(rows["method"]) == {"biased", "point"}
     biased = rows[rows["method"] == "biased"]
@@ -276,3 +276,11 @@ def test_run_keeps_every_scored_row_and_rescoring_them_gives_the_same_table(tiny
     original = table[table["method"] == "biased"].reset_index(drop=True)
     assert np.allclose(again["rmse_log"], original["rmse_log"])
     assert np.allclose(again["coverage_0.9"], original["coverage_0.9"])
+
+
+def test_two_runs_with_their_rows_still_concatenate(tiny_table):
+    """pandas compares attrs when it concatenates: the kept rows must not make it raise."""
+    first = calibration.run({"exact": _scaled(1.0)}, [tiny_table], log=lambda _: None)
+    second = calibration.run({"biased": _scaled(1.5)}, [tiny_table], log=lambda _: None)
+    both = pd.concat([first, second], ignore_index=True)
+    assert len(both) == len(first) + len(second)
