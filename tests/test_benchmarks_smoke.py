@@ -348,3 +348,17 @@ def test_default_fits_benchmark_fits_the_report_kinds_model_with_every_default(m
     assert table.loc[0, "fitted_rows"] == len(tables["lc"].frame)
     held = pd.DataFrame({"data": [1.0, 2.0, 3.0], "split": ["fit", "holdout", "fit"]})
     assert list(default_fits.fitted_rows(held)["data"]) == [1.0, 3.0]
+
+
+def test_smooth_quadratic_experiment_removes_a_centred_quadratic():
+    """The experiment's design extends the package's line (same first two regressors) by
+    a quadratic orthogonal to both over the fitted range."""
+    from bayes_scaling.models import discrepancy
+    from benchmarks.smooth_quadratic import quadratic_design
+
+    grid = (np.arange(400) + 0.5) / 400
+    design = quadratic_design(grid)
+    assert design.shape == (3, 400)
+    assert np.allclose(design[:2], discrepancy._line_design(grid))
+    gram = design @ design.T / 400
+    assert np.allclose(gram[2, :2], 0.0, atol=1e-5)
