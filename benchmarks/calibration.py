@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._common import MIRROR, RESULTS, timer, write_results
+from benchmarks.coverage_noise import miscalibration
 from benchmarks.extrapolation import (
     LEVELS,
     NOISE_COLUMNS,
@@ -533,7 +534,7 @@ def across_tables(table: pd.DataFrame) -> pd.DataFrame:
     for method, group in overall.groupby("method", sort=False):
         means = group[coverage].mean()
         rows.append({"method": method, "tables": len(group), **means.to_dict(),
-                     "miscalibration": float(np.mean(np.abs(means.to_numpy() - LEVELS))),
+                     "miscalibration": float(miscalibration(means.to_numpy(), LEVELS)),
                      "mean_miscalibration": float(group["miscalibration"].mean()),
                      "wider_tables": int((group["coverage_0.9"] > 0.9).sum())})
     return pd.DataFrame(rows, columns=["method", "tables", *coverage, "miscalibration",

@@ -31,7 +31,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["BOOTSTRAP_DRAWS", "INTERVAL", "calibrated_reference", "curve_bootstrap"]
+__all__ = ["BOOTSTRAP_DRAWS", "INTERVAL", "calibrated_reference", "curve_bootstrap",
+           "miscalibration"]
 
 #: Resamples of :func:`curve_bootstrap` and draws of :func:`calibrated_reference`.
 BOOTSTRAP_DRAWS: int = 2000
@@ -45,9 +46,17 @@ def _curve_positions(curves: Sequence[object] | np.ndarray) -> tuple[np.ndarray,
     return positions, int(positions.max()) + 1 if len(positions) else 0
 
 
-def _miscalibration(coverage: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Mean absolute gap between coverage (``(..., n_levels)``) and the levels."""
-    return np.abs(coverage - levels).mean(axis=-1)
+def miscalibration(coverage: np.ndarray | Sequence[float],
+                   levels: np.ndarray | Sequence[float]) -> np.ndarray:
+    """Mean absolute gap between coverage (``(..., n_levels)``) and the levels: the
+    benchmark's miscalibration.
+
+    Examples
+    --------
+    >>> round(float(miscalibration([0.5, 1.0], [0.5, 0.9])), 6)
+    0.05
+    """
+    return np.abs(np.asarray(coverage, float) - np.asarray(levels, float)).mean(axis=-1)
 
 
 def _interval(values: np.ndarray) -> tuple[float, float]:
@@ -97,7 +106,7 @@ def curve_bootstrap(inside: np.ndarray, curves: Sequence[object] | np.ndarray,
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(n_curves, np.full(n_curves, 1.0 / n_curves), size=draws)
     coverage = (weights @ inside_per_curve) / (weights @ rows_per_curve)[:, None]
-    miscal = _miscalibration(coverage, levels_arr)
+    miscal = miscalibration(coverage, levels_arr)
     cov_low, cov_high = _interval(coverage)
     mis_low, mis_high = _interval(miscal)
     return {"coverage_low": cov_low, "coverage_high": cov_high,
@@ -145,8 +154,7 @@ def calibrated_reference(curves: Sequence[object] | np.ndarray, levels: Sequence
     curve_labels = np.asarray(curves, dtype=object).astype(str)
     table_labels = (np.zeros(len(curve_labels), int) if tables is None
                     else np.asarray(tables, dtype=object).astype(str))
-    _, table_pos = np.unique(table_labels, return_inverse=True)
-    n_tables = int(table_pos.max()) + 1 if len(table_pos) else 0
+    table_pos, n_tables = _curve_positions(table_labels)
     rows_per_table = np.bincount(table_pos, minlength=n_tables).astype(float)
     # each table weighs 1 / n_tables, shared equally by its rows
     row_weight = 1.0 / (n_tables * rows_per_table[table_pos])
@@ -164,6 +172,6 @@ def calibrated_reference(curves: Sequence[object] | np.ndarray, levels: Sequence
     for name, weights in (("independent", row_weight), ("per_curve", curve_weight)):
         pieces = [coverage(rng.uniform(size=(min(200, draws - start), len(weights))), weights)
                   for start in range(0, draws, 200)]
-        miscal = _miscalibration(np.concatenate(pieces), levels_arr)
+        miscal = miscalibration(np.concatenate(pieces), levels_arr)
         out[name] = {"median": float(np.median(miscal)), "high": float(_interval(miscal)[1])}
     return out

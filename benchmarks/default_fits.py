@@ -39,14 +39,6 @@ COLUMNS: list[str] = ["dataset", "seed", "kind", "model", "fitted_rows", "curves
                       "remedy_attempts", "model_expansion", "wall_s"]
 
 
-def fitted_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows a model fits: all but those with ``split == "holdout"`` (a dataset's own
-    held-out rows, e.g. the larger runs of ``gadre2024``, are never fitted)."""
-    if "split" not in frame:
-        return frame
-    return frame[frame["split"] != "holdout"]
-
-
 def fit_default(name: str, seed: int) -> dict[str, object]:
     """Fit one registered dataset with the report kind's main model and every default.
 
@@ -74,7 +66,7 @@ def fit_default(name: str, seed: int) -> dict[str, object]:
     report = fit_report(fit)
     # remedy_log (models.base): every attempt, the first fit included
     remedy_log = json.loads(fit.attrs.get("remedy_log") or '{"attempts": [{}]}')
-    frame = fitted_rows(data.frame)
+    frame = data.split("fit").frame  # what the model fits: never the held-out rows
     curves = (frame[["domain", "curve"]].drop_duplicates().shape[0]
               if {"domain", "curve"} <= set(frame) else 1)
     return {"dataset": name, "seed": seed, "kind": kind, "model": model_cls.__name__,

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._common import MIRROR
-from benchmarks.coverage_noise import calibrated_reference, curve_bootstrap
+from benchmarks.coverage_noise import calibrated_reference, curve_bootstrap, miscalibration
 from benchmarks.point_fits import ESTIMATORS, FITTERS
 
 #: Central predictive-interval probabilities scored for coverage.
@@ -219,12 +219,11 @@ def summarize(rows: pd.DataFrame, *, levels: tuple[float, ...] = LEVELS) -> pd.D
     for domain, g in groups:
         row = {"domain": domain, "n_holdout": len(g), "rmse_log": float(np.sqrt(g["sq"].mean())),
                "intervals": has_intervals}
-        gaps = []
-        for p in levels:
-            cov = float(g[f"coverage_{p:g}"].mean()) if has_intervals else np.nan
-            row[f"coverage_{p:g}"] = cov
-            gaps.append(abs(cov - p))
-        row["miscalibration"] = float(np.mean(gaps)) if has_intervals else np.nan
+        covs = [float(g[f"coverage_{p:g}"].mean()) if has_intervals else np.nan
+                for p in levels]
+        row.update({f"coverage_{p:g}": cov for p, cov in zip(levels, covs, strict=True)})
+        row["miscalibration"] = (float(miscalibration(covs, levels)) if has_intervals
+                                 else np.nan)
         row.update(_noise_columns(g, levels) if has_intervals else dict.fromkeys(NOISE_COLUMNS,
                                                                                  np.nan))
         out.append(row)
