@@ -1,0 +1,284 @@
+"""Each block's evidence from one NUTS fit of all blocks, by bridge sampling.
+
+The curves (or domains) of a :class:`~bayes_scaling.models.CurveFormModel` are independent
+given the priors, so one NUTS fit of the whole model holds every block's posterior, and the
+model's log density is a sum over blocks. For each block, with its unnormalised posterior
+``q(theta) = p(y_b | theta) p(theta)`` on the sampler's unconstrained scale (Jacobian
+included) and a proposal ``g`` (a multivariate normal with the mean and covariance of the
+first half of every chain's draws), the evidence ``Z = int q`` solves Meng & Wong's (1996)
+optimal bridge identity, iterated as in Gronau et al. (2017, "A tutorial on bridge
+sampling", J. Math. Psych. 81)::
+
+    r <- [1/N2 sum_i l2_i / (s1 l2_i + s2 r)] / [1/N1 sum_j 1 / (s1 l1_j + s2 r)]
+
+with ``l1_j = q / g`` at the second half of the draws (``N1`` of them, of effective size
+``N1_eff``), ``l2_i = q / g`` at ``N2`` draws from ``g``, ``s1 = N1_eff / (N1_eff + N2)``,
+``s2 = 1 - s1``. Its Monte Carlo error is the approximate relative mean-square error of
+Frühwirth-Schnatter (2004)::
+
+    RE^2 = var(f1) / (N2 mean(f1)^2) + var(f2) / (ESS(f2) mean(f2)^2)
+    f1_i = p_i / (s1 p_i + s2 g_i) at the proposal draws, f2_j = g_j / (s1 p_j + s2 g_j)
+    at the posterior draws, p = q / Z
+
+where ``ESS(f2)`` (ArviZ's bulk ESS over the chains) stands for the spectral density at
+zero that accounts for the draws' autocorrelation; ``se(log Z) ~ RE``. Everything is done
+in log space.
+
+No maintained Python package does this for a PyMC model: the R package ``bridgesampling``
+(Gronau, Singmann & Wagenmakers 2020) is the reference implementation; ArviZ's bridge
+sampling pull request (#2040) was closed unmerged; ``harmonic`` needs JAX and Flax;
+``morphZ`` drops proposal draws whose density fails without saying which. The iteration
+here is about forty lines of numpy, checked against exact evidence in the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import xarray as xr
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+
+from bayes_scaling import dims
+from bayes_scaling.errors import ModelConfigError
+
+__all__ = ["BridgeEstimate", "block_bridge_evidence", "bridge_log_evidence"]
+
+
+@dataclass(frozen=True)
+class BridgeEstimate:
+    """A bridge-sampling estimate of a log evidence.
+
+    Attributes
+    ----------
+    log_evidence : float
+        ``log Z``.
+    se : float
+        Its Monte Carlo standard error (nats), the relative RMSE of ``Z``.
+    iterations : int
+        Bridge iterations to convergence.
+    """
+
+    log_evidence: float
+    se: float
+    iterations: int
+
+
+def bridge_log_evidence(log_q_post: np.ndarray, log_g_post: np.ndarray,
+                        log_q_prop: np.ndarray, log_g_prop: np.ndarray, *,
+                        chains: int = 1, tol: float = 1e-10,
+                        max_iter: int = 1000) -> BridgeEstimate:
+    """The optimal bridge estimate of ``log Z`` and its Monte Carlo error.
+
+    Parameters
+    ----------
+    log_q_post, log_g_post : numpy.ndarray
+        Unnormalised log posterior and log proposal density at posterior draws not used to
+        build the proposal, ``(chains * draws,)`` in chain-major order.
+    log_q_prop, log_g_prop : numpy.ndarray
+        The same at independent draws from the proposal.
+    chains : int
+        Chains the posterior draws come from (for their effective sample size).
+    tol : float
+        Convergence tolerance on ``log Z`` between iterations.
+    max_iter : int
+        Iterations before giving up.
+
+    Returns
+    -------
+    BridgeEstimate
+
+    Raises
+    ------
+    ValueError
+        If a density is not finite or the iteration does not converge.
+
+    Examples
+    --------
+    A normalised target (``Z = 1``) with the target itself as the proposal:
+
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> rng = np.random.default_rng(0)
+    >>> post, prop = rng.normal(size=400), rng.normal(size=400)
+    >>> est = bridge_log_evidence(norm.logpdf(post), norm.logpdf(post),
+    ...                           norm.logpdf(prop), norm.logpdf(prop))
+    >>> round(est.log_evidence, 6), round(est.se, 3)
+    (0.0, 0.0)
+    """
+    arrays = [np.asarray(a, float) for a in (log_q_post, log_g_post, log_q_prop, log_g_prop)]
+    for name, values in zip(("log_q_post", "log_g_post", "log_q_prop", "log_g_prop"), arrays,
+                            strict=True):
+        if not np.all(np.isfinite(values)):
+            bad = np.flatnonzero(~np.isfinite(values))
+            raise ValueError(f"{name} is not finite at {bad.size} of {values.size} draws "
+                             f"(first: position {bad[0]}, value {values[bad[0]]})")
+    log_q_post, log_g_post, log_q_prop, log_g_prop = arrays
+    l1 = log_q_post - log_g_post
+    l2 = log_q_prop - log_g_prop
+    n1, n2 = l1.size, l2.size
+    n1_eff = min(float(_ess(l1, chains)), n1)
+    log_s1 = np.log(n1_eff / (n1_eff + n2))
+    log_s2 = np.log(n2 / (n1_eff + n2))
+    shift = float(np.median(l1))  # keeps the exponentials near 1
+    a1, a2 = l1 - shift, l2 - shift
+    log_r, change, iterations = 0.0, np.inf, 0
+    while change >= tol:
+        if iterations == max_iter:
+            raise ValueError(f"bridge sampling did not converge in {max_iter} iterations")
+        numerator = logsumexp(a2 - np.logaddexp(log_s1 + a2, log_s2 + log_r)) - np.log(n2)
+        denominator = logsumexp(-np.logaddexp(log_s1 + a1, log_s2 + log_r)) - np.log(n1)
+        change = abs(numerator - denominator - log_r)
+        log_r = numerator - denominator
+        iterations += 1
+    log_z = log_r + shift
+    # relative mean-square error (Frühwirth-Schnatter 2004), in log space
+    f1 = np.exp(-np.logaddexp(log_s1, log_s2 + log_g_prop - (log_q_prop - log_z)))
+    f2 = np.exp(-np.logaddexp(log_s1 + log_q_post - log_z - log_g_post, log_s2))
+    ess_f2 = min(float(_ess(f2, chains)), n1) if np.ptp(f2) > 0 else n1
+    re2 = f1.var() / (n2 * f1.mean() ** 2) + f2.var() / (ess_f2 * f2.mean() ** 2)
+    return BridgeEstimate(float(log_z), float(np.sqrt(re2)), iterations)
+
+
+def _ess(values: np.ndarray, chains: int) -> float:
+    """Bulk ESS of draws in chain-major order (their count if they do not vary)."""
+    values = np.asarray(values, float)
+    if np.ptp(values) == 0:
+        return float(values.size)
+    return float(az.ess(values.reshape(chains, -1)))
+
+
+def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.DataFrame:
+    """Each block's log evidence from one NUTS fit of a
+    :class:`~bayes_scaling.models.CurveFormModel` (see the module docstring).
+
+    Parameters
+    ----------
+    model : CurveFormModel
+        The model ``fit`` was sampled from (:meth:`~bayes_scaling.models.ScalingModel.fit`).
+    fit : xarray.DataTree
+        Its NUTS fit (at least 2 chains of at least 100 draws).
+    seed : int
+        Seed of the proposal draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per block (index ``block``, as :meth:`CurveFormModel.blocks`):
+        ``log_evidence``, ``log_evidence_se``, ``n_parameters``, ``iterations``.
+
+    Raises
+    ------
+    ModelConfigError
+        If the fit is too short or a parameter is shared by all blocks.
+    """
+    posterior = fit["posterior"].to_dataset()
+    n_chains, n_draws = posterior.sizes[dims.CHAIN], posterior.sizes[dims.DRAW]
+    if n_chains < 2 or n_draws < 100:
+        raise ModelConfigError(f"bridge sampling needs at least 2 chains of 100 draws, got "
+                               f"{n_chains} x {n_draws}")
+    pm_model = model.build_model()
+    blocks = model.blocks()
+    block_of = _block_positions(model, pm_model, blocks)
+    unconstrained = _unconstrained_draws(pm_model, posterior)  # value var -> (c, d, ...)
+    value_names = [v.name for v in pm_model.value_vars]
+    block_lp = _block_log_density(pm_model, block_of, len(blocks))
+
+    half = n_draws // 2
+    rng = np.random.default_rng(seed)
+    n_post = n_chains * (n_draws - half)
+    # per block: its unconstrained coordinates (value var, flat element) and draws
+    coords = {b: [(name, int(e)) for name in value_names
+                  for e in np.flatnonzero(block_of[name] == b)] for b in range(len(blocks))}
+    post_points = {name: unconstrained[name][:, half:].reshape(n_post, -1)
+                   for name in value_names}
+    prop_points = {name: np.empty_like(post_points[name]) for name in value_names}
+    log_g_post = np.empty((len(blocks), n_post))
+    log_g_prop = np.empty((len(blocks), n_post))
+    for b, cols in coords.items():
+        fitted = np.column_stack([unconstrained[n][:, :half].reshape(n_chains * half, -1)[:, e]
+                                  for n, e in cols])
+        held = np.column_stack([post_points[n][:, e] for n, e in cols])
+        proposal = multivariate_normal(fitted.mean(axis=0), np.cov(fitted, rowvar=False),
+                                       allow_singular=False)
+        draws = proposal.rvs(size=n_post, random_state=rng).reshape(n_post, len(cols))
+        log_g_post[b] = proposal.logpdf(held)
+        log_g_prop[b] = proposal.logpdf(draws)
+        for k, (n, e) in enumerate(cols):
+            prop_points[n][:, e] = draws[:, k]
+    shapes = {name: unconstrained[name].shape[2:] for name in value_names}
+    log_q_post = _evaluate(block_lp, value_names, post_points, shapes, n_post)
+    log_q_prop = _evaluate(block_lp, value_names, prop_points, shapes, n_post)
+    rows = []
+    for b, block in enumerate(blocks):
+        est = bridge_log_evidence(log_q_post[:, b], log_g_post[b], log_q_prop[:, b],
+                                  log_g_prop[b], chains=n_chains)
+        rows.append({"block": block, "log_evidence": est.log_evidence,
+                     "log_evidence_se": est.se, "n_parameters": len(coords[b]),
+                     "iterations": est.iterations})
+    return pd.DataFrame(rows).set_index("block")
+
+
+def _block_positions(model: Any, pm_model: pm.Model, blocks: list[str]) -> dict[str, np.ndarray]:
+    """For every value variable and the observed variable, each flat element's block."""
+    curve_block = (np.array([blocks.index(d) for d in
+                             np.array(model.index.domains)[model.index.domain_idx]])
+                   if model.shared else np.arange(len(model.index.curves)))
+    by_dim = {dims.CURVE: curve_block, dims.DOMAIN: np.arange(len(model.index.domains)),
+              dims.OBS: curve_block[model.index.obs_curve_idx]}
+    positions = {}
+    for rv in (*pm_model.free_RVs, *pm_model.observed_RVs):
+        rv_dims = pm_model.named_vars_to_dims.get(rv.name, ())
+        if len(rv_dims) != 1 or rv_dims[0] not in by_dim:
+            raise ModelConfigError(f"{rv.name} (dims {rv_dims}) is not one value per curve, "
+                                   "domain or row: the blocks are not independent")
+        if rv_dims[0] == dims.DOMAIN and not model.shared:
+            raise ModelConfigError(f"{rv.name} is per domain but the blocks are curves")
+        name = pm_model.rvs_to_values[rv].name if rv in pm_model.free_RVs else rv.name
+        positions[name] = by_dim[rv_dims[0]]
+    return positions
+
+
+def _block_log_density(pm_model: pm.Model, block_of: dict[str, np.ndarray],
+                       n_blocks: int) -> Any:
+    """A compiled function of the value variables: each block's log joint density
+    (priors with their Jacobians, and its rows' likelihood)."""
+    rvs = [*pm_model.free_RVs, *pm_model.observed_RVs]
+    terms = pm_model.logp(vars=rvs, sum=False, jacobian=True)
+    total = pt.zeros(n_blocks)
+    for rv, term in zip(rvs, terms, strict=True):
+        name = pm_model.rvs_to_values[rv].name if rv in pm_model.free_RVs else rv.name
+        total = pt.inc_subtensor(total[block_of[name]], term.ravel())
+    return pytensor.function(pm_model.value_vars, total, on_unused_input="ignore")
+
+
+def _unconstrained_draws(pm_model: pm.Model, posterior: xr.Dataset) -> dict[str, np.ndarray]:
+    """The posterior's draws of every free variable on the sampler's scale."""
+    out = {}
+    for rv in pm_model.free_RVs:
+        value = pm_model.rvs_to_values[rv]
+        draws = np.asarray(posterior[rv.name].transpose(dims.CHAIN, dims.DRAW, ...).values,
+                           float)
+        transform = pm_model.rvs_to_transforms.get(rv)
+        if transform is None:
+            out[value.name] = draws
+            continue
+        constrained = pt.tensor(dtype="float64", shape=(None,) * draws.ndim)
+        forward = pytensor.function([constrained],
+                                    transform.forward(constrained, *rv.owner.inputs))
+        out[value.name] = np.asarray(forward(draws), float)
+    return out
+
+
+def _evaluate(block_lp: Any, names: list[str], points: dict[str, np.ndarray],
+              shapes: dict[str, tuple[int, ...]], n: int) -> np.ndarray:
+    """``block_lp`` at each of ``n`` points: ``(n, n_blocks)``."""
+    return np.array([block_lp(*[points[name][i].reshape(shapes[name]) for name in names])
+                     for i in range(n)])
