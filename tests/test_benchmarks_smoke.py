@@ -364,3 +364,37 @@ def test_smooth_quadratic_experiment_removes_a_centred_quadratic():
     assert np.allclose(design[:2], discrepancy._line_design(grid))
     gram = design @ design.T / 400
     assert np.allclose(gram[2, :2], 0.0, atol=1e-5)
+
+
+def test_evidence_bridge_benchmark_scores_both_estimates_per_block():
+    from bayes_scaling.models import SMCConfig
+    from benchmarks import evidence_bridge
+
+    frame = pd.DataFrame({"domain": "d", "curve": "a", "data": [100.0, 1e3, 1e4, 1e5],
+                          "error": [0.40, 0.22, 0.14, 0.08]})
+    blocks, summary = evidence_bridge.compare_form(
+        frame, "power_law", jobs=1, nuts={"draws": 300, "tune": 300, "chains": 2},
+        smc=SMCConfig(draws=300, chains=2), importance_draws=2000)
+    assert blocks["block"].tolist() == ["d/a"]
+    row = blocks.iloc[0]
+    assert row["difference"] == pytest.approx(row["log_evidence_bridge"]
+                                              - row["log_evidence_smc"])
+    assert row["agree"] == (abs(row["difference_in_se"]) <= evidence_bridge.AGREEMENT_SE)
+    assert summary["blocks"] == 1 and summary["nuts_s"] > 0 and summary["smc_s"] > 0
+    assert summary["log_evidence_bridge"] == pytest.approx(row["log_evidence_bridge"])
+    assert row["bridge_minus_is"] == pytest.approx(row["log_evidence_bridge"]
+                                                   - row["log_evidence_is"])
+
+
+def test_large_table_has_the_hidden_tables_shape_and_centres_only_the_discrepancy(monkeypatch):
+    from benchmarks import large_table
+
+    frame = large_table.large_table()
+    assert frame.groupby(["domain", "curve"]).size().tolist() == [55] * 72
+    seen = []
+    monkeypatch.setattr(large_table, "_NESTED_EFFECTS", lambda **kw: seen.append(kw))
+    large_table._centred_discrepancy(z_names=("z_domain", "z_curve"), centered=False)
+    large_table._centred_discrepancy(z_names=("z_discrepancy_domain", "z_discrepancy_curve"),
+                                     centered=False, domain_centered=False)
+    assert seen[0]["centered"] is False
+    assert seen[1]["centered"] is True and seen[1]["domain_centered"] is True

@@ -10,7 +10,11 @@ import pytest
 from scipy import stats
 from scipy.special import gammaln, logsumexp
 
-from bayes_scaling.comparison.bridge import block_bridge_evidence, bridge_log_evidence
+from bayes_scaling.comparison.bridge import (
+    block_bridge_evidence,
+    block_importance_evidence,
+    bridge_log_evidence,
+)
 from bayes_scaling.errors import ModelConfigError
 from bayes_scaling.models import CurveFormModel
 
@@ -84,6 +88,15 @@ def test_each_block_of_one_nuts_fit_matches_its_evidence_by_brute_force():
         assert abs(row["log_evidence"] - truth) < 3 * np.hypot(row["log_evidence_se"],
                                                                 truth_se) + 0.05, (name, row,
                                                                                    truth)
+    # the independent check (importance sampling around the posterior) agrees as well
+    check = block_importance_evidence(model, fit, n_draws=20_000, seed=2)
+    assert check.index.tolist() == table.index.tolist()
+    assert (check["ess"] > 2_000).all()
+    for name, curve in curves.items():
+        truth, truth_se = _prior_importance_log_z(model, curve)
+        row = check.loc[f"d/{name}"]
+        assert abs(row["log_evidence"] - truth) < 3 * np.hypot(row["log_evidence_se"],
+                                                                truth_se) + 0.05
     # the two curves' evidences differ by far more than their errors
     assert abs(table["log_evidence"].diff().iloc[1]) > 1.0
 
