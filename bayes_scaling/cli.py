@@ -314,6 +314,11 @@ def _build_parser() -> argparse.ArgumentParser:
                               "(default: the table's split == holdout rows)")
     compare.add_argument("--weighting", choices=["stacking", "evidence"], default="stacking",
                          help="weights of the averaged model (%(default)s)")
+    compare.add_argument("--evidence", choices=["smc", "bridge"], default="smc",
+                         help="smc: every curve (block) by SMC; bridge: each form by one NUTS "
+                              "fit of all curves, each curve's evidence by bridge sampling "
+                              "(about 30x faster; SMC for a form whose NUTS fit fails its "
+                              "diagnostics) (%(default)s)")
     compare.add_argument("--draws", type=int, default=2000, help="SMC particles per chain "
                          "(%(default)s)")
     compare.add_argument("--chains", type=int, default=4, help="SMC chains (%(default)s)")
@@ -634,12 +639,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         methods = [m.strip() for m in args.method.split(",") if m.strip()]
         forms = [f.strip() for f in _split_forms(args.forms)]
         table = resolve_table(args.data, size=args.size, mirror=args.mirror)
-        _say(f"comparing {len(forms)} forms on {args.data} by {', '.join(methods)} (SMC, "
-             f"{args.chains} chains x {args.draws} particles per block) ...")
+        how = ("one NUTS fit per form, evidence by bridge sampling" if args.evidence == "bridge"
+               else f"SMC, {args.chains} chains x {args.draws} particles per block")
+        _say(f"comparing {len(forms)} forms on {args.data} by {', '.join(methods)} ({how}) ...")
         with _executor(args) as run:
             comparison = compare_forms(table, forms, methods=methods, smc=smc,
                                        n_largest=args.holdout_largest,
-                                       weighting=args.weighting, **run.kwargs())
+                                       weighting=args.weighting, evidence=args.evidence,
+                                       **run.kwargs())
         _say(comparison.summary())
         main_table = next(t for t in (comparison.evidence, comparison.loo, comparison.lfo)
                           if t is not None)

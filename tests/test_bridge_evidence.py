@@ -119,3 +119,51 @@ def test_bridge_says_when_it_does_not_converge():
         bridge_log_evidence(log_q(post), log_g(post), log_q(prop), log_g(prop), max_iter=1)
     est = bridge_log_evidence(log_q(post), log_g(post), log_q(prop), log_g(prop))
     assert est.iterations > 1 and abs(est.log_evidence) < 4 * est.se
+
+
+# ------------------------------------------------------ compare_forms(evidence="bridge")
+def test_compare_forms_by_bridge_ranks_the_true_form_and_falls_back_to_smc(monkeypatch,
+                                                                           capsys):
+    """Each form by one NUTS fit with bridge evidence; a form whose NUTS fit fails its
+    diagnostics goes to SMC, and the comparison says so (here forced for power_law)."""
+    from bayes_scaling.cli import main
+    from bayes_scaling.comparison import compare_forms
+    from bayes_scaling.comparison import forms as forms_module
+    from bayes_scaling.diagnostics import fit_report
+    from bayes_scaling.models import SMCConfig
+    from bayes_scaling.simulate import simulate_form_curves
+
+    sim = simulate_form_curves("power_law_irreducible",
+                               {"alpha": 0.1, "beta": 0.5, "gamma": 0.05}, seed=1)
+
+    def failing_for_power_law(fit):
+        report = fit_report(fit)
+        if fit.attrs.get("form") == "power_law":
+            report.problems.append("forced by the test")
+        return report
+
+    monkeypatch.setattr(forms_module, "fit_report", failing_for_power_law)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = compare_forms(sim.frame, ["power_law", "power_law_irreducible"],
+                               methods=["evidence"], evidence="bridge",
+                               smc=SMCConfig(draws=300, chains=2, seed=1), n_jobs=1)
+    assert result.fits["power_law_irreducible"].attrs["evidence_method"] == "bridge"
+    assert "evidence_method" not in result.fits["power_law"].attrs  # SMC's fit
+    assert any("power_law: its NUTS fit failed its diagnostics" in p and "SMC's" in p
+               for p in result.problems)
+    assert result.evidence.index[0] == "power_law_irreducible"
+    assert result.settings["evidence"] == "bridge"
+    heading = result.summary().splitlines()[0]
+    assert "bridge sampling from one NUTS fit for power_law_irreducible" in heading
+    assert "SMC for power_law" in heading
+    with pytest.raises(ModelConfigError, match="evidence must be one of"):
+        compare_forms(sim.frame, ["power_law", "exponential"], evidence="nested")
+    # the CLI passes the choice through
+    seen = {}
+    monkeypatch.setattr("bayes_scaling.comparison.compare_forms",
+                        lambda *a, **kw: seen.update(kw) or result)
+    assert main(["compare", "mlp-learning-curves", "--forms", "power_law,exponential",
+                 "--evidence", "bridge"]) == 0
+    assert seen["evidence"] == "bridge"
+    assert "evidence by bridge sampling" in capsys.readouterr().err

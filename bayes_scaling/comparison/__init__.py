@@ -1,4 +1,5 @@
-"""Model comparison: evidence (SMC marginal likelihood with Monte Carlo error), PSIS-LOO
+"""Model comparison: evidence (SMC marginal likelihood, or bridge sampling from one NUTS
+fit, with Monte Carlo error), PSIS-LOO
 (ArviZ), leave-future-out extrapolation scores, averaging over forms, named hypotheses, and
 a written comparison folder read back (its fits and weights)."""
 
@@ -10,6 +11,10 @@ from bayes_scaling.comparison.averaging import (
     average_projection,
     mix_draws,
     model_weights,
+)
+from bayes_scaling.comparison.bridge import (
+    block_bridge_evidence,
+    bridge_log_evidence,
 )
 from bayes_scaling.comparison.evidence import (
     block_evidence,
@@ -34,7 +39,9 @@ __all__ = [
     "SavedComparison",
     "allocate_draws",
     "average_projection",
+    "block_bridge_evidence",
     "block_evidence",
+    "bridge_log_evidence",
     "compare_evidence",
     "compare_forms",
     "compare_loo",

@@ -47,10 +47,11 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal, multivariate_t
 
 from bayes_scaling import dims
+from bayes_scaling.comparison.evidence import BRIDGE_LOG_EVIDENCE
 from bayes_scaling.errors import ModelConfigError
 
-__all__ = ["BridgeEstimate", "block_bridge_evidence", "block_importance_evidence",
-           "bridge_log_evidence"]
+__all__ = ["BridgeEstimate", "add_bridge_evidence", "block_bridge_evidence",
+           "block_importance_evidence", "bridge_log_evidence"]
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,18 @@ def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.
     ------
     ModelConfigError
         If the fit is too short or a parameter is shared by all blocks.
+
+    Examples
+    --------
+    >>> from bayes_scaling.simulate import simulate_form_curves
+    >>> sim = simulate_form_curves("power_law_irreducible",
+    ...                            {"alpha": 0.1, "beta": 0.5, "gamma": 0.02}, seed=1)
+    >>> from bayes_scaling.models import CurveFormModel
+    >>> model = CurveFormModel(sim.frame, "power_law_irreducible")
+    >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1)  # one NUTS fit, every curve
+    >>> table = block_bridge_evidence(model, fit)
+    >>> table.index.tolist() == model.blocks(), table.columns.tolist()[:2]
+    (True, ['log_evidence', 'log_evidence_se'])
     """
     density = _BlockDensity(model, fit)
     half = density.n_draws // 2
@@ -200,6 +213,24 @@ def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.
                      "log_evidence_se": est.se, "n_parameters": held[b].shape[1],
                      "iterations": est.iterations})
     return pd.DataFrame(rows).set_index("block")
+
+
+def add_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> xr.DataTree:
+    """Store each block's bridge-sampling evidence (:func:`block_bridge_evidence`) in the
+    NUTS fit's ``sample_stats`` (``evidence.BRIDGE_LOG_EVIDENCE``, dim ``block``) and mark the fit
+    ``evidence_method = "bridge"``, so that the evidence functions read it as they read an
+    SMC fit's. Returns the fit (changed in place)."""
+    table = block_bridge_evidence(model, fit, seed=seed)
+    stats = fit["sample_stats"].to_dataset()
+    coords = {dims.BLOCK: table.index.to_numpy(str)}
+    for name, column in zip(BRIDGE_LOG_EVIDENCE, ("log_evidence", "log_evidence_se"),
+                            strict=True):
+        stats[name] = xr.DataArray(table[column].to_numpy(float), dims=dims.BLOCK,
+                                   coords=coords)
+    stats.attrs["block_dim"] = dims.DOMAIN if model.shared else dims.CURVE
+    fit["sample_stats"] = xr.DataTree(stats)
+    fit.attrs["evidence_method"] = "bridge"
+    return fit
 
 
 def block_importance_evidence(model: Any, fit: xr.DataTree, *, n_draws: int = 50_000,

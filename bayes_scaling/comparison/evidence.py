@@ -36,6 +36,9 @@ from bayes_scaling.summaries import ci_defaults
 __all__ = ["MAX_EVIDENCE_SE", "block_evidence", "compare_evidence", "evidence_strength",
            "log_evidence"]
 
+#: ``sample_stats`` variables (dim ``block``) where a NUTS fit keeps its blocks'
+#: bridge-sampling evidence (:func:`bayes_scaling.comparison.bridge.add_bridge_evidence`).
+BRIDGE_LOG_EVIDENCE = ("block_log_evidence", "block_log_evidence_se")
 #: Monte Carlo error (nats) above which an evidence estimate is flagged.
 MAX_EVIDENCE_SE = 0.5
 
@@ -59,7 +62,9 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
     Parameters
     ----------
     fit : xarray.DataTree
-        An SMC fit of a :class:`~bayes_scaling.models.CurveFormModel`.
+        An SMC fit of a :class:`~bayes_scaling.models.CurveFormModel`, or a NUTS fit with
+        bridge-sampling evidence (:func:`bayes_scaling.comparison.bridge.
+        add_bridge_evidence`; ``n_chains`` is then its chains and ``chain_sd`` NaN).
     by : {"block", "domain"}
         ``"domain"`` sums the blocks of each domain (curve blocks map to their domain),
         so that models with different blocks (shared vs per-curve parameters) compare.
@@ -85,6 +90,14 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
     >>> block_evidence(fits["power_law"]).columns.tolist()[:3]  # one row per block (curve)
     ['log_evidence', 'log_evidence_se', 'n_chains']
     """
+    stats = fit.get("sample_stats")
+    if stats is not None and BRIDGE_LOG_EVIDENCE[0] in stats:  # a NUTS fit, bridge sampling
+        table = pd.DataFrame({"log_evidence": stats[BRIDGE_LOG_EVIDENCE[0]].values,
+                              "log_evidence_se": stats[BRIDGE_LOG_EVIDENCE[1]].values,
+                              "n_chains": stats.sizes.get(dims.CHAIN, 0),
+                              "chain_sd": np.nan},
+                             index=pd.Index(stats[BLOCK].values.astype(str), name=BLOCK))
+        return _by(table, fit, by)
     z = _chain_log_z(fit, name).transpose(dims.CHAIN, BLOCK).values
     if not np.all(np.isfinite(z)):
         bad = [str(b) for b, ok in zip(fit["sample_stats"][BLOCK].values,
@@ -98,6 +111,11 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
                           "chain_sd": z.std(axis=0, ddof=1)},
                          index=pd.Index(fit["sample_stats"][BLOCK].values.astype(str),
                                         name=BLOCK))
+    return _by(table, fit, by)
+
+
+def _by(table: pd.DataFrame, fit: xr.DataTree, by: str) -> pd.DataFrame:
+    """The blocks' table, or its sums per domain (``by="domain"``)."""
     if by == BLOCK:
         return table
     if by != dims.DOMAIN:
@@ -108,8 +126,8 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
     return pd.DataFrame({
         "log_evidence": grouped["log_evidence"].sum(),
         "log_evidence_se": np.sqrt(grouped["log_evidence_se"].apply(lambda s: (s**2).sum())),
-        "n_chains": n,
-        "chain_sd": np.sqrt(grouped["chain_sd"].apply(lambda s: (s**2).sum())),
+        "n_chains": grouped["n_chains"].first(),
+        "chain_sd": np.sqrt(grouped["chain_sd"].apply(lambda s: (s**2).sum(min_count=1))),
     })
 
 
