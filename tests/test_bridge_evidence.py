@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _evidence import prior_importance_log_z
 from scipy import stats
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 from bayes_scaling.comparison.bridge import (
     block_bridge_evidence,
@@ -52,23 +53,6 @@ def _curve(name: str, errors: list[float]) -> pd.DataFrame:
                          "error": errors})
 
 
-def _prior_importance_log_z(model: CurveFormModel, curve: pd.DataFrame,
-                            n: int = 400_000) -> tuple[float, float]:
-    """A pure power law's evidence by brute force over prior draws (as in
-    ``test_comparison``)."""
-    rng = np.random.default_rng(0)
-    p = model.priors
-    alpha = rng.lognormal(p["alpha"].kwargs["mu"], p["alpha"].kwargs["sigma"], n)
-    beta = rng.lognormal(p["beta"].kwargs["mu"], p["beta"].kwargs["sigma"], n)
-    sigma = np.abs(rng.normal(0, p["noise_sigma"].kwargs["sigma"], n))
-    log_x = np.log(curve["data"].to_numpy()) - np.log(curve["data"]).mean()
-    log_y = np.log(curve["error"].to_numpy())
-    mu = log_y.mean() + np.log(alpha)[:, None] - beta[:, None] * log_x
-    loglik = stats.norm.logpdf(log_y, mu, sigma[:, None]).sum(1)
-    w = np.exp(loglik - loglik.max())
-    return float(logsumexp(loglik) - np.log(n)), float(w.std() / (np.sqrt(n) * w.mean()))
-
-
 def test_each_block_of_one_nuts_fit_matches_its_evidence_by_brute_force():
     """Two different curves in one vectorised NUTS fit: each block's bridge estimate agrees
     with that curve's evidence computed alone, so rows, parameters and blocks line up."""
@@ -82,7 +66,7 @@ def test_each_block_of_one_nuts_fit_matches_its_evidence_by_brute_force():
     assert table.index.tolist() == model.blocks() == ["d/a", "d/b"]
     assert (table["n_parameters"] == 3).all()
     for name, curve in curves.items():
-        truth, truth_se = _prior_importance_log_z(model, curve)
+        truth, truth_se = prior_importance_log_z(model, curve)
         row = table.loc[f"d/{name}"]
         assert row["log_evidence_se"] < 0.1
         assert abs(row["log_evidence"] - truth) < 3 * np.hypot(row["log_evidence_se"],
@@ -93,7 +77,7 @@ def test_each_block_of_one_nuts_fit_matches_its_evidence_by_brute_force():
     assert check.index.tolist() == table.index.tolist()
     assert (check["ess"] > 2_000).all()
     for name, curve in curves.items():
-        truth, truth_se = _prior_importance_log_z(model, curve)
+        truth, truth_se = prior_importance_log_z(model, curve)
         row = check.loc[f"d/{name}"]
         assert abs(row["log_evidence"] - truth) < 3 * np.hypot(row["log_evidence_se"],
                                                                 truth_se) + 0.05
