@@ -63,8 +63,8 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
     ----------
     fit : xarray.DataTree
         An SMC fit of a :class:`~bayes_scaling.models.CurveFormModel`, or a NUTS fit with
-        bridge-sampling evidence (:func:`bayes_scaling.comparison.bridge.
-        add_bridge_evidence`; ``n_chains`` is then its chains and ``chain_sd`` NaN).
+        bridge-sampling evidence (``comparison.bridge.add_bridge_evidence``; ``n_chains``
+        is then its chains and ``chain_sd`` NaN).
     by : {"block", "domain"}
         ``"domain"`` sums the blocks of each domain (curve blocks map to their domain),
         so that models with different blocks (shared vs per-curve parameters) compare.
