@@ -319,7 +319,9 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
                 fits[spec.name] = add_bridge_evidence(model, nuts, seed=smc.seed)
                 continue
             problems.append(f"{label} fit of {spec.name}: its NUTS fit failed its diagnostics "
-                            f"({report.verdict}); its evidence is SMC's")
+                            f"({report.verdict}); its evidence is SMC's, which runs lower than "
+                            "bridge sampling's (BENCHMARKS.md 5b''): compare it with the "
+                            "bridge-estimated forms with care")
         models[spec.name] = model
     tasks = {name: model.smc_tasks(smc, label=name) for name, model in models.items()}
     pooled = [t for name in models for t in tasks[name]]
@@ -387,10 +389,11 @@ def compare_forms(data: Any, forms: Sequence[str | FormSpec], *,
         of all its blocks, each block's evidence by bridge sampling
         (:mod:`bayes_scaling.comparison.bridge`); a form whose NUTS fit fails its
         diagnostics is fitted by SMC instead (listed in ``problems``). On
-        ``revisiting2022-lang`` the bridge estimates agree with an independent importance
-        sampling check to 0.02 nats per block, while SMC with its defaults runs about 0.07
-        nats low per block, at 1/30 of the time (BENCHMARKS.md, "Evidence from one NUTS
-        fit"). Each fit's ``evidence_method`` attr says which was used.
+        ``revisiting2022-lang`` the bridge estimates agree with an independent
+        importance-sampling check without bias (per-block spread 0.007-0.08 nats), while
+        SMC at its defaults runs 0.07-0.31 nats low per block, in 1/18-1/45 of the time
+        (BENCHMARKS.md, "Evidence from one NUTS fit"). Each fit's ``evidence_method`` attr
+        says which was used; comparing a bridge estimate with an SMC one carries SMC's bias.
 
     Returns
     -------
