@@ -126,7 +126,7 @@ def bridge_log_evidence(log_q_post: np.ndarray, log_g_post: np.ndarray,
     l1 = log_q_post - log_g_post
     l2 = log_q_prop - log_g_prop
     n1, n2 = l1.size, l2.size
-    n1_eff = min(float(_ess(l1, chains)), n1)
+    n1_eff = min(_ess(l1, chains), n1)
     log_s1 = np.log(n1_eff / (n1_eff + n2))
     log_s2 = np.log(n2 / (n1_eff + n2))
     shift = float(np.median(l1))  # keeps the exponentials near 1
@@ -144,7 +144,7 @@ def bridge_log_evidence(log_q_post: np.ndarray, log_g_post: np.ndarray,
     # relative mean-square error (Frühwirth-Schnatter 2004), in log space
     f1 = np.exp(-np.logaddexp(log_s1, log_s2 + log_g_prop - (log_q_prop - log_z)))
     f2 = np.exp(-np.logaddexp(log_s1 + log_q_post - log_z - log_g_post, log_s2))
-    ess_f2 = min(float(_ess(f2, chains)), n1) if np.ptp(f2) > 0 else n1
+    ess_f2 = min(_ess(f2, chains), n1)
     re2 = f1.var() / (n2 * f1.mean() ** 2) + f2.var() / (ess_f2 * f2.mean() ** 2)
     return BridgeEstimate(float(log_z), float(np.sqrt(re2)), iterations)
 
@@ -227,7 +227,7 @@ def add_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> xr.Da
                             strict=True):
         stats[name] = xr.DataArray(table[column].to_numpy(float), dims=dims.BLOCK,
                                    coords=coords)
-    stats.attrs["block_dim"] = dims.DOMAIN if model.shared else dims.CURVE
+    stats.attrs["block_dim"] = model.block_dim
     fit["sample_stats"] = xr.DataTree(stats)
     fit.attrs["evidence_method"] = "bridge"
     return fit
@@ -278,7 +278,8 @@ class _BlockDensity:
         self.n_chains = posterior.sizes[dims.CHAIN]
         self.n_draws = posterior.sizes[dims.DRAW]
         if self.n_chains < 2 or self.n_draws < 100:
-            raise ModelConfigError("bridge sampling needs at least 2 chains of 100 draws, got "
+            raise ModelConfigError("evidence from a NUTS fit (bridge sampling, importance "
+                                   "sampling) needs at least 2 chains of 100 draws, got "
                                    f"{self.n_chains} x {self.n_draws}")
         pm_model = model.build_model()
         self.blocks = model.blocks()

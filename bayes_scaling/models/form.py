@@ -236,6 +236,12 @@ class CurveFormModel(ScalingModel):
         """The independent blocks: domains when parameters are shared, else curves."""
         return list(self.index.domains if self.shared else self.index.curves)
 
+    @property
+    def block_dim(self) -> str:
+        """The dim of the blocks of :meth:`blocks` (the ``block_dim`` attr of an
+        evidence's ``sample_stats``)."""
+        return dims.DOMAIN if self.shared else dims.CURVE
+
     def _block_rows(self, block: str) -> np.ndarray:
         frame = self.data.frame
         if self.shared:
@@ -398,7 +404,6 @@ class CurveFormModel(ScalingModel):
 
     def _join_blocks(self, posts: list[xr.Dataset], loglik: list[xr.Dataset],
                      log_z: np.ndarray, blocks: list[str]) -> xr.DataTree:
-        keyed = dims.DOMAIN if self.shared else dims.CURVE
         per_curve = [v for v in posts[0].data_vars if dims.CURVE in posts[0][v].dims]
         per_domain = [v for v in posts[0].data_vars if dims.DOMAIN in posts[0][v].dims]
         scalar = [v for v in posts[0].data_vars if v not in per_curve + per_domain]
@@ -418,7 +423,7 @@ class CurveFormModel(ScalingModel):
         stats = xr.Dataset({"log_marginal_likelihood": xr.DataArray(
             log_z, dims=(dims.CHAIN, BLOCK),
             coords={dims.CHAIN: posterior[dims.CHAIN].values, BLOCK: blocks})})
-        stats.attrs["block_dim"] = keyed
+        stats.attrs["block_dim"] = self.block_dim
         model = self.build_model()
         frame = self.data.frame
         observed = xr.Dataset({self.observed_name: xr.DataArray(
