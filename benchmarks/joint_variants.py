@@ -33,6 +33,12 @@ VARIANTS: dict[str, dict[str, object]] = {
     "bayes: joint law, Normal": {"robust": False},
     "bayes: joint law, size effect": {"size_effect": True},
     "bayes: joint law, size effect, Normal": {"size_effect": True, "robust": False},
+    "bayes: joint law, D discrepancy, Normal": {"discrepancy": True,
+                                                "discrepancy_axes": ("data",),
+                                                "robust": False},
+    "bayes: joint law, size effect, D discrepancy, Normal": {
+        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
+        "robust": False},
 }
 
 

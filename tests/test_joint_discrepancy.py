@@ -25,7 +25,7 @@ import xarray as xr
 from _joint_fits import inside, quiet_fit
 from scipy import stats
 
-from bayes_scaling.errors import PriorConfigError
+from bayes_scaling.errors import ModelConfigError, PriorConfigError
 from bayes_scaling.io import load_fit, save_fit
 from bayes_scaling.models import JointScalingLaw
 from bayes_scaling.models.discrepancy import bridge_knots
@@ -204,3 +204,34 @@ def test_fits_without_discrepancy_settings_rebuild_as_the_plain_law():
     assert "alpha" in {rv.name for rv in rebuilt.build_model().free_RVs}
     out = predict(old, frame.loc[frame["split"] == "holdout"].drop(columns=["loss", "split"]))
     assert out["loss_median"].notna().all()
+
+
+# ------------------------------------------------------------------ one axis
+
+@pytest.mark.parametrize("axes", [(), ("data", "data"), ("tokens",), "data"])
+def test_discrepancy_axes_are_validated(axes):
+    frame = simulate_discrepant(seed=4, n_curves=1)
+    with pytest.raises(ModelConfigError, match="discrepancy_axes must be a non-empty tuple"):
+        JointScalingLaw(frame, discrepancy=True, discrepancy_axes=axes)
+
+
+def test_a_discrepancy_along_data_only_bends_d_and_leaves_n_to_the_law(tmp_path):
+    frame = simulate_discrepant(seed=4, n_curves=1)
+    model = JointScalingLaw(frame, robust=False, discrepancy=True, discrepancy_axes=("data",),
+                            size_effect=True)
+    assert list(model.knots) == ["data"]
+    fit = quiet_fit(model, draws=100, tune=200)
+    assert "data_discrepancy_rate" in fit["posterior"]
+    assert "params_discrepancy_rate" not in fit["posterior"]
+    assert json.loads(fit.attrs["model_config"])["discrepancy_axes"] == ["data"]
+    loaded = load_fit(save_fit(fit, tmp_path / "data_axis.nc"))
+    assert JointScalingLaw.from_fit(loaded).discrepancy_axes == {"data": "data"}
+    # beyond the fitted model sizes only the law and a new size's offset widen the
+    # interval; beyond the fitted token counts the Brownian continuation does too
+    largest = frame.loc[frame["split"] == "fit", ["params", "data"]].max()
+    rows = pd.DataFrame({"domain": "sim", "curve": "c0",
+                         "params": [largest["params"]] * 2,
+                         "data": [largest["data"], largest["data"] * np.exp(4.0)]})
+    out = predict(loaded, rows, probs=[0.9], seed=1)
+    width = np.log(out["loss_upper_0.9"] / out["loss_lower_0.9"]).to_numpy()
+    assert width[1] > width[0]

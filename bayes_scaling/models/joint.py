@@ -321,6 +321,10 @@ class JointScalingLaw(ScalingModel):
     discrepancy_knots : int, default 6
         Knots per curve and axis of the discrepancy inside the fitted range, both ends
         included.
+    discrepancy_axes : tuple of {"params", "data"}, default ("params", "data")
+        The size axes the discrepancy runs along. ``("data",)`` bends each curve along
+        log ``D`` only (the shape a training run's schedule leaves along its checkpoints)
+        and leaves differences between model sizes to the law, or to ``size_effect``.
     parameterization : {"slope", "share"}, default "slope"
         Sampler coordinates of the exponents: the slopes at the reference point
         (``"slope"``, needs LogNormal priors on ``alpha`` and ``beta``) or the exponents
@@ -388,7 +392,8 @@ class JointScalingLaw(ScalingModel):
     def __init__(self, data: Any, *, robust: bool | None = None, priors: Any = None,
                  prior_set: str | None = None,
                  discrepancy: bool | None = None, discrepancy_knots: int = DEFAULT_KNOTS,
-                 parameterization: str = "slope", size_effect: bool = False) -> None:
+                 parameterization: str = "slope", size_effect: bool = False,
+                 discrepancy_axes: tuple[str, ...] = tuple(DISCREPANCY_AXES)) -> None:
         for name, value in (("robust", robust), ("discrepancy", discrepancy)):
             if value is not None and not isinstance(value, bool):
                 raise ModelConfigError(f"{name} must be True, False or None (the default), "
@@ -400,6 +405,12 @@ class JointScalingLaw(ScalingModel):
             raise ModelConfigError("discrepancy_knots must be an integer from 3 to 50 (knots "
                                    "per curve and axis, both ends included), got "
                                    f"{discrepancy_knots!r}")
+        axes = tuple(discrepancy_axes) if not isinstance(discrepancy_axes, str) else ()
+        if (not axes or len(set(axes)) != len(axes)
+                or any(axis not in DISCREPANCY_AXES for axis in axes)):
+            raise ModelConfigError(f"discrepancy_axes must be a non-empty tuple of distinct "
+                                   f"axes from {list(DISCREPANCY_AXES)}, got "
+                                   f"{discrepancy_axes!r}")
         if parameterization not in PARAMETERIZATIONS:
             raise ModelConfigError(f"parameterization must be one of "
                                    f"{', '.join(PARAMETERIZATIONS)}, got {parameterization!r}")
@@ -410,6 +421,10 @@ class JointScalingLaw(ScalingModel):
         self.robust = True if robust is None else robust
         self.discrepancy = bool(discrepancy)
         self.discrepancy_knots = discrepancy_knots
+        #: The size axes the discrepancy runs along (name prefix -> table column), in
+        #: :data:`DISCREPANCY_AXES`'s order.
+        self.discrepancy_axes: dict[str, str] = {
+            axis: column for axis, column in DISCREPANCY_AXES.items() if axis in axes}
         self.parameterization = parameterization
         self.size_effect = size_effect
         self._fitted_terms: dict[str, Any] = {}
@@ -463,7 +478,7 @@ class JointScalingLaw(ScalingModel):
         self.knots: dict[str, BridgeKnots] = {
             axis: bridge_knots(np.log(frame[column].to_numpy(float)), self.obs_curve_idx,
                                len(curves), n_knots=discrepancy_knots)
-            for axis, column in DISCREPANCY_AXES.items()}
+            for axis, column in self.discrepancy_axes.items()}
         if discrepancy:
             self.coords[dims.KNOT] = list(range(discrepancy_knots - 2))
         #: With ``size_effect``: the fitted model sizes of each curve (rows sharing
@@ -487,7 +502,8 @@ class JointScalingLaw(ScalingModel):
                 "likelihood": "student_t" if self.robust else "normal",
                 "flop_per_param_token": FLOP_PER_PARAM_TOKEN,
                 "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots,
-                "parameterization": self.parameterization, "size_effect": self.size_effect}
+                "parameterization": self.parameterization, "size_effect": self.size_effect,
+                "discrepancy_axes": list(self.discrepancy_axes)}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
@@ -550,7 +566,7 @@ class JointScalingLaw(ScalingModel):
             if self.marginal_discrepancy:
                 # the knots integrated out (Woodbury): no latent variable per knot
                 rates = pt.stack([self._discrepancy_rate(axis, domain_idx)
-                                  for axis in DISCREPANCY_AXES], axis=1)
+                                  for axis in self.discrepancy_axes], axis=1)
                 residual = observed - mu
                 precision = 1.0 / sigma[idx] ** 2
                 bridge = self.surface_bridge()
@@ -564,7 +580,7 @@ class JointScalingLaw(ScalingModel):
                                       "precision": precision, "rates": rates}
                 return model
             if self.discrepancy:  # Student-t: the knots sampled, non-centred
-                for axis, column in DISCREPANCY_AXES.items():
+                for axis, column in self.discrepancy_axes.items():
                     mu = mu + self._discrepancy(axis, np.log(frame[column].to_numpy(float)),
                                                 domain_idx)
             nu = p["nu"].create_variable("nu") if self.robust else None
@@ -620,7 +636,7 @@ class JointScalingLaw(ScalingModel):
             given["data"], priors=given["priors"], prior_set=given["prior_set"],
             robust=False if given["robust"] is None else given["robust"], discrepancy=True,
             discrepancy_knots=self.discrepancy_knots, parameterization=self.parameterization,
-            size_effect=self.size_effect)
+            size_effect=self.size_effect, discrepancy_axes=tuple(self.discrepancy_axes))
         with warnings.catch_warnings(record=True) as caught_expanded:
             warnings.simplefilter("always", FitDiagnosticsWarning)
             expanded = expanded_model.fit(cfg)
@@ -650,8 +666,9 @@ class JointScalingLaw(ScalingModel):
         """The discrepancy of the fitted rows along every axis, for the marginal form."""
         frame = self.data.frame
         return SurfaceBridge.from_axes(
-            [self.knots[axis] for axis in DISCREPANCY_AXES],
-            [np.log(frame[column].to_numpy(float)) for column in DISCREPANCY_AXES.values()],
+            [self.knots[axis] for axis in self.discrepancy_axes],
+            [np.log(frame[column].to_numpy(float))
+             for column in self.discrepancy_axes.values()],
             self.obs_curve_idx)
 
     def _exponents(self, ref_loss: Any, reducible: Any, share: Any) -> tuple[Any, Any]:
@@ -751,7 +768,9 @@ class JointScalingLaw(ScalingModel):
                         priors=priors, discrepancy=bool(config.get("discrepancy", False)),
                         discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)),
                         parameterization=str(config.get("parameterization", "share")),
-                        size_effect=bool(config.get("size_effect", False)))
+                        size_effect=bool(config.get("size_effect", False)),
+                        discrepancy_axes=tuple(config.get("discrepancy_axes",
+                                                          DISCREPANCY_AXES)))
         check_rebuilt(tree, model.coords[dims.CURVE],
                       {"ref_params": model.ref_params, "ref_data": model.ref_data})
         return model
@@ -799,7 +818,7 @@ class JointScalingLaw(ScalingModel):
             - np.log(self.ref_data[own]),
         }
         if self.discrepancy:
-            for axis, column in DISCREPANCY_AXES.items():
+            for axis, column in self.discrepancy_axes.items():
                 location = self.knots[axis].locate(np.log(rows[column].to_numpy(float)), own)
                 inputs.update({f"{axis}_{k}": v for k, v in location.items()})
         if self.size_effect:
@@ -816,7 +835,7 @@ class JointScalingLaw(ScalingModel):
             mu = pt.log(loss)
             if self.discrepancy:
                 interiors = self._knot_values(model)
-                for axis in DISCREPANCY_AXES:
+                for axis in self.discrepancy_axes:
                     knots = _pinned(interiors[axis])
                     left, weight = data[f"{axis}_left"], data[f"{axis}_weight"]
                     inside = ((1.0 - weight) * knots[c, left] + weight * knots[c, left + 1])
@@ -838,16 +857,17 @@ class JointScalingLaw(ScalingModel):
         the marginal discrepancy, a draw given the data and the parameters. Call with the
         model built."""
         if not self.marginal_discrepancy:
-            return {axis: model[f"{axis}_discrepancy_interior"] for axis in DISCREPANCY_AXES}
+            return {axis: model[f"{axis}_discrepancy_interior"]
+                    for axis in self.discrepancy_axes}
         terms = self._fitted_terms
         with model:
             z = pt.concatenate([pm.Normal(f"pred_z_{axis}_knots", 0.0, 1.0,
                                           dims=(dims.CURVE, dims.KNOT))
-                                for axis in DISCREPANCY_AXES], axis=1)
+                                for axis in self.discrepancy_axes], axis=1)
         stacked = terms["bridge"].knot_posterior(terms["residual"], terms["precision"],
                                                  terms["rates"], z)
         out, start = {}, 0
-        for axis in DISCREPANCY_AXES:
+        for axis in self.discrepancy_axes:
             grid = self.knots[axis]
             values = stacked[:, start:start + grid.n_free]
             out[axis] = (grid.chol * values[:, None, :]).sum(axis=-1)
