@@ -21,12 +21,14 @@ from typing import Any
 
 import arviz as az
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from bayes_scaling.errors import FitDiagnosticsWarning
 
 __all__ = [
     "DiagnosticsReport",
+    "check_blocks",
     "check_fit",
     "remedy_settings",
 ]
@@ -190,6 +192,88 @@ def check_fit(tree: xr.DataTree, *, warn: bool = True) -> DiagnosticsReport:
         warnings.warn("Sampler diagnostics failed: " + " ".join(problems),
                       FitDiagnosticsWarning, stacklevel=3)
     return report
+
+
+def check_blocks(tree: xr.DataTree, dim: str, *,
+                 member_of: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """R-hat and ESS of the sampled parameters, block by block.
+
+    For a posterior that factorises over independent blocks (the curves, or domains, of
+    :class:`~bayes_scaling.models.CurveFormModel`), each block's parameters can be judged
+    on their own: the blocks that mixed are usable even when another did not.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A fit with a ``posterior`` group.
+    dim : str
+        The blocks' dim (``"curve"`` or ``"domain"``).
+    member_of : dict of str to numpy.ndarray, optional
+        For a parameter on another dim, each of its coordinates' block (e.g. ``{"curve":
+        the domain of each curve}`` when the blocks are domains).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the blocks (``dim``'s coordinates); ``max_rhat``, ``min_ess_bulk``,
+        ``min_ess_tail`` and ``ok`` (the limits of :func:`check_fit`). Constant parameters
+        (NaN R-hat) are ignored, as there.
+
+    Raises
+    ------
+    ValueError
+        If a sampled parameter is on neither ``dim`` nor a dim of ``member_of`` (shared by
+        all blocks, so no block can be judged alone).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> rng = np.random.default_rng(0)
+    >>> good = rng.normal(size=(4, 500))
+    >>> stuck = good + np.arange(4)[:, None]  # four chains in four places
+    >>> post = xr.Dataset({"a": (("chain", "draw", "curve"), np.stack([good, stuck], -1))},
+    ...                   coords={"curve": ["c0", "c1"]})
+    >>> check_blocks(xr.DataTree.from_dict({"posterior": post}), "curve")["ok"].to_dict()
+    {'c0': True, 'c1': False}
+    """
+    post = tree["posterior"].to_dataset()
+    names = _free_variables(tree)
+    member_of = member_of or {}
+    blocks = post[dim].values
+    n_chains = post.sizes["chain"]
+    stats = {"max_rhat": az.rhat(post[names]),
+             "min_ess_bulk": az.ess(post[names], method="bulk"),
+             "min_ess_tail": az.ess(post[names], method="tail")}
+    table = pd.DataFrame({"max_rhat": -np.inf, "min_ess_bulk": np.inf, "min_ess_tail": np.inf},
+                         index=pd.Index(blocks, name=dim))
+    for name in names:
+        var_dims = post[name].dims
+        if dim in var_dims:
+            along, owner = dim, blocks
+        else:
+            along = next((d for d in member_of if d in var_dims), None)
+            if along is None:
+                raise ValueError(f"{name} (dims {var_dims}) is shared by all blocks: no block "
+                                 f"of {dim!r} can be judged alone")
+            owner = np.asarray(member_of[along])
+        for column, values in stats.items():
+            per = values[name]
+            other = [d for d in per.dims if d != along]
+            reduce = per.max if column == "max_rhat" else per.min
+            per = (reduce(dim=other) if other else per).to_numpy()
+            frame = pd.Series(per, index=owner).dropna()
+            grouped = (frame.groupby(level=0).max() if column == "max_rhat"
+                       else frame.groupby(level=0).min())
+            current = table.loc[grouped.index, column]
+            table.loc[grouped.index, column] = (np.maximum(current, grouped)
+                                                if column == "max_rhat"
+                                                else np.minimum(current, grouped))
+    ess_min = ESS_PER_CHAIN_MIN * n_chains
+    table["max_rhat"] = table["max_rhat"].replace(-np.inf, np.nan)
+    table["ok"] = ((table["max_rhat"].isna() | (table["max_rhat"] <= RHAT_MAX)
+                    if n_chains >= 2 else True)
+                   & (table["min_ess_bulk"] >= ess_min) & (table["min_ess_tail"] >= ess_min))
+    return table
 
 
 def fit_report(tree: xr.DataTree) -> DiagnosticsReport:

@@ -33,6 +33,7 @@ here is about forty lines of numpy, checked against exact evidence in the tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,7 +158,8 @@ def _ess(values: np.ndarray, chains: int) -> float:
     return float(az.ess(values.reshape(chains, -1)))
 
 
-def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.DataFrame:
+def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0,
+                          blocks: Sequence[str] | None = None) -> pd.DataFrame:
     """Each block's log evidence from one NUTS fit of a
     :class:`~bayes_scaling.models.CurveFormModel` (see the module docstring).
 
@@ -169,6 +171,9 @@ def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.
         Its NUTS fit (at least 2 chains of at least 100 draws).
     seed : int
         Seed of the proposal draws.
+    blocks : sequence of str, optional
+        Estimate these blocks only (default all); the others' rows are NaN (for blocks whose
+        draws are replaced, :mod:`bayes_scaling.comparison.mixed_evidence`).
 
     Returns
     -------
@@ -205,7 +210,12 @@ def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.
         held.append(kept)
         drawn.append(proposal.rvs(size=len(kept), random_state=rng).reshape(kept.shape))
     log_q_post, log_q_prop = density.log_density(held), density.log_density(drawn)
+    wanted = set(density.blocks if blocks is None else blocks)
     for b, block in enumerate(density.blocks):
+        if block not in wanted:
+            rows.append({"block": block, "log_evidence": np.nan, "log_evidence_se": np.nan,
+                         "n_parameters": held[b].shape[1], "iterations": 0})
+            continue
         est = bridge_log_evidence(log_q_post[:, b], proposals[b].logpdf(held[b]),
                                   log_q_prop[:, b], proposals[b].logpdf(drawn[b]),
                                   chains=density.n_chains)
@@ -215,12 +225,14 @@ def block_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> pd.
     return pd.DataFrame(rows).set_index("block")
 
 
-def add_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0) -> xr.DataTree:
+def add_bridge_evidence(model: Any, fit: xr.DataTree, *, seed: int = 0,
+                        blocks: Sequence[str] | None = None) -> xr.DataTree:
     """Store each block's bridge-sampling evidence (:func:`block_bridge_evidence`) in the
     NUTS fit's ``sample_stats`` (``evidence.BRIDGE_LOG_EVIDENCE``, dim ``block``) and mark the fit
     ``evidence_method = "bridge"``, so that the evidence functions read it as they read an
-    SMC fit's. Returns the fit (changed in place)."""
-    table = block_bridge_evidence(model, fit, seed=seed)
+    SMC fit's. ``blocks``: as :func:`block_bridge_evidence`. Returns the fit (changed in
+    place)."""
+    table = block_bridge_evidence(model, fit, seed=seed, blocks=blocks)
     stats = fit["sample_stats"].to_dataset()
     coords = {dims.BLOCK: table.index.to_numpy(str)}
     for name, column in zip(BRIDGE_LOG_EVIDENCE, ("log_evidence", "log_evidence_se"),

@@ -242,7 +242,8 @@ class CurveFormModel(ScalingModel):
         evidence's ``sample_stats``)."""
         return dims.DOMAIN if self.shared else dims.CURVE
 
-    def _block_rows(self, block: str) -> np.ndarray:
+    def block_rows(self, block: str) -> np.ndarray:
+        """Positions of ``block``'s rows in the fitted table (the ``obs`` of a fit)."""
         frame = self.data.frame
         if self.shared:
             return np.flatnonzero(frame["domain"].to_numpy(str) == block)
@@ -294,7 +295,7 @@ class CurveFormModel(ScalingModel):
 
     # ------------------------------------------------------------------ SMC
     def _block_data(self, block: str) -> ScalingData:
-        rows = self._block_rows(block)
+        rows = self.block_rows(block)
         return ScalingData(self.data.frame.iloc[rows].reset_index(drop=True),
                            size=self.data.size, source=f"{self.data.source}[{block}]")
 
@@ -344,7 +345,7 @@ class CurveFormModel(ScalingModel):
             result.reemit_warnings()
             post, ll = result.datasets()
             posts.append(post)
-            loglik.append(ll.assign_coords({dims.OBS: self._block_rows(block)}))
+            loglik.append(ll.assign_coords({dims.OBS: self.block_rows(block)}))
             if result.remedy is not None:
                 remedies[block] = result.remedy
         log_z = np.array([r.log_z for r in results], dtype=float).T
