@@ -398,3 +398,19 @@ def test_large_table_has_the_hidden_tables_shape_and_centres_only_the_discrepanc
                                      centered=False, domain_centered=False)
     assert seen[0]["centered"] is False
     assert seen[1]["centered"] is True and seen[1]["domain_centered"] is True
+
+
+def test_compare_timing_records_each_forms_estimator_and_the_wall_time():
+    from bayes_scaling.models import SMCConfig
+    from benchmarks import compare_timing
+
+    frame = pd.DataFrame({"domain": "d", "curve": np.repeat(["a", "b"], 4),
+                          "data": [100.0, 1e3, 1e4, 1e5] * 2,
+                          "error": [0.40, 0.22, 0.14, 0.08, 0.90, 0.50, 0.35, 0.30]})
+    table = compare_timing.time_comparison(frame, ["power_law", "exponential"],
+                                           evidence="smc", jobs=1,
+                                           smc=SMCConfig(draws=200, chains=2, seed=1))
+    assert table["form"].tolist() == ["power_law", "exponential"]
+    assert (table["evidence_method"] == "smc").all() and (table["smc_blocks"] == "").all()
+    assert sorted(table["rank"]) == [0, 1]
+    assert (table["wall_s"] > 0).all() and table["wall_s"].nunique() == 1
