@@ -32,6 +32,16 @@ from benchmarks._common import RESULTS, machine, peak_memory
 FORMS = ("power_law", "power_law_irreducible", "sigmoid_log")
 
 
+def simulated_table(curves: int) -> pd.DataFrame:
+    """``curves`` simulated learning curves, 10 per domain (10 sizes x 3 seeds each)."""
+    domains = max(1, math.ceil(curves / 10))
+    frame = simulate_learning_curves(n_domains=domains,
+                                     curves_per_domain=math.ceil(curves / domains),
+                                     seed=11).frame
+    keep = frame[["domain", "curve"]].drop_duplicates().head(curves)
+    return frame.merge(keep, on=["domain", "curve"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the blocks and write the tables."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.form_blocks",
@@ -44,12 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    domains = max(1, math.ceil(args.curves / 10))
-    frame = simulate_learning_curves(n_domains=domains,
-                                     curves_per_domain=math.ceil(args.curves / domains),
-                                     seed=11).frame
-    keep = frame[["domain", "curve"]].drop_duplicates().head(args.curves)
-    frame = frame.merge(keep, on=["domain", "curve"])
+    frame = simulated_table(args.curves)
     smc = SMCConfig(draws=args.draws, chains=args.chains, seed=2026)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -414,3 +414,6 @@ def test_compare_timing_records_each_forms_estimator_and_the_wall_time():
     assert (table["evidence_method"] == "smc").all() and (table["smc_blocks"] == "").all()
     assert sorted(table["rank"]) == [0, 1]
     assert (table["wall_s"] > 0).all() and table["wall_s"].nunique() == 1
+    assert (table["peak_total_mib"] >= table["peak_process_mib"]).all()
+    simulated = compare_timing.simulated_table(12)
+    assert simulated.groupby(["domain", "curve"]).ngroups == 12
