@@ -59,7 +59,9 @@ For curve ``c``, parameters ``N`` and training tokens ``D`` (compute ``C ~ 6 N D
   (``knots = rate * L_bridge z``, standard-normal ``z``); with the Normal likelihood
   they are integrated out (:class:`~bayes_scaling.models.surface_discrepancy.
   SurfaceBridge`, Woodbury) and the pointwise ``log_likelihood`` holds leave-one-out
-  conditional densities. Levels of the rate hierarchy with one member (one domain; one
+  conditional densities. ``discrepancy_axes=("data",)`` keeps the bridge along log ``D``
+  only (tried with the size effect on checkpoint tables; its fits did not mix, BENCHMARKS
+  section 6). Levels of the rate hierarchy with one member (one domain; one
   curve per domain) are left out: they would add nothing but a ridge.
 
   The price is identification: a bridge free in the middle of the range can bend the
