@@ -170,6 +170,25 @@ def test_auto_remedy_keeps_the_best_attempt_and_says_problems_remain(model, scri
     assert int(fit["sample_stats"]["diverging"].sum()) == 2  # the kept draws, not the last
 
 
+def test_remedy_stops_at_the_first_attempt_the_caller_accepts_and_keeps_it(model,
+                                                                           scripted_sampler):
+    calls, divergences = scripted_sampler
+    divergences.update({0.8: 30, 0.99: 2, 0.995: 0})  # attempt 2 would be clean
+    seen = []
+
+    def accept(tree):  # e.g. "no block can be blamed any more": here, <= 2 divergences
+        seen.append(int(tree["sample_stats"]["diverging"].sum()))
+        return seen[-1] <= 2
+
+    with pytest.warns(FitDiagnosticsWarning, match="after 1 automatic remedy attempt"):
+        fit = model.fit(MOCK, auto_remedy=True, remedy_until=accept)
+    assert [c["target_accept"] for c in calls] == [0.8, 0.99]  # the third never ran
+    assert seen == [30, 2]
+    log = json.loads(fit.attrs["remedy_log"])
+    assert log["kept"] == 1 and log["problems_remain"] is True
+    assert int(fit["sample_stats"]["diverging"].sum()) == 2
+
+
 def test_cli_auto_remedy_prints_every_attempt(scripted_sampler, tmp_path, capsys):
     _, divergences = scripted_sampler
     divergences.update({0.8: 9, 0.99: 0})

@@ -16,6 +16,7 @@ suffixes ``+shared(p1,p2)`` (parameters shared within a domain) and ``+robust``
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -317,16 +318,18 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
             fits[spec.name] = earlier  # same form, priors and rows: no need to refit
             continue
         if evidence == "bridge":
+            blocks = model.blocks()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a failed fit is reported below, once
-                nuts = model.fit(seed=smc.seed)
+                # remedied only until the blocks it fails on can go to SMC
+                nuts = model.fit(seed=smc.seed,
+                                 remedy_until=functools.partial(_splittable, model))
             report = fit_report(nuts)
             if report.ok:
                 fits[spec.name] = add_bridge_evidence(model, nuts, seed=smc.seed)
                 continue
             failing = failing_blocks(model, nuts)
-            blocks = model.blocks()
-            if failing and len(failing) < len(blocks):
+            if _splittable(model, nuts):
                 passing = [b for b in blocks if b not in failing]
                 partial[spec.name] = (add_bridge_evidence(model, nuts, seed=smc.seed,
                                                           blocks=passing), failing)
@@ -357,6 +360,13 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
                                 prefix=prefix) if name in partial
                         else _record(problems, model.join_smc, done, smc, prefix=prefix))
     return {spec.name: fits.get(spec.name, joined.get(spec.name)) for spec in specs}
+
+
+def _splittable(model: CurveFormModel, fit: xr.DataTree) -> bool:
+    """Whether a failed NUTS fit fails on some of its blocks only, and did not diverge (see
+    :func:`~bayes_scaling.comparison.mixed_evidence.failing_blocks`)."""
+    failing = failing_blocks(model, fit)
+    return bool(failing) and len(failing) < len(model.blocks())
 
 
 def _record(problems: list[str], func: Any, *args: Any, prefix: str = "", **kwargs: Any) -> Any:

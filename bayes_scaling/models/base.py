@@ -15,6 +15,7 @@ import json
 import logging
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, Literal
 
@@ -226,7 +227,9 @@ class ScalingModel(ABC):
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def fit(self, sampler: SamplerConfig | None = None, **overrides: Any) -> xr.DataTree:
+    def fit(self, sampler: SamplerConfig | None = None, *,
+            remedy_until: Callable[[xr.DataTree], bool] | None = None,
+            **overrides: Any) -> xr.DataTree:
         """Sample the posterior and return it as an ArviZ ``DataTree``.
 
         Parameters
@@ -234,6 +237,11 @@ class ScalingModel(ABC):
         sampler : SamplerConfig, optional
             Sampler settings; keyword ``overrides`` replace single fields
             (``model.fit(draws=500, seed=1)``).
+        remedy_until : callable, optional
+            With the automatic remedy on, stop refitting at the first failing attempt for
+            which ``remedy_until(fit)`` is true, and keep that attempt (a caller that can
+            use such a fit as it is, e.g. :mod:`bayes_scaling.comparison.mixed_evidence`
+            once no block diverged, saves the longer attempts).
 
         Returns
         -------
@@ -257,14 +265,18 @@ class ScalingModel(ABC):
                                             else cfg.low_rank_mass_matrix),
                       auto_remedy=cfg.remedy_on())
         if cfg.auto_remedy:
-            return self._fit_with_remedy(cfg)
+            return self._fit_with_remedy(cfg, until=remedy_until)
         return self._sample(cfg)
 
-    def _fit_with_remedy(self, cfg: SamplerConfig) -> xr.DataTree:
-        """Fit; while the diagnostics fail, refit with :func:`remedy_settings`; keep the best."""
+    def _fit_with_remedy(self, cfg: SamplerConfig, *,
+                         until: Callable[[xr.DataTree], bool] | None = None) -> xr.DataTree:
+        """Fit; while the diagnostics fail (and ``until`` is not true of the attempt),
+        refit with :func:`remedy_settings`; keep the best (or the attempt ``until``
+        accepted)."""
         keys = ("draws", "tune", "chains", "target_accept", "seed", "sampler")
         attempts: list[tuple[dict[str, Any], DiagnosticsReport]] = []
         best: tuple[Any, xr.DataTree] | None = None
+        kept = 0
         for attempt in range(len(REMEDY_TARGET_ACCEPT) + 1):
             if attempt:
                 settings = remedy_settings(attempts[-1][0], attempts[-1][1], attempt)
@@ -279,12 +291,14 @@ class ScalingModel(ABC):
             report = fit_report(tree)
             attempts.append(({k: getattr(cfg, k) for k in keys}, report))
             if best is None or remedy_rank(report) > best[0]:
-                best = (remedy_rank(report), tree)
+                best, kept = (remedy_rank(report), tree), attempt
             if report.ok:
+                break
+            if until is not None and until(tree):
+                best, kept = (remedy_rank(report), tree), attempt
                 break
         assert best is not None
         tree = best[1]
-        kept = next(i for i, (_, r) in enumerate(attempts) if remedy_rank(r) == best[0])
         log = remedy_log(attempts, kept)
         tree.attrs["remedy_log"] = json.dumps(log, sort_keys=True, default=float)
         final = attempts[kept][1]
