@@ -13,8 +13,8 @@ block_importance_evidence`). Per form: the NUTS fit's diagnostics, how many bloc
 method's wall time.
 
 Run: ``python -m benchmarks.evidence_bridge [--table revisiting2022-lang] [--forms ...]
-[--jobs 2] --out DIR``. Writes ``evidence_bridge_blocks.csv``, ``evidence_bridge.csv`` and
-``evidence_bridge.machine.json`` in ``DIR``.
+[--jobs 2] [--skip-smc] --out DIR``. Writes ``evidence_bridge_blocks.csv``,
+``evidence_bridge.csv`` and ``evidence_bridge.machine.json`` in ``DIR``.
 """
 
 from __future__ import annotations
@@ -43,9 +43,11 @@ AGREEMENT_SE = 2.0
 def compare_form(frame: pd.DataFrame, form: str, *, jobs: int | None, seed: int = 2026,
                  nuts: dict | None = None,
                  smc: SMCConfig | None = None,
-                 importance_draws: int = 50_000) -> tuple[pd.DataFrame, dict]:
+                 importance_draws: int = 50_000,
+                 skip_smc: bool = False) -> tuple[pd.DataFrame, dict]:
     """Both estimates for every block of one form, and the form's summary row (``nuts``:
-    keywords of the NUTS fit, ``smc``: the SMC settings; the package's defaults if None)."""
+    keywords of the NUTS fit, ``smc``: the SMC settings; the package's defaults if None;
+    ``skip_smc``: the bridge and the check only, SMC's columns NaN)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = CurveFormModel(frame, form)
@@ -57,9 +59,10 @@ def compare_form(frame: pd.DataFrame, form: str, *, jobs: int | None, seed: int 
         bridge_s = time.perf_counter() - start
         check = block_importance_evidence(model, fit, n_draws=importance_draws, seed=seed)
         start = time.perf_counter()
-        smc_fit = model.fit_smc(smc, seed=seed, n_jobs=jobs)
-        smc_s = time.perf_counter() - start
-    smc = block_evidence(smc_fit)
+        smc_fit = None if skip_smc else model.fit_smc(smc, seed=seed, n_jobs=jobs)
+        smc_s = np.nan if skip_smc else time.perf_counter() - start
+    smc = (pd.DataFrame({"log_evidence": np.nan, "log_evidence_se": np.nan},
+                        index=bridge.index) if smc_fit is None else block_evidence(smc_fit))
     blocks = bridge.rename(columns={"log_evidence": "log_evidence_bridge",
                                     "log_evidence_se": "log_evidence_se_bridge"}).join(
         smc[["log_evidence", "log_evidence_se"]].rename(
@@ -98,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", default="revisiting2022-lang", choices=sorted(TABLES))
     parser.add_argument("--forms", nargs="+", default=list(FORMS))
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--skip-smc", action="store_true",
+                        help="the bridge and the importance-sampling check only")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     frame = TABLES[args.table]()
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     before = machine()
     all_blocks, summaries = [], []
     for form in args.forms:
-        blocks, summary = compare_form(frame, form, jobs=args.jobs)
+        blocks, summary = compare_form(frame, form, jobs=args.jobs, skip_smc=args.skip_smc)
         all_blocks.append(blocks)
         summaries.append(summary)
         print(json.dumps(summary), flush=True)

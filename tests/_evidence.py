@@ -24,3 +24,18 @@ def prior_importance_log_z(model, curve: pd.DataFrame, n: int = 400_000,
     loglik = stats.norm.logpdf(log_y, mu, sigma[:, None]).sum(1)
     w = np.exp(loglik - loglik.max())
     return float(logsumexp(loglik) - np.log(n)), float(w.std() / (np.sqrt(n) * w.mean()))
+
+
+def force_nuts_failure(monkeypatch, form: str) -> None:
+    """Make ``compare_forms`` see the NUTS fit of ``form`` fail its diagnostics (a problem
+    added to the real report), for the tests of its SMC fallbacks."""
+    from bayes_scaling.comparison import forms as forms_module
+    from bayes_scaling.diagnostics import fit_report
+
+    def failing(fit):
+        report = fit_report(fit)
+        if fit.attrs.get("form") == form:
+            report.problems.append("forced by the test")
+        return report
+
+    monkeypatch.setattr(forms_module, "fit_report", failing)

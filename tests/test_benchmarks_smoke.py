@@ -384,6 +384,11 @@ def test_evidence_bridge_benchmark_scores_both_estimates_per_block():
     assert summary["log_evidence_bridge"] == pytest.approx(row["log_evidence_bridge"])
     assert row["bridge_minus_is"] == pytest.approx(row["log_evidence_bridge"]
                                                    - row["log_evidence_is"])
+    alone, summary = evidence_bridge.compare_form(
+        frame, "power_law", jobs=1, nuts={"draws": 300, "tune": 300, "chains": 2},
+        importance_draws=2000, skip_smc=True)
+    assert alone["log_evidence_smc"].isna().all() and np.isnan(summary["smc_s"])
+    assert alone.loc[0, "log_evidence_bridge"] == pytest.approx(row["log_evidence_bridge"])
 
 
 def test_large_table_has_the_hidden_tables_shape_and_centres_only_the_discrepancy(monkeypatch):

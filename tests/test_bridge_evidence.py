@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _evidence import prior_importance_log_z
+from _evidence import force_nuts_failure, prior_importance_log_z
 from scipy import stats
 from scipy.special import gammaln
 
@@ -112,21 +112,13 @@ def test_compare_forms_by_bridge_ranks_the_true_form_and_falls_back_to_smc(monke
     diagnostics goes to SMC, and the comparison says so (here forced for power_law)."""
     from bayes_scaling.cli import main
     from bayes_scaling.comparison import compare_forms
-    from bayes_scaling.comparison import forms as forms_module
-    from bayes_scaling.diagnostics import fit_report
     from bayes_scaling.models import SMCConfig
     from bayes_scaling.simulate import simulate_form_curves
 
     sim = simulate_form_curves("power_law_irreducible",
                                {"alpha": 0.1, "beta": 0.5, "gamma": 0.05}, seed=1)
 
-    def failing_for_power_law(fit):
-        report = fit_report(fit)
-        if fit.attrs.get("form") == "power_law":
-            report.problems.append("forced by the test")
-        return report
-
-    monkeypatch.setattr(forms_module, "fit_report", failing_for_power_law)
+    force_nuts_failure(monkeypatch, "power_law")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = compare_forms(sim.frame, ["power_law", "power_law_irreducible"],

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from _evidence import prior_importance_log_z
+from _evidence import force_nuts_failure, prior_importance_log_z
 from scipy.special import logsumexp
 
 from bayes_scaling.comparison.bridge import add_bridge_evidence
@@ -125,13 +125,7 @@ def test_compare_forms_reruns_only_the_failing_blocks_by_smc(monkeypatch):
     from bayes_scaling.comparison import compare_forms
     from bayes_scaling.comparison import forms as forms_module
 
-    def failing_for_power_law(fit):
-        report = fit_report(fit)
-        if fit.attrs.get("form") == "power_law":
-            report.problems.append("forced by the test")
-        return report
-
-    monkeypatch.setattr(forms_module, "fit_report", failing_for_power_law)
+    force_nuts_failure(monkeypatch, "power_law")
     monkeypatch.setattr(forms_module, "failing_blocks",
                         lambda model, fit: ["d/b"] if model.name == "power_law" else [])
     with warnings.catch_warnings():
