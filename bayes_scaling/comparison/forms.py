@@ -329,7 +329,7 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
                 fits[spec.name] = add_bridge_evidence(model, nuts, seed=smc.seed)
                 continue
             failing = failing_blocks(model, nuts)
-            if _splittable(model, nuts):
+            if failing and len(failing) < len(blocks):  # as _splittable
                 passing = [b for b in blocks if b not in failing]
                 partial[spec.name] = (add_bridge_evidence(model, nuts, seed=smc.seed,
                                                           blocks=passing), failing)
