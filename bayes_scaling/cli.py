@@ -317,8 +317,9 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--evidence", choices=["smc", "bridge"], default="smc",
                          help="smc: every curve (block) by SMC; bridge: each form by one NUTS "
                               "fit of all curves, each curve's evidence by bridge sampling "
-                              "(about 30x faster; SMC for a form whose NUTS fit fails its "
-                              "diagnostics) (%(default)s)")
+                              "(about 30x faster where NUTS samples the form; the curves "
+                              "its NUTS fit fails on, or a form that diverged, by SMC) "
+                              "(%(default)s)")
     compare.add_argument("--draws", type=int, default=2000, help="SMC particles per chain "
                          "(%(default)s)")
     compare.add_argument("--chains", type=int, default=4, help="SMC chains (%(default)s)")

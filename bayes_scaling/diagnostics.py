@@ -244,8 +244,8 @@ def check_blocks(tree: xr.DataTree, dim: str, *,
     stats = {"max_rhat": az.rhat(post[names]),
              "min_ess_bulk": az.ess(post[names], method="bulk"),
              "min_ess_tail": az.ess(post[names], method="tail")}
-    table = pd.DataFrame({"max_rhat": -np.inf, "min_ess_bulk": np.inf, "min_ess_tail": np.inf},
-                         index=pd.Index(blocks, name=dim))
+    worst = {"max_rhat": "max", "min_ess_bulk": "min", "min_ess_tail": "min"}
+    parts: dict[str, list[pd.Series]] = {column: [] for column in worst}
     for name in names:
         var_dims = post[name].dims
         if dim in var_dims:
@@ -257,19 +257,19 @@ def check_blocks(tree: xr.DataTree, dim: str, *,
                                  f"of {dim!r} can be judged alone")
             owner = np.asarray(member_of[along])
         for column, values in stats.items():
-            per = values[name]
+            per = values[name]  # NaN (a constant parameter) is skipped below
             other = [d for d in per.dims if d != along]
-            reduce = per.max if column == "max_rhat" else per.min
-            per = (reduce(dim=other) if other else per).to_numpy()
-            frame = pd.Series(per, index=owner).dropna()
-            grouped = (frame.groupby(level=0).max() if column == "max_rhat"
-                       else frame.groupby(level=0).min())
-            current = table.loc[grouped.index, column]
-            table.loc[grouped.index, column] = (np.maximum(current, grouped)
-                                                if column == "max_rhat"
-                                                else np.minimum(current, grouped))
+            if other:
+                per = getattr(per, worst[column])(dim=other)
+            parts[column].append(pd.Series(per.to_numpy(), index=owner))
+    table = pd.DataFrame(
+        {column: (pd.concat(series).groupby(level=0).agg(worst[column]) if series
+                  else pd.Series(dtype=float)).reindex(blocks)
+         for column, series in parts.items()}).rename_axis(dim)
+    # a block without a measured parameter has no ESS to fail
+    table[["min_ess_bulk", "min_ess_tail"]] = table[["min_ess_bulk", "min_ess_tail"]].fillna(
+        np.inf)
     ess_min = ESS_PER_CHAIN_MIN * n_chains
-    table["max_rhat"] = table["max_rhat"].replace(-np.inf, np.nan)
     table["ok"] = ((table["max_rhat"].isna() | (table["max_rhat"] <= RHAT_MAX)
                     if n_chains >= 2 else True)
                    & (table["min_ess_bulk"] >= ess_min) & (table["min_ess_tail"] >= ess_min))

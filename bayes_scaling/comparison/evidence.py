@@ -26,11 +26,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 
 from bayes_scaling import dims
 from bayes_scaling.errors import ComparisonWarning, ModelConfigError
-from bayes_scaling.models.form import BLOCK, chain_evidence_se
+from bayes_scaling.models.blocks import pooled_log_evidence
+from bayes_scaling.models.form import BLOCK
 from bayes_scaling.summaries import ci_defaults
 
 __all__ = ["MAX_EVIDENCE_SE", "block_evidence", "compare_evidence", "evidence_strength",
@@ -104,10 +105,8 @@ def block_evidence(fit: xr.DataTree, *, by: str = BLOCK, name: str = "fit") -> p
                                        np.isfinite(z).all(0), strict=True) if not ok]
         raise ModelConfigError(f"{name}: non-finite SMC evidence in block(s) {bad}; the "
                                "model cannot describe these data (check the priors' support)")
-    n = z.shape[0]
-    log_z = logsumexp(z, axis=0) - np.log(n)
-    se = chain_evidence_se(z, axis=0)
-    table = pd.DataFrame({"log_evidence": log_z, "log_evidence_se": se, "n_chains": n,
+    log_z, se = pooled_log_evidence(z, axis=0)
+    table = pd.DataFrame({"log_evidence": log_z, "log_evidence_se": se, "n_chains": z.shape[0],
                           "chain_sd": z.std(axis=0, ddof=1)},
                          index=pd.Index(fit["sample_stats"][BLOCK].values.astype(str),
                                         name=BLOCK))

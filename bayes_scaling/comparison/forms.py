@@ -328,8 +328,8 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
             if report.ok:
                 fits[spec.name] = add_bridge_evidence(model, nuts, seed=smc.seed)
                 continue
-            failing = failing_blocks(model, nuts)
-            if failing and len(failing) < len(blocks):  # as _splittable
+            failing = _split_blocks(model, nuts)
+            if failing is not None:
                 passing = [b for b in blocks if b not in failing]
                 partial[spec.name] = (add_bridge_evidence(model, nuts, seed=smc.seed,
                                                           blocks=passing), failing)
@@ -362,11 +362,17 @@ def _fit_all(specs: list[FormSpec], data: ScalingData, smc: SMCConfig,
     return {spec.name: fits.get(spec.name, joined.get(spec.name)) for spec in specs}
 
 
-def _splittable(model: CurveFormModel, fit: xr.DataTree) -> bool:
-    """Whether a failed NUTS fit fails on some of its blocks only, and did not diverge (see
-    :func:`~bayes_scaling.comparison.mixed_evidence.failing_blocks`)."""
+def _split_blocks(model: CurveFormModel, fit: xr.DataTree) -> list[str] | None:
+    """The blocks a failed NUTS fit fails on, if they are some of its blocks only and it
+    did not diverge (see :func:`~bayes_scaling.comparison.mixed_evidence.failing_blocks`);
+    else ``None``."""
     failing = failing_blocks(model, fit)
-    return bool(failing) and len(failing) < len(model.blocks())
+    return failing if failing and len(failing) < len(model.blocks()) else None
+
+
+def _splittable(model: CurveFormModel, fit: xr.DataTree) -> bool:
+    """Whether :func:`_split_blocks` would split ``fit`` (the remedy's stopping rule)."""
+    return _split_blocks(model, fit) is not None
 
 
 def _record(problems: list[str], func: Any, *args: Any, prefix: str = "", **kwargs: Any) -> Any:

@@ -27,13 +27,12 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy.special import logsumexp
 
 from bayes_scaling import dims
 from bayes_scaling.comparison.evidence import BRIDGE_LOG_EVIDENCE
 from bayes_scaling.diagnostics import check_blocks, check_fit, fit_report
-from bayes_scaling.models.blocks import BlockResult
-from bayes_scaling.models.form import BLOCK, chain_evidence_se
+from bayes_scaling.models.blocks import BlockResult, pooled_log_evidence
+from bayes_scaling.models.form import BLOCK
 
 __all__ = ["BLOCK_EVIDENCE_METHOD", "failing_blocks", "splice_smc_blocks"]
 
@@ -130,11 +129,10 @@ def splice_smc_blocks(model: Any, fit: xr.DataTree,
             values = _as_draws(block_ll[name], n_chains, keep).assign_coords(
                 {dims.OBS: rows})
             _place(thinned["log_likelihood"][name], values)
-        z = np.asarray(result.log_z, float)
         position = blocks.index(block)
-        stats[BRIDGE_LOG_EVIDENCE[0]].values[position] = logsumexp(z) - np.log(z.size)
-        stats[BRIDGE_LOG_EVIDENCE[1]].values[position] = chain_evidence_se(z[:, None],
-                                                                           axis=0)[0]
+        log_z, se = pooled_log_evidence(result.log_z)
+        stats[BRIDGE_LOG_EVIDENCE[0]].values[position] = log_z
+        stats[BRIDGE_LOG_EVIDENCE[1]].values[position] = se
         method[position] = "smc"
         if result.remedy is not None:
             remedies[block] = result.remedy

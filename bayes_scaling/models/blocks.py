@@ -43,6 +43,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 from pymc.smc.kernels import MH
+from scipy.special import logsumexp
 
 from bayes_scaling import dims, errors
 from bayes_scaling.curves import CurveFamily
@@ -506,6 +507,13 @@ def chain_evidence_se(log_z: np.ndarray, axis: int = 0) -> np.ndarray:
     z = np.asarray(log_z, dtype=float)
     w = np.exp(z - z.max(axis=axis, keepdims=True))
     return w.std(axis=axis, ddof=1) / (np.sqrt(z.shape[axis]) * w.mean(axis=axis))
+
+
+def pooled_log_evidence(log_z: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The log of the mean of independent evidence estimates (each run's log evidence
+    ``log_z`` along ``axis``) and its Monte Carlo error (:func:`chain_evidence_se`)."""
+    z = np.asarray(log_z, dtype=float)
+    return logsumexp(z, axis=axis) - np.log(z.shape[axis]), chain_evidence_se(z, axis=axis)
 
 
 def _block_checks(posterior: xr.Dataset, log_z: np.ndarray, cfg: Any,
