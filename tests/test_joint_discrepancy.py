@@ -111,6 +111,37 @@ def test_surface_bridge_matches_dense_normal_algebra():
         np.testing.assert_allclose(cols @ cols.T, post_cov, atol=1e-12)
 
 
+def test_size_offsets_integrated_out_are_the_dense_group_covariance():
+    """The model sizes' offsets as indicator columns: the residuals of one size share the
+    offset's variance; the logp, the leave-one-out densities and the offsets' posterior
+    are the dense Normal algebra's."""
+    rng = np.random.default_rng(1)
+    curve_idx = np.repeat([0, 1], 12)
+    groups = np.r_[np.repeat([0, 1, 2], 4), np.repeat([0, 1], 6)]  # 3 sizes, then 2
+    log_d = rng.uniform(18, 25, 24)
+    knots = [bridge_knots(log_d, curve_idx, 2, n_knots=4)]
+    bridge = SurfaceBridge.from_axes(knots, [log_d], curve_idx, groups=groups)
+    assert bridge.weights.shape == (24, 2 + 3) and list(bridge.axis_of) == [0, 0, 1, 1, 1]
+    residual = rng.normal(0.0, 0.05, 24)
+    precision = rng.uniform(100.0, 1000.0, 24)
+    rates = np.array([[0.03, 0.02], [0.05, 0.02]])  # (bridge rate, offsets' scale)
+    args = [pt.as_tensor(v) for v in (residual, precision, rates)]
+    dense = 0.0
+    for c in range(2):
+        rows = curve_idx == c
+        bend = bridge.weights[rows][:, :2] * rates[c, 0]
+        same_size = groups[rows][:, None] == groups[rows][None, :]
+        cov = (np.diag(1.0 / precision[rows]) + bend @ bend.T
+               + rates[c, 1] ** 2 * same_size)
+        dense += stats.multivariate_normal(np.zeros(rows.sum()), cov).logpdf(residual[rows])
+    np.testing.assert_allclose(bridge.logp(*args).eval(), dense, rtol=1e-10)
+    # curve 1 has 2 sizes: its third offset column is empty and its draw is the prior's
+    zero = bridge.knot_posterior(*args, pt.as_tensor(np.zeros((2, 5)))).eval()
+    assert zero[1, 4] == 0.0
+    with pytest.raises(ValueError, match="groups must give each row"):
+        SurfaceBridge.from_axes(knots, [log_d], curve_idx, groups=groups[:-1])
+
+
 # ------------------------------------------------------------------ slope coordinates
 
 def test_slope_coordinates_keep_the_prior_of_the_exponents():
@@ -223,6 +254,9 @@ def test_a_discrepancy_along_data_only_bends_d_and_leaves_n_to_the_law(tmp_path)
     fit = quiet_fit(model, draws=100, tune=200)
     assert "data_discrepancy_rate" in fit["posterior"]
     assert "params_discrepancy_rate" not in fit["posterior"]
+    # the model sizes' offsets are integrated out with the bridge, only their scale sampled
+    assert "size_effect_sigma" in fit["posterior"]
+    assert not {"z_size_effect", "size_effect"} & set(fit["posterior"].data_vars)
     assert json.loads(fit.attrs["model_config"])["discrepancy_axes"] == ["data"]
     loaded = load_fit(save_fit(fit, tmp_path / "data_axis.nc"))
     assert JointScalingLaw.from_fit(loaded).discrepancy_axes == {"data": "data"}
@@ -233,5 +267,13 @@ def test_a_discrepancy_along_data_only_bends_d_and_leaves_n_to_the_law(tmp_path)
                          "params": [largest["params"]] * 2,
                          "data": [largest["data"], largest["data"] * np.exp(4.0)]})
     out = predict(loaded, rows, probs=[0.9], seed=1)
+    width = np.log(out["loss_upper_0.9"] / out["loss_lower_0.9"]).to_numpy()
+    assert width[1] > width[0]
+    # a fitted size keeps its offset (drawn given the data); a size the fit has not seen
+    # draws a new one, so at the same token count its interval is wider
+    held = frame[frame["split"] == "holdout"]
+    new_size = held.loc[held["params"] == held["params"].min()].iloc[[0]]
+    at = pd.concat([new_size.assign(params=largest["params"]), new_size])
+    out = predict(loaded, at.drop(columns=["loss", "split"]), probs=[0.9], seed=1)
     width = np.log(out["loss_upper_0.9"] / out["loss_lower_0.9"]).to_numpy()
     assert width[1] > width[0]

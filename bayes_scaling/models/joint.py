@@ -259,6 +259,9 @@ EXPANSION_MEASUREMENTS: dict[str, tuple[str, str, float, float]] = {
 #: The size axes of the discrepancy: name prefix of its variables -> table column.
 DISCREPANCY_AXES: dict[str, str] = {"params": "params", "data": "data"}
 
+#: Key of the model sizes' offsets among the marginal discrepancy's knot values.
+SIZE_EFFECT = "size_effect"
+
 
 def joint_loss(params: Any, data: Any, *, E: Any, A: Any, B: Any, alpha: Any,
                beta: Any) -> Any:
@@ -558,17 +561,22 @@ class JointScalingLaw(ScalingModel):
             loss = (E[idx] + t_n[idx] * pt.exp(-alpha[idx] * x_n)
                     + t_d[idx] * pt.exp(-beta[idx] * x_d))
             mu = pt.log(loss)
-            if self.size_effect:
+            scale = (p["size_effect_sigma"].create_variable("size_effect_sigma")
+                     if self.size_effect else None)
+            if self.size_effect and not self.marginal_discrepancy:
                 # one offset per fitted model size, shared by its rows (non-centred)
-                scale = p["size_effect_sigma"].create_variable("size_effect_sigma")
                 z = pm.Normal("z_size_effect", 0.0, 1.0, dims=dims.MODEL_SIZE)
                 effect = pm.Deterministic("size_effect", scale * z, dims=dims.MODEL_SIZE)
                 mu = mu + effect[self.sizes.row_size]
             sigma = p["sigma"].create_variable("sigma", dims=dims.CURVE)
             if self.marginal_discrepancy:
-                # the knots integrated out (Woodbury): no latent variable per knot
-                rates = pt.stack([self._discrepancy_rate(axis, domain_idx)
-                                  for axis in self.discrepancy_axes], axis=1)
+                # the knots (and the size offsets) integrated out (Woodbury): no latent
+                # variable per knot or per model size
+                rates = [self._discrepancy_rate(axis, domain_idx)
+                         for axis in self.discrepancy_axes]
+                if scale is not None:
+                    rates.append(scale * pt.ones(len(domain_idx)))
+                rates = pt.stack(rates, axis=1)
                 residual = observed - mu
                 precision = 1.0 / sigma[idx] ** 2
                 bridge = self.surface_bridge()
@@ -667,11 +675,13 @@ class JointScalingLaw(ScalingModel):
     def surface_bridge(self) -> SurfaceBridge:
         """The discrepancy of the fitted rows along every axis, for the marginal form."""
         frame = self.data.frame
+        groups = (self.sizes.in_curve[self.sizes.row_size] if self.sizes is not None
+                  else None)
         return SurfaceBridge.from_axes(
             [self.knots[axis] for axis in self.discrepancy_axes],
             [np.log(frame[column].to_numpy(float))
              for column in self.discrepancy_axes.values()],
-            self.obs_curve_idx)
+            self.obs_curve_idx, groups=groups)
 
     def _exponents(self, ref_loss: Any, reducible: Any, share: Any) -> tuple[Any, Any]:
         """``alpha`` and ``beta`` per curve: sampled (``"share"``), or derived from the
@@ -835,8 +845,8 @@ class JointScalingLaw(ScalingModel):
                     + model["params_term_ref"][c] * pt.exp(-alpha * data["log_params_centered"])
                     + model["data_term_ref"][c] * pt.exp(-beta * data["log_data_centered"]))
             mu = pt.log(loss)
+            interiors = self._knot_values(model) if self.discrepancy else {}
             if self.discrepancy:
-                interiors = self._knot_values(model)
                 for axis in self.discrepancy_axes:
                     knots = _pinned(interiors[axis])
                     left, weight = data[f"{axis}_left"], data[f"{axis}_weight"]
@@ -845,11 +855,16 @@ class JointScalingLaw(ScalingModel):
                     rate = model[f"{axis}_discrepancy_rate"][c]
                     mu = mu + inside + rate * pt.sqrt(data[f"{axis}_outside"]) * z
             if self.size_effect:
-                # a fitted model size keeps its offset; a new one draws its own
+                # a fitted model size keeps its offset (integrated out with the marginal
+                # discrepancy: a draw given the data); a new one draws its own
+                if self.marginal_discrepancy:
+                    in_curve = pt.as_tensor(self.sizes.in_curve)[data["size"]]
+                    fitted = interiors[SIZE_EFFECT][c, in_curve]
+                else:
+                    fitted = model["size_effect"][data["size"]]
                 new = pm.Normal("pred_z_size_effect", 0.0, 1.0, dims=dims.ROW)
                 known = data["size_known"]
-                mu = mu + (known * model["size_effect"][data["size"]]
-                           + (1.0 - known) * model["size_effect_sigma"] * new)
+                mu = mu + (known * fitted + (1.0 - known) * model["size_effect_sigma"] * new)
             predictive_likelihood(name, mu=mu, sigma=model["sigma"][c],
                                   nu=model["nu"] if self.robust else None)
         return name
@@ -862,18 +877,24 @@ class JointScalingLaw(ScalingModel):
             return {axis: model[f"{axis}_discrepancy_interior"]
                     for axis in self.discrepancy_axes}
         terms = self._fitted_terms
+        n_columns = terms["bridge"].weights.shape[1]
         with model:
-            z = pt.concatenate([pm.Normal(f"pred_z_{axis}_knots", 0.0, 1.0,
-                                          dims=(dims.CURVE, dims.KNOT))
-                                for axis in self.discrepancy_axes], axis=1)
+            z = [pm.Normal(f"pred_z_{axis}_knots", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
+                 for axis in self.discrepancy_axes]
+            n_knots = sum(self.knots[axis].n_free for axis in self.discrepancy_axes)
+            if n_columns > n_knots:  # the model sizes' offsets, integrated out with them
+                z.append(pm.Normal("pred_z_size_effect_fitted", 0.0, 1.0,
+                                   shape=(len(self.index.curves), n_columns - n_knots)))
         stacked = terms["bridge"].knot_posterior(terms["residual"], terms["precision"],
-                                                 terms["rates"], z)
+                                                 terms["rates"], pt.concatenate(z, axis=1))
         out, start = {}, 0
         for axis in self.discrepancy_axes:
             grid = self.knots[axis]
             values = stacked[:, start:start + grid.n_free]
             out[axis] = (grid.chol * values[:, None, :]).sum(axis=-1)
             start += grid.n_free
+        if n_columns > start:
+            out[SIZE_EFFECT] = stacked[:, start:]  # (curve, size in curve): the offsets
         return out
 
     def extrapolation(self, rows: pd.DataFrame) -> np.ndarray:
@@ -915,6 +936,12 @@ class ModelSizes:
     curve: np.ndarray
     log_params: np.ndarray
     labels: list[str]
+
+    @property
+    def in_curve(self) -> np.ndarray:
+        """Per size, its position among its own curve's sizes (0 for the smallest)."""
+        first = np.searchsorted(self.curve, self.curve, side="left")
+        return np.arange(len(self.curve)) - first
 
     @classmethod
     def from_rows(cls, row_curve: np.ndarray, log_params: np.ndarray,

@@ -24,6 +24,14 @@ Pointwise, :meth:`SurfaceBridge.loo_pointwise` gives each row's leave-one-out
 conditional density ``log p(y_i | y_-i, theta)`` (Bürkner, Gabry & Vehtari 2021), the
 input of PSIS-LOO for non-factorised Normal models; :meth:`SurfaceBridge.knot_posterior`
 draws the knots given the data, for predictions.
+
+**Group offsets** (``groups=`` in :meth:`SurfaceBridge.from_axes`): the joint law's
+model-size effect (one offset of the log loss per fitted model size of a curve, shared by
+its rows) is one more Gaussian term of the same shape, an indicator column per group of
+the curve with the offsets' scale as its rate, so it is integrated out with the bridges
+instead of sampled. Sampled non-centred beside the bridges, its scale and the offsets
+formed a funnel that the sampler did not cross (BENCHMARKS.md, section 6, "The
+discrepancy along D only"); integrated out, the sampler sees the scale only.
 """
 
 from __future__ import annotations
@@ -67,7 +75,7 @@ class SurfaceBridge(MarginalBridge):
 
     @classmethod
     def from_axes(cls, knots: list[BridgeKnots], log_sizes: list[np.ndarray],
-                  curve_idx: np.ndarray) -> SurfaceBridge:
+                  curve_idx: np.ndarray, groups: np.ndarray | None = None) -> SurfaceBridge:
         """Precompute the weights of the fitted rows on every axis's knot grid.
 
         Parameters
@@ -78,17 +86,48 @@ class SurfaceBridge(MarginalBridge):
             Each axis's log size of every row.
         curve_idx : numpy.ndarray
             Each row's curve.
+        groups : numpy.ndarray, optional
+            Each row's group *within its curve* (0, 1, ...): rows of a group share an
+            offset. Adds one indicator column per group (as many as the curve with the most
+            groups has; a curve with fewer has empty columns, which change nothing), the
+            last block of columns, whose rate is the last column of ``rate``
+            (``axis_of`` = ``len(knots)``).
+
+        Examples
+        --------
+        Two rows of one group share its offset, so their residuals are correlated by the
+        offset's variance (the rate squared):
+
+        >>> import numpy as np
+        >>> from bayes_scaling.models.discrepancy import bridge_knots
+        >>> log_d = np.log([1e9, 1e10, 1e11])
+        >>> curve = np.zeros(3, int)
+        >>> grid = bridge_knots(log_d, curve, 1, n_knots=3)
+        >>> bridge = SurfaceBridge.from_axes([grid], [log_d], curve, groups=np.array([0, 0, 1]))
+        >>> bridge.weights.shape, bridge.axis_of.tolist()  # 1 knot + 2 group columns
+        ((3, 3), [0, 1, 1])
         """
         curve_idx = np.asarray(curve_idx, int)
         axes = [MarginalBridge.from_knots(grid, log_size, curve_idx)
                 for grid, log_size in zip(knots, log_sizes, strict=True)]
-        weights = np.concatenate([axis.weights for axis in axes], axis=1)
+        blocks = [axis.weights for axis in axes]
+        axis_of = [np.full(grid.n_free, k) for k, grid in enumerate(knots)]
+        if groups is not None:
+            groups = np.asarray(groups, int)
+            if groups.shape != curve_idx.shape or groups.min(initial=0) < 0:
+                raise ValueError("groups must give each row a group position >= 0 within "
+                                 f"its curve, one per row; got shape {groups.shape} for "
+                                 f"{curve_idx.size} rows")
+            indicator = np.zeros((len(curve_idx), int(groups.max(initial=-1)) + 1))
+            indicator[np.arange(len(curve_idx)), groups] = 1.0
+            blocks.append(indicator)
+            axis_of.append(np.full(indicator.shape[1], len(knots)))
+        weights = np.concatenate(blocks, axis=1)
         outer = weights[:, :, None] * weights[:, None, :]
         gram = np.zeros((len(knots[0].lower), *outer.shape[1:]))
         np.add.at(gram, curve_idx, outer)
-        axis_of = np.concatenate([np.full(grid.n_free, k) for k, grid in enumerate(knots)])
         return cls(weights=weights, gram=gram, curve_idx=curve_idx, outer=outer,
-                   axis_of=axis_of.astype(int))
+                   axis_of=np.concatenate(axis_of).astype(int))
 
     def _row_precision(self, noise: Any) -> Any:
         return noise
