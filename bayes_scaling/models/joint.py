@@ -60,8 +60,11 @@ For curve ``c``, parameters ``N`` and training tokens ``D`` (compute ``C ~ 6 N D
   they are integrated out (:class:`~bayes_scaling.models.surface_discrepancy.
   SurfaceBridge`, Woodbury) and the pointwise ``log_likelihood`` holds leave-one-out
   conditional densities. ``discrepancy_axes=("data",)`` keeps the bridge along log ``D``
-  only (tried with the size effect on checkpoint tables; its fits did not mix, BENCHMARKS
-  section 6). Levels of the rate hierarchy with one member (one domain; one
+  only (tried with the size effect on checkpoint tables: its intervals hold the largest
+  models' final losses about as often as they should, but its fits do not mix, because
+  with an offset per model size each curve's floor and exponent along ``N`` are pinned
+  by a handful of offsets; BENCHMARKS.md section 6, "The model sizes' offsets integrated
+  out"). Levels of the rate hierarchy with one member (one domain; one
   curve per domain) are left out: they would add nothing but a ridge.
 
   The price is identification: a bridge free in the middle of the range can bend the
@@ -95,6 +98,11 @@ For curve ``c``, parameters ``N`` and training tokens ``D`` (compute ``C ~ 6 N D
   over: a curve's ``A`` and ``alpha`` absorb any log-linear trend of its offsets in
   ``log N``, so with few sizes per curve the scale is underestimated (2 of 6 degrees of
   freedom per curve with six sizes). Measured in :data:`SIZE_EFFECT_MEASUREMENTS`.
+  With the discrepancy and the Normal likelihood the offsets are **integrated out** with
+  the bridges (one more block of the Woodbury algebra,
+  :class:`~bayes_scaling.models.surface_discrepancy.SurfaceBridge`'s ``groups``): the
+  sampler sees ``size_effect_sigma`` only, and the posterior has no ``size_effect``
+  variable; a prediction at a fitted size draws its offset given the data.
 * **Several curves**: parameters are per curve (``curve`` dim), not pooled; the
   ``domain`` dim is kept even when there is one domain (``curves_per_domain``).
 
