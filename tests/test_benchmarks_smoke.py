@@ -422,3 +422,34 @@ def test_compare_timing_records_each_forms_estimator_and_the_wall_time():
     assert (table["peak_total_mib"] >= table["peak_process_mib"]).all()
     simulated = compare_timing.simulated_table(12)
     assert simulated.groupby(["domain", "curve"]).ngroups == 12
+
+
+def test_joint_probe_ranks_the_worst_mixing_variable_first_and_scores_coverage(monkeypatch):
+    import xarray as xr
+
+    from benchmarks import joint_probe
+
+    rng = np.random.default_rng(0)
+    mixed = rng.standard_normal((4, 200))
+    stuck = mixed + np.array([0.0, 0.0, 0.0, 3.0])[:, None]  # one chain elsewhere
+    posterior = xr.Dataset({"good": (("chain", "draw"), mixed),
+                            "bad": (("chain", "draw"), stuck)})
+    table = joint_probe.parameter_table(xr.DataTree.from_dict({"posterior": posterior}))
+    assert table["variable"].tolist() == ["bad", "good"]
+    assert table["max_rhat"].iloc[0] > 1.2 and table["max_rhat"].iloc[1] < 1.02
+
+    held = pd.DataFrame({"domain": "d", "curve": "c", "params": [1e9, 2e9],
+                         "data": [1e11, 1e11], "loss": [2.0, 3.0], "split": "holdout"})
+
+    def fake_predict(fit, rows, probs, seed):
+        assert "loss" not in rows and "split" not in rows
+        out = pd.DataFrame({"loss_median": [2.0, 2.0]})
+        for p in probs:  # the first row's intervals hold its truth, the second's never
+            out[f"loss_lower_{p:g}"], out[f"loss_upper_{p:g}"] = [1.5, 1.5], [2.5, 2.5]
+        return out
+
+    monkeypatch.setattr(joint_probe, "predict", fake_predict)
+    scores = joint_probe.held_out_scores(None, held, seed=0)
+    assert scores["rmse_log"] == pytest.approx(np.sqrt(0.5 * np.log(2.0 / 3.0) ** 2))
+    assert all(scores[f"coverage_{p:g}"] == 0.5 for p in joint_probe.PROBS)
+    assert scores["miscalibration"] == pytest.approx(np.mean([0.0, 0.3, 0.4, 0.45]))
