@@ -39,6 +39,9 @@ VARIANTS: dict[str, dict[str, object]] = {
     "bayes: joint law, size effect, D discrepancy, Normal": {
         "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
         "robust": False},
+    "bayes: joint law, size effect, D discrepancy, pooled floor, Normal": {
+        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
+        "robust": False, "floor_pooling": True},
     "bayes: joint law, size effect, D discrepancy, Normal, language-model set": {
         "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
         "robust": False, "prior_set": "language-model"},

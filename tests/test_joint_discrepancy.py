@@ -277,3 +277,26 @@ def test_a_discrepancy_along_data_only_bends_d_and_leaves_n_to_the_law(tmp_path)
     out = predict(loaded, at.drop(columns=["loss", "split"]), probs=[0.9], seed=1)
     width = np.log(out["loss_upper_0.9"] / out["loss_lower_0.9"]).to_numpy()
     assert width[1] > width[0]
+
+
+# ------------------------------------------------------------------ pooled floors
+
+def test_floor_pooling_pools_the_floor_fractions_of_three_or_more_curves():
+    from bayes_scaling.simulate import simulate_checkpoint_runs
+
+    frame = simulate_checkpoint_runs(seed=0, n_families=3, n_checkpoints=4).frame
+    pooled = JointScalingLaw(frame, floor_pooling=True)
+    free = {rv.name for rv in pooled.build_model().free_RVs}
+    assert {"z_floor_fraction", "logit_floor_fraction_mu", "logit_floor_fraction_sigma"} <= free
+    assert "floor_fraction" not in free and pooled.config()["floor_pooling"] is True
+    # the floors are still below every curve's smallest loss
+    model = pooled.build_model()
+    draw = pm.draw(model["E"], random_seed=1)
+    assert (draw < pooled.min_metric).all()
+    # two curves are too few to pool: each keeps its own uniform prior
+    two = frame[frame["curve"].isin(sorted(frame["curve"].unique())[:2])]
+    alone = JointScalingLaw(two, floor_pooling=True)
+    assert not alone.pools_floor
+    assert "floor_fraction" in {rv.name for rv in alone.build_model().free_RVs}
+    with pytest.raises(ModelConfigError, match="floor_pooling must be True or False"):
+        JointScalingLaw(frame, floor_pooling="domain")

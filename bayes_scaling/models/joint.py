@@ -270,6 +270,9 @@ DISCREPANCY_AXES: dict[str, str] = {"params": "params", "data": "data"}
 #: Key of the model sizes' offsets among the marginal discrepancy's knot values.
 SIZE_EFFECT = "size_effect"
 
+#: Fewest curves whose floor fractions ``floor_pooling`` pools (fewer: each its own prior).
+MIN_POOLED_FLOORS = 3
+
 
 def joint_loss(params: Any, data: Any, *, E: Any, A: Any, B: Any, alpha: Any,
                beta: Any) -> Any:
@@ -347,6 +350,13 @@ class JointScalingLaw(ScalingModel):
         (the checkpoints of one run, or the runs of one architecture at several token
         counts), with a learned scale; a model size the fit has not seen draws a new one
         (see the module docstring). Not the default: see :data:`SIZE_EFFECT_MEASUREMENTS`.
+    floor_pooling : bool, default False
+        Partially pool the curves' floor fractions ``E / min L`` (logit-normal around a
+        population mean with a learned spread, priors ``logit_floor_fraction_mu`` and
+        ``logit_floor_fraction_sigma``) when there are at least
+        :data:`MIN_POOLED_FLOORS` curves, instead of a uniform prior per curve. Families
+        trained on one corpus share its entropy; with an offset per model size, a
+        family's few sizes alone leave its floor and exponent on a ridge.
 
     Examples
     --------
@@ -400,19 +410,23 @@ class JointScalingLaw(ScalingModel):
         "log_discrepancy_domain_sigma",
         "log_discrepancy_curve_sigma",
         "size_effect_sigma",
+        "logit_floor_fraction_mu",
+        "logit_floor_fraction_sigma",
     )
 
     def __init__(self, data: Any, *, robust: bool | None = None, priors: Any = None,
                  prior_set: str | None = None,
                  discrepancy: bool | None = None, discrepancy_knots: int = DEFAULT_KNOTS,
                  parameterization: str = "slope", size_effect: bool = False,
-                 discrepancy_axes: tuple[str, ...] = tuple(DISCREPANCY_AXES)) -> None:
+                 discrepancy_axes: tuple[str, ...] = tuple(DISCREPANCY_AXES),
+                 floor_pooling: bool = False) -> None:
         for name, value in (("robust", robust), ("discrepancy", discrepancy)):
             if value is not None and not isinstance(value, bool):
                 raise ModelConfigError(f"{name} must be True, False or None (the default), "
                                        f"got {value!r}")
-        if not isinstance(size_effect, bool):
-            raise ModelConfigError(f"size_effect must be True or False, got {size_effect!r}")
+        for name, value in (("size_effect", size_effect), ("floor_pooling", floor_pooling)):
+            if not isinstance(value, bool):
+                raise ModelConfigError(f"{name} must be True or False, got {value!r}")
         if (isinstance(discrepancy_knots, bool) or not isinstance(discrepancy_knots, int)
                 or not 3 <= discrepancy_knots <= 50):
             raise ModelConfigError("discrepancy_knots must be an integer from 3 to 50 (knots "
@@ -440,6 +454,7 @@ class JointScalingLaw(ScalingModel):
             axis: column for axis, column in DISCREPANCY_AXES.items() if axis in axes}
         self.parameterization = parameterization
         self.size_effect = size_effect
+        self.floor_pooling = floor_pooling
         self._fitted_terms: dict[str, Any] = {}
         table = _prepare_table(data)
         fit_rows = table.split("fit")
@@ -516,7 +531,8 @@ class JointScalingLaw(ScalingModel):
                 "flop_per_param_token": FLOP_PER_PARAM_TOKEN,
                 "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots,
                 "parameterization": self.parameterization, "size_effect": self.size_effect,
-                "discrepancy_axes": list(self.discrepancy_axes)}
+                "discrepancy_axes": list(self.discrepancy_axes),
+                "floor_pooling": self.floor_pooling}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
@@ -553,7 +569,7 @@ class JointScalingLaw(ScalingModel):
             ref_loss = pm.Deterministic("ref_loss", self.geo_metric * pt.exp(offset),
                                         dims=dims.CURVE)
             # E below the smallest observed loss (and below the loss at the reference)
-            fraction = p["floor_fraction"].create_variable("floor_fraction", dims=dims.CURVE)
+            fraction = self._floor_fraction()
             E = pm.Deterministic("E", fraction * pt.minimum(self.min_metric, ref_loss),
                                  dims=dims.CURVE)
             # the reducible loss at the reference point, split between the two terms
@@ -691,6 +707,25 @@ class JointScalingLaw(ScalingModel):
              for column in self.discrepancy_axes.values()],
             self.obs_curve_idx, groups=groups)
 
+    @property
+    def pools_floor(self) -> bool:
+        """Whether the floor fractions are partially pooled: ``floor_pooling`` asked for,
+        and at least :data:`MIN_POOLED_FLOORS` curves to pool."""
+        return self.floor_pooling and len(self.index.curves) >= MIN_POOLED_FLOORS
+
+    def _floor_fraction(self) -> Any:
+        """Each curve's ``E / min(min L, L_ref)``: its own prior (``floor_fraction``), or,
+        with :attr:`pools_floor`, a logit-normal around one population mean (non-centred).
+        Call inside the model context."""
+        p = self.priors
+        if not self.pools_floor:
+            return p["floor_fraction"].create_variable("floor_fraction", dims=dims.CURVE)
+        mu = p["logit_floor_fraction_mu"].create_variable("logit_floor_fraction_mu")
+        sd = p["logit_floor_fraction_sigma"].create_variable("logit_floor_fraction_sigma")
+        z = pm.Normal("z_floor_fraction", 0.0, 1.0, dims=dims.CURVE)
+        return pm.Deterministic("floor_fraction", pm.math.sigmoid(mu + sd * z),
+                                dims=dims.CURVE)
+
     def _exponents(self, ref_loss: Any, reducible: Any, share: Any) -> tuple[Any, Any]:
         """``alpha`` and ``beta`` per curve: sampled (``"share"``), or derived from the
         sampled log elasticities at the reference point (``"slope"``) with the prior of
@@ -789,6 +824,7 @@ class JointScalingLaw(ScalingModel):
                         discrepancy_knots=int(config.get("discrepancy_knots", DEFAULT_KNOTS)),
                         parameterization=str(config.get("parameterization", "share")),
                         size_effect=bool(config.get("size_effect", False)),
+                        floor_pooling=bool(config.get("floor_pooling", False)),
                         discrepancy_axes=tuple(config.get("discrepancy_axes",
                                                           DISCREPANCY_AXES)))
         check_rebuilt(tree, model.coords[dims.CURVE],
