@@ -39,6 +39,12 @@ VARIANTS: dict[str, dict[str, object]] = {
     "bayes: joint law, size effect, D discrepancy, Normal": {
         "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
         "robust": False},
+    "bayes: joint law, size effect, D discrepancy pinned at the end, Normal": {
+        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
+        "discrepancy_kernel": "brownian_end", "robust": False},
+    "bayes: joint law, size effect, D discrepancy pinned at the end, pooled floor, Normal": {
+        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
+        "discrepancy_kernel": "brownian_end", "floor_pooling": True, "robust": False},
     "bayes: joint law, size effect, D discrepancy, pooled floor, Normal": {
         "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
         "robust": False, "floor_pooling": True},

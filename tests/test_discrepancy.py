@@ -129,6 +129,28 @@ def test_brownian_kernel_is_the_bridge_inside_and_brownian_motion_beyond():
     assert float(unit_covariance(0.5, 1.5)) == 0.0 == float(unit_covariance(-0.5, 1.5))
 
 
+def test_end_pinned_kernel_is_brownian_motion_run_back_from_the_largest_size():
+    """Pinned at 1 only: a path run backwards from 0 at the largest fitted size, free at
+    the smallest (and below it); Brownian motion beyond 1, independent of the inside."""
+    s, t = np.meshgrid(np.linspace(-0.5, 1, 7), np.linspace(-0.5, 1, 7))
+    np.testing.assert_allclose(unit_covariance(s, t, "brownian_end"),
+                               np.minimum(1 - s, 1 - t))
+    assert float(unit_covariance(1.7, 1.3, "brownian_end")) == pytest.approx(0.3)
+    assert float(unit_covariance(0.5, 1.5, "brownian_end")) == 0.0
+    # simulated: a random walk from the top end down the grid
+    grid = np.linspace(1.0, -0.2, 601)  # from the pinned end backwards
+    steps = np.random.default_rng(2).normal(size=(20_000, 600)) * np.sqrt(0.002)
+    paths = np.concatenate([np.zeros((20_000, 1)), np.cumsum(steps, axis=1)], axis=1)
+    at = [100, 300, 600]  # 0.8, 0.4, -0.2
+    exact = unit_covariance(grid[at][:, None], grid[at][None, :], "brownian_end")
+    np.testing.assert_allclose(np.cov(paths[:, at].T), exact, atol=0.04 * exact.max())
+    knots = bridge_knots(np.log([10.0, 100, 1000]), np.zeros(3, int), 1, n_knots=4,
+                         kernel="brownian_end")
+    assert knots.n_free == 3 and knots.free_positions().tolist() == pytest.approx([0, 1 / 3, 2 / 3])
+    values = knots.all_knots(pt.as_tensor(np.array([[1.0, 2.0, 3.0]]))).eval()
+    assert values.tolist() == [[1.0, 2.0, 3.0, 0.0]]  # the largest size's knot pinned
+
+
 def _integrated_paths(grid: np.ndarray, n: int, seed: int) -> np.ndarray:
     """Paths of integrated Brownian motion from 0 (zero value and slope) on a fine grid,
     minus their least-squares line over [0, 1]: the kernel's definition, simulated."""
@@ -165,7 +187,7 @@ def _joint_unit_covariance(points: np.ndarray, blocks: list[tuple[str, slice]], 
     joint = np.zeros((total, total))
     beyond = points[n_free:]
     for kernel, cols in blocks:
-        power = 1 if kernel == "brownian" else 3
+        power = 3 if kernel == "integrated" else 1
         idx = np.r_[np.arange(cols.start, cols.stop), np.arange(n_free, total)]
         sub = np.r_[points[cols], beyond]
         joint[np.ix_(idx, idx)] += unit_covariance(sub[:, None], sub[None, :],
@@ -173,7 +195,8 @@ def _joint_unit_covariance(points: np.ndarray, blocks: list[tuple[str, slice]], 
     return joint
 
 
-@pytest.mark.parametrize("kernel", ["brownian", "integrated", "brownian+integrated"])
+@pytest.mark.parametrize("kernel", ["brownian", "integrated", "brownian+integrated",
+                                    "brownian_end"])
 def test_extrapolation_is_the_gaussian_conditional_given_the_knots(kernel):
     """Beyond the range, coef . v and the summed spread are the regression of the
     discrepancy there on the whitened knots, and its residual variance: checked by

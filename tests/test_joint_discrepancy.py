@@ -72,14 +72,17 @@ def _simulated_fits() -> tuple[pd.DataFrame, xr.DataTree, xr.DataTree]:
 
 # ------------------------------------------------------------------ marginal likelihood
 
-def test_surface_bridge_matches_dense_normal_algebra():
+@pytest.mark.parametrize("kernel", ["brownian", "brownian_end"])
+def test_surface_bridge_matches_dense_normal_algebra(kernel):
     rng = np.random.default_rng(0)
     curve_idx = np.repeat([0, 1], 15)
     log_n, log_d = rng.uniform(15, 20, 30), rng.uniform(18, 25, 30)
-    knots = [bridge_knots(log_n, curve_idx, 2, n_knots=5),
-             bridge_knots(log_d, curve_idx, 2, n_knots=4)]
+    knots = [bridge_knots(log_n, curve_idx, 2, n_knots=5, kernel=kernel),
+             bridge_knots(log_d, curve_idx, 2, n_knots=4, kernel=kernel)]
     bridge = SurfaceBridge.from_axes(knots, [log_n, log_d], curve_idx)
-    assert bridge.weights.shape == (30, 3 + 2) and list(bridge.axis_of) == [0, 0, 0, 1, 1]
+    pinned = 2 if kernel == "brownian" else 1  # knots pinned per axis
+    assert bridge.weights.shape == (30, 9 - 2 * pinned)
+    assert list(bridge.axis_of) == [0] * (5 - pinned) + [1] * (4 - pinned)
     residual = rng.normal(0.0, 0.05, 30)
     precision = rng.uniform(100.0, 1000.0, 30)  # a different noise per row
     rates = np.array([[0.03, 0.05], [0.02, 0.1]])
@@ -300,3 +303,31 @@ def test_floor_pooling_pools_the_floor_fractions_of_three_or_more_curves():
     assert "floor_fraction" in {rv.name for rv in alone.build_model().free_RVs}
     with pytest.raises(ModelConfigError, match="floor_pooling must be True or False"):
         JointScalingLaw(frame, floor_pooling="domain")
+
+
+def test_a_discrepancy_pinned_at_the_largest_tokens_is_free_at_the_first_checkpoint():
+    """``discrepancy_kernel="brownian_end"``: the bend along D is pinned at the largest
+    fitted token count only, so the first checkpoints may sit far above the law (early
+    training) without pulling it; predictions below and above the fitted tokens work."""
+    from bayes_scaling.simulate import simulate_checkpoint_runs
+
+    frame = simulate_checkpoint_runs(seed=1, n_families=1, n_checkpoints=6).frame
+    with pytest.raises(ModelConfigError, match="discrepancy_kernel must be one of"):
+        JointScalingLaw(frame, discrepancy=True, discrepancy_kernel="integrated")
+    model = JointScalingLaw(frame, robust=False, discrepancy=True, discrepancy_axes=("data",),
+                            discrepancy_kernel="brownian_end")
+    assert model.knots["data"].n_free == model.discrepancy_knots - 1
+    assert len(model.coords["knot"]) == model.discrepancy_knots - 1
+    fit = quiet_fit(model, draws=100, tune=200)
+    assert json.loads(fit.attrs["model_config"])["discrepancy_kernel"] == "brownian_end"
+    assert JointScalingLaw.from_fit(fit).discrepancy_kernel == "brownian_end"
+    fitted = frame.loc[frame["params"] == frame["params"].max()]
+    rows = pd.DataFrame({"domain": "lm", "curve": fitted["curve"].iloc[0],
+                         "params": fitted["params"].iloc[0],
+                         "data": [fitted["data"].min() / 10, fitted["data"].max(),
+                                  fitted["data"].max() * 10]})
+    out = predict(fit, rows, probs=[0.9], seed=1)
+    width = np.log(out["loss_upper_0.9"] / out["loss_lower_0.9"]).to_numpy()
+    assert np.isfinite(width).all()
+    # at the pinned end only the law and the noise; beyond it the walk widens the interval
+    assert width[2] > width[1]

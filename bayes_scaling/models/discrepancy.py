@@ -71,7 +71,7 @@ DEFAULT_KNOTS: int = 6
 
 #: The discrepancy's kernels and the power of the curve's log-size width that scales the
 #: unit-width covariance (Brownian: variance per unit log size; integrated: per cubed).
-DISCREPANCY_KERNELS: dict[str, int] = {"brownian": 1, "integrated": 3}
+DISCREPANCY_KERNELS: dict[str, int] = {"brownian": 1, "integrated": 3, "brownian_end": 1}
 
 #: The discrepancies a model can use (``kernel=``): each a sum of independent components
 #: with their own rates, one per kernel listed.
@@ -79,7 +79,12 @@ DISCREPANCY_COMPONENTS: dict[str, tuple[str, ...]] = {
     "brownian": ("brownian",),
     "integrated": ("integrated",),
     "brownian+integrated": ("brownian", "integrated"),
+    "brownian_end": ("brownian_end",),
 }
+
+#: Knots of the grid each kernel pins to 0: the first and the last, the last only, none.
+_PINNED: dict[str, tuple[bool, bool]] = {"brownian": (True, True), "brownian_end": (False, True),
+                                         "integrated": (False, False)}
 
 
 def _integrated_brownian(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -133,10 +138,12 @@ def unit_covariance(s: Any, t: Any, kernel: str = "brownian") -> np.ndarray:
     s, t : array-like
         Positions relative to the fitted range: ``(log m - a) / (b - a)``; below 0 and
         above 1 is extrapolation. Broadcast against each other.
-    kernel : {"brownian", "integrated"}
+    kernel : {"brownian", "integrated", "brownian_end"}
         See the module docstring: the Brownian bridge pinned at 0 and 1 (Brownian motion
-        beyond), or integrated Brownian motion with its least-squares line on [0, 1]
-        removed.
+        beyond), integrated Brownian motion with its least-squares line on [0, 1]
+        removed, or Brownian motion pinned at 1 only (run backwards from the largest
+        fitted size, free at the smallest: what a training run's schedule leaves along
+        its checkpoints, whose excess vanishes at the run's end; Brownian motion beyond 1).
 
     Returns
     -------
@@ -164,6 +171,10 @@ def unit_covariance(s: Any, t: Any, kernel: str = "brownian") -> np.ndarray:
         above = np.where((s > 1) & (t > 1), np.minimum(s, t) - 1.0, 0.0)
         below = np.where((s < 0) & (t < 0), np.minimum(-s, -t), 0.0)
         return np.where(inside, bridge, above + below)
+    if kernel == "brownian_end":
+        below = (s <= 1) & (t <= 1)
+        above = np.where((s > 1) & (t > 1), np.minimum(s, t) - 1.0, 0.0)
+        return np.where(below, np.minimum(1.0 - s, 1.0 - t), above)
     if kernel == "integrated":
         shape = s.shape
         return _detrended_integrated(s.ravel(), t.ravel()).reshape(shape)
@@ -217,7 +228,13 @@ class BridgeKnots:
         return DISCREPANCY_COMPONENTS[self.kernel]
 
     def _component_free(self, kernel: str) -> int:
-        return self.n_knots - 2 if kernel == "brownian" else self.n_knots
+        return self.n_knots - sum(_PINNED[kernel])
+
+    @staticmethod
+    def _free_slice(kernel: str) -> slice:
+        """The knots of the grid that are free for ``kernel`` (its pinned ones left out)."""
+        first, last = _PINNED[kernel]
+        return slice(1 if first else None, -1 if last else None)
 
     @property
     def n_free(self) -> int:
@@ -237,14 +254,13 @@ class BridgeKnots:
     def free_positions(self) -> np.ndarray:
         """``(n_free,)``: unit-width positions of the free values (pinned ends excluded)."""
         grid = np.linspace(0.0, 1.0, self.n_knots)
-        return np.concatenate([grid[1:-1] if k == "brownian" else grid
-                               for k in self.components])
+        return np.concatenate([grid[self._free_slice(k)] for k in self.components])
 
     def interpolation_columns(self, interp: np.ndarray) -> np.ndarray:
         """``(n, n_free)``: per component, the columns of ``(n, n_knots)`` interpolation
         weights that fall on its free values (the discrepancy is their sum)."""
-        return np.concatenate([interp[:, 1:-1] if k == "brownian" else interp
-                               for k in self.components], axis=1)
+        return np.concatenate([interp[:, self._free_slice(k)] for k in self.components],
+                              axis=1)
 
     def all_knots(self, free: Any) -> Any:
         """``(n_curves, n_knots)`` knot values of the summed discrepancy from the free
@@ -253,9 +269,9 @@ class BridgeKnots:
         for kernel in self.components:
             width = self._component_free(kernel)
             part = free[:, start:start + width]
-            if kernel == "brownian":
-                end = pt.zeros((part.shape[0], 1))
-                part = pt.concatenate([end, part, end], axis=1)
+            first, last = _PINNED[kernel]
+            end = pt.zeros((part.shape[0], 1))
+            part = pt.concatenate([end] * first + [part] + [end] * last, axis=1)
             total = part if total is None else total + part
             start += width
         return total
@@ -416,7 +432,7 @@ def bridge_knots(log_size: np.ndarray, curve_idx: np.ndarray, n_curves: int, *,
     blocks = []
     for component in DISCREPANCY_COMPONENTS[kernel]:
         t = np.linspace(0.0, 1.0, n_knots)
-        t = t[1:-1] if component == "brownian" else t  # the free knots (pinned ends or not)
+        t = t[BridgeKnots._free_slice(component)]  # the free knots (pinned ends or not)
         # unit-width covariance at the free knots, scaled by each curve's width
         unit = unit_covariance(t[:, None], t[None, :], component)
         unit = unit + 1e-9 * np.trace(unit) / len(t) * np.eye(len(t))  # numerical jitter

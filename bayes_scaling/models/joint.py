@@ -273,6 +273,11 @@ SIZE_EFFECT = "size_effect"
 #: Fewest curves whose floor fractions ``floor_pooling`` pools (fewer: each its own prior).
 MIN_POOLED_FLOORS = 3
 
+#: The discrepancy's kernels the joint law offers (:data:`~bayes_scaling.models.
+#: discrepancy.DISCREPANCY_COMPONENTS`): the bridge pinned at both ends of each axis's
+#: fitted range, or pinned at its largest size only.
+JOINT_DISCREPANCY_KERNELS: tuple[str, ...] = ("brownian", "brownian_end")
+
 
 def joint_loss(params: Any, data: Any, *, E: Any, A: Any, B: Any, alpha: Any,
                beta: Any) -> Any:
@@ -350,6 +355,12 @@ class JointScalingLaw(ScalingModel):
         (the checkpoints of one run, or the runs of one architecture at several token
         counts), with a learned scale; a model size the fit has not seen draws a new one
         (see the module docstring). Not the default: see :data:`SIZE_EFFECT_MEASUREMENTS`.
+    discrepancy_kernel : {"brownian", "brownian_end"}, default "brownian"
+        The discrepancy along each axis: the Brownian bridge pinned at both ends of the
+        curve's fitted range, or Brownian motion pinned at the largest fitted size only
+        (free at the smallest). The second is the shape a training run's schedule leaves
+        along its checkpoints: their excess over the law vanishes at the run's end and is
+        largest early in training, where pinning would force the law through it.
     floor_pooling : bool, default False
         Partially pool the curves' floor fractions ``E / min L`` (logit-normal around a
         population mean with a learned spread, priors ``logit_floor_fraction_mu`` and
@@ -419,7 +430,7 @@ class JointScalingLaw(ScalingModel):
                  discrepancy: bool | None = None, discrepancy_knots: int = DEFAULT_KNOTS,
                  parameterization: str = "slope", size_effect: bool = False,
                  discrepancy_axes: tuple[str, ...] = tuple(DISCREPANCY_AXES),
-                 floor_pooling: bool = False) -> None:
+                 floor_pooling: bool = False, discrepancy_kernel: str = "brownian") -> None:
         for name, value in (("robust", robust), ("discrepancy", discrepancy)):
             if value is not None and not isinstance(value, bool):
                 raise ModelConfigError(f"{name} must be True, False or None (the default), "
@@ -438,6 +449,10 @@ class JointScalingLaw(ScalingModel):
             raise ModelConfigError(f"discrepancy_axes must be a non-empty tuple of distinct "
                                    f"axes from {list(DISCREPANCY_AXES)}, got "
                                    f"{discrepancy_axes!r}")
+        if discrepancy_kernel not in JOINT_DISCREPANCY_KERNELS:
+            raise ModelConfigError(f"discrepancy_kernel must be one of "
+                                   f"{', '.join(JOINT_DISCREPANCY_KERNELS)}, got "
+                                   f"{discrepancy_kernel!r}")
         if parameterization not in PARAMETERIZATIONS:
             raise ModelConfigError(f"parameterization must be one of "
                                    f"{', '.join(PARAMETERIZATIONS)}, got {parameterization!r}")
@@ -455,6 +470,7 @@ class JointScalingLaw(ScalingModel):
         self.parameterization = parameterization
         self.size_effect = size_effect
         self.floor_pooling = floor_pooling
+        self.discrepancy_kernel = discrepancy_kernel
         self._fitted_terms: dict[str, Any] = {}
         table = _prepare_table(data)
         fit_rows = table.split("fit")
@@ -505,10 +521,11 @@ class JointScalingLaw(ScalingModel):
         #: fitted range of log ``N`` and log ``D``.
         self.knots: dict[str, BridgeKnots] = {
             axis: bridge_knots(np.log(frame[column].to_numpy(float)), self.obs_curve_idx,
-                               len(curves), n_knots=discrepancy_knots)
+                               len(curves), n_knots=discrepancy_knots,
+                               kernel=discrepancy_kernel)
             for axis, column in self.discrepancy_axes.items()}
         if discrepancy:
-            self.coords[dims.KNOT] = list(range(discrepancy_knots - 2))
+            self.coords[dims.KNOT] = list(range(next(iter(self.knots.values())).n_free))
         #: With ``size_effect``: the fitted model sizes of each curve (rows sharing
         #: ``curve`` and ``params``); else ``None``.
         self.sizes: ModelSizes | None = None
@@ -532,7 +549,8 @@ class JointScalingLaw(ScalingModel):
                 "discrepancy": self.discrepancy, "discrepancy_knots": self.discrepancy_knots,
                 "parameterization": self.parameterization, "size_effect": self.size_effect,
                 "discrepancy_axes": list(self.discrepancy_axes),
-                "floor_pooling": self.floor_pooling}
+                "floor_pooling": self.floor_pooling,
+                "discrepancy_kernel": self.discrepancy_kernel}
 
     def _build(self) -> pm.Model:
         frame = self.data.frame
@@ -761,7 +779,7 @@ class JointScalingLaw(ScalingModel):
             rate[:, None] * (knots.chol * z[:, None, :]).sum(axis=-1),
             dims=(dims.CURVE, dims.KNOT))
         location = knots.locate(log_size, self.obs_curve_idx)
-        return interpolate_knots(_pinned(interior), location, self.obs_curve_idx)
+        return interpolate_knots(knots.all_knots(interior), location, self.obs_curve_idx)
 
     def _discrepancy_rate(self, axis: str, domain_idx: np.ndarray) -> Any:
         """Partially pooled discrepancy rate per curve along one axis."""
@@ -825,6 +843,7 @@ class JointScalingLaw(ScalingModel):
                         parameterization=str(config.get("parameterization", "share")),
                         size_effect=bool(config.get("size_effect", False)),
                         floor_pooling=bool(config.get("floor_pooling", False)),
+                        discrepancy_kernel=str(config.get("discrepancy_kernel", "brownian")),
                         discrepancy_axes=tuple(config.get("discrepancy_axes",
                                                           DISCREPANCY_AXES)))
         check_rebuilt(tree, model.coords[dims.CURVE],
@@ -892,7 +911,7 @@ class JointScalingLaw(ScalingModel):
             interiors = self._knot_values(model) if self.discrepancy else {}
             if self.discrepancy:
                 for axis in self.discrepancy_axes:
-                    knots = _pinned(interiors[axis])
+                    knots = self.knots[axis].all_knots(interiors[axis])
                     left, weight = data[f"{axis}_left"], data[f"{axis}_weight"]
                     inside = ((1.0 - weight) * knots[c, left] + weight * knots[c, left + 1])
                     z = pm.Normal(f"pred_z_{axis}_discrepancy", 0.0, 1.0, dims=dims.ROW)
@@ -1018,12 +1037,6 @@ def _rewarn(caught: list[warnings.WarningMessage]) -> None:
     for message in caught:
         warnings.warn_explicit(message.message, message.category, message.filename,
                                message.lineno)
-
-
-def _pinned(interior: Any) -> Any:
-    """Knot values ``(curves, knots)`` with the pinned ends (0) around the interior ones."""
-    end = pt.zeros((interior.shape[0], 1))
-    return pt.concatenate([end, interior, end], axis=1)
 
 
 def fitted_table(tree: xr.DataTree) -> pd.DataFrame:
