@@ -133,7 +133,6 @@ from bayes_scaling.models.base import (
 )
 from bayes_scaling.models.discrepancy import (
     DEFAULT_KNOTS,
-    DISCREPANCY_COMPONENTS,
     LOO_POINTWISE,
     BridgeKnots,
     MarginalBridge,
@@ -162,6 +161,11 @@ CURVE_PARAMETERIZATIONS: tuple[str, ...] = ("auto", "non_centered", "centered")
 #: Accepted values of ``form``: the power law with a floor (default) and the plateau form
 #: that contains it (``plateau_share = 0``).
 FORMS: tuple[str, ...] = ("power_law_irreducible", "sigmoid_log")
+
+#: Accepted values of ``discrepancy_kernel`` (keys of :data:`~bayes_scaling.models.
+#: discrepancy.DISCREPANCY_COMPONENTS` measured on learning curves; ``"brownian_end"`` is
+#: the joint law's, for checkpoints, and has not been scored here).
+LEARNING_CURVE_KERNELS: tuple[str, ...] = ("brownian+integrated", "integrated", "brownian")
 
 
 def reducible_part(relative_size: Any, scale_ref: Any, beta: Any, plateau_share: Any) -> Any:
@@ -338,9 +342,9 @@ class HierarchicalLearningCurve(ScalingModel):
                 or not 3 <= discrepancy_knots <= 50):
             raise ModelConfigError("discrepancy_knots must be an integer from 3 to 50 (knots "
                                    f"per curve, both ends included), got {discrepancy_knots!r}")
-        if discrepancy_kernel not in DISCREPANCY_COMPONENTS:
+        if discrepancy_kernel not in LEARNING_CURVE_KERNELS:
             raise ModelConfigError(f"discrepancy_kernel must be one of "
-                                   f"{', '.join(DISCREPANCY_COMPONENTS)}, "
+                                   f"{', '.join(LEARNING_CURVE_KERNELS)}, "
                                    f"got {discrepancy_kernel!r}")
         share = discrepancy_smooth_share
         if share not in (None, "table") and (
