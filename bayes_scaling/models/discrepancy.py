@@ -47,6 +47,12 @@ along it (the Gaussian-process conditional on the knot values,
 carried forward, with an uncertainty that widens faster than the Brownian one. Its rate
 is in units of the log metric per ``(log size)**1.5``; all ``K`` knots are free.
 
+A third kernel, ``"brownian_end"``, is Brownian motion pinned at ``b`` only: run
+backwards from the largest fitted size, free at ``a`` (``K - 1`` free knots), Brownian
+motion beyond ``b``. It is the joint law's option along training tokens for checkpoints
+of one run, whose excess over the law is largest early in training and vanishes at the
+run's end (:class:`~bayes_scaling.models.JointScalingLaw`, ``discrepancy_kernel``).
+
 With the Student-t likelihood the knots are sampled, non-centred:
 ``delta_c(knots) = tau_c * L * z_c`` with ``L`` the Cholesky factor of the unit-rate
 bridge covariance ``(min(s, t) - a)(b - max(s, t)) / (b - a)`` at the interior knots, and
