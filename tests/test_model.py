@@ -94,8 +94,9 @@ def test_constructor_is_cheap_and_builds_named_dims(sim):
     np.testing.assert_allclose(var_b + var_i,
                                total**2 * both.knots.mean_unit_variance("brownian"),
                                rtol=1e-9)
-    with pytest.raises(ModelConfigError, match="discrepancy_kernel must be one of"):
-        HierarchicalLearningCurve(sim.frame, discrepancy_kernel="gaussian")
+    for kernel in ("gaussian", "brownian_end"):  # the joint law's, not scored on curves
+        with pytest.raises(ModelConfigError, match="discrepancy_kernel must be one of"):
+            HierarchicalLearningCurve(sim.frame, discrepancy_kernel=kernel)
     plain = HierarchicalLearningCurve(sim.frame, discrepancy=False).build_model()
     assert plain.named_vars_to_dims["log_metric"] == (dims.OBS,)
     assert list(pm_model.coords[dims.CURVE]) == ["domain0/arch0", "domain0/arch1",
