@@ -8,9 +8,11 @@ after ``1.5 x --draws`` tuning steps, ``auto_remedy=False``) and writes:
 
 * ``<out>/probe_parameters.csv``: the largest R-hat and smallest bulk ESS of every
   posterior variable, worst first (which part of the model fails to mix);
-* ``<out>/probe_scores.csv``: the held-out rows' RMSE of the log loss and the coverage of
-  the 50/80/90/95% intervals from :func:`bayes_scaling.prediction.predict`, with the fit's
-  verdict beside them.
+* ``<out>/probe_scores.csv``: the held-out rows' scores from
+  :func:`bayes_scaling.prediction.predict`, by the calibration benchmark's scorer
+  (:func:`benchmarks.extrapolation.summarize`: RMSE of the log loss, coverage of the
+  50/80/90/95% intervals, miscalibration and its noise columns), with the fit's verdict
+  beside them.
 
 A fit that fails its diagnostics has scores that are not a result: they say whether a
 model is worth making sample, which is what this script is for.
@@ -32,10 +34,8 @@ from bayes_scaling.models import JointScalingLaw, SamplerConfig
 from bayes_scaling.prediction import predict
 from benchmarks import calibration
 from benchmarks._common import write_results
+from benchmarks.extrapolation import LEVELS, prediction_intervals, summarize
 from benchmarks.joint_variants import TABLES, VARIANTS
-
-#: Central interval probabilities scored.
-PROBS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 
 
 def parameter_table(fit) -> pd.DataFrame:
@@ -48,18 +48,12 @@ def parameter_table(fit) -> pd.DataFrame:
 
 
 def held_out_scores(fit, held: pd.DataFrame, seed: int) -> dict[str, float]:
-    """RMSE of the log loss and interval coverage at the held-out rows."""
-    out = predict(fit, held.drop(columns=["loss", "split"]), probs=list(PROBS), seed=seed)
-    truth = held["loss"].to_numpy()
-    scores = {"rmse_log": float(np.sqrt(np.mean(np.log(out["loss_median"].to_numpy()
-                                                         / truth) ** 2)))}
-    for prob in PROBS:
-        inside = ((out[f"loss_lower_{prob:g}"].to_numpy() <= truth)
-                  & (truth <= out[f"loss_upper_{prob:g}"].to_numpy()))
-        scores[f"coverage_{prob:g}"] = float(inside.mean())
-    scores["miscalibration"] = float(np.mean([abs(scores[f"coverage_{p:g}"] - p)
-                                              for p in PROBS]))
-    return scores
+    """The calibration benchmark's scores of the held-out rows, all domains together."""
+    out = predict(fit, held.drop(columns=["loss", "split"]), probs=list(LEVELS), seed=seed)
+    rows = pd.concat([held.drop(columns="split").assign(observed=held["loss"].to_numpy(float)),
+                      prediction_intervals(out, "loss", held.index)], axis=1)
+    table = summarize(rows)
+    return table[table["domain"] == "all"].drop(columns="domain").iloc[0].to_dict()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,11 @@ from benchmarks._common import RESULTS, write_results
 #: The joint-law tables scored (``--tables`` chooses among them).
 TABLES: tuple[str, ...] = ("simulated-checkpoints", "gadre2024", "chinchilla-epoch2024")
 
+#: The checkpoint model the variants below build on: an offset per model size and a
+#: discrepancy along log D, Normal likelihood (both integrated out).
+_CHECKPOINT_MODEL: dict[str, object] = {"size_effect": True, "discrepancy": True,
+                                        "discrepancy_axes": ("data",), "robust": False}
+
 #: Method name -> options of :class:`~bayes_scaling.models.JointScalingLaw`.
 VARIANTS: dict[str, dict[str, object]] = {
     "bayes: joint law": {},
@@ -36,21 +41,15 @@ VARIANTS: dict[str, dict[str, object]] = {
     "bayes: joint law, D discrepancy, Normal": {"discrepancy": True,
                                                 "discrepancy_axes": ("data",),
                                                 "robust": False},
-    "bayes: joint law, size effect, D discrepancy, Normal": {
-        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
-        "robust": False},
+    "bayes: joint law, size effect, D discrepancy, Normal": _CHECKPOINT_MODEL,
     "bayes: joint law, size effect, D discrepancy pinned at the end, Normal": {
-        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
-        "discrepancy_kernel": "brownian_end", "robust": False},
+        **_CHECKPOINT_MODEL, "discrepancy_kernel": "brownian_end"},
     "bayes: joint law, size effect, D discrepancy pinned at the end, pooled floor, Normal": {
-        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
-        "discrepancy_kernel": "brownian_end", "floor_pooling": True, "robust": False},
+        **_CHECKPOINT_MODEL, "discrepancy_kernel": "brownian_end", "floor_pooling": True},
     "bayes: joint law, size effect, D discrepancy, pooled floor, Normal": {
-        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
-        "robust": False, "floor_pooling": True},
+        **_CHECKPOINT_MODEL, "floor_pooling": True},
     "bayes: joint law, size effect, D discrepancy, Normal, language-model set": {
-        "size_effect": True, "discrepancy": True, "discrepancy_axes": ("data",),
-        "robust": False, "prior_set": "language-model"},
+        **_CHECKPOINT_MODEL, "prior_set": "language-model"},
 }
 
 

@@ -451,5 +451,5 @@ def test_joint_probe_ranks_the_worst_mixing_variable_first_and_scores_coverage(m
     monkeypatch.setattr(joint_probe, "predict", fake_predict)
     scores = joint_probe.held_out_scores(None, held, seed=0)
     assert scores["rmse_log"] == pytest.approx(np.sqrt(0.5 * np.log(2.0 / 3.0) ** 2))
-    assert all(scores[f"coverage_{p:g}"] == 0.5 for p in joint_probe.PROBS)
+    assert all(scores[f"coverage_{p:g}"] == 0.5 for p in joint_probe.LEVELS)
     assert scores["miscalibration"] == pytest.approx(np.mean([0.0, 0.3, 0.4, 0.45]))

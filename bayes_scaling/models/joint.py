@@ -940,14 +940,13 @@ class JointScalingLaw(ScalingModel):
             return {axis: model[f"{axis}_discrepancy_interior"]
                     for axis in self.discrepancy_axes}
         terms = self._fitted_terms
-        n_columns = terms["bridge"].weights.shape[1]
         with model:
             z = [pm.Normal(f"pred_z_{axis}_knots", 0.0, 1.0, dims=(dims.CURVE, dims.KNOT))
                  for axis in self.discrepancy_axes]
-            n_knots = sum(self.knots[axis].n_free for axis in self.discrepancy_axes)
-            if n_columns > n_knots:  # the model sizes' offsets, integrated out with them
+            if self.size_effect:  # the model sizes' offsets, integrated out with the knots
+                most = int(self.sizes.in_curve.max()) + 1  # the bridge's group columns
                 z.append(pm.Normal("pred_z_size_effect_fitted", 0.0, 1.0,
-                                   shape=(len(self.index.curves), n_columns - n_knots)))
+                                   shape=(len(self.index.curves), most)))
         stacked = terms["bridge"].knot_posterior(terms["residual"], terms["precision"],
                                                  terms["rates"], pt.concatenate(z, axis=1))
         out, start = {}, 0
@@ -956,7 +955,7 @@ class JointScalingLaw(ScalingModel):
             values = stacked[:, start:start + grid.n_free]
             out[axis] = (grid.chol * values[:, None, :]).sum(axis=-1)
             start += grid.n_free
-        if n_columns > start:
+        if self.size_effect:
             out[SIZE_EFFECT] = stacked[:, start:]  # (curve, size in curve): the offsets
         return out
 
